@@ -1,0 +1,14 @@
+module github.com/oxdrop/oxdrop
+
+go 1.26
+
+require (
+	github.com/go-git/go-billy/v5 v5.9.2 // indirect
+	github.com/klauspost/cpuid/v2 v2.2.10 // indirect
+	github.com/syumai/workers v0.32.0 // indirect
+	github.com/tidwall/gjson v1.20.2 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.3.0 // indirect
+	github.com/zeebo/xxh3 v1.1.0 // indirect
+	golang.org/x/sys v0.46.0 // indirect
+)
