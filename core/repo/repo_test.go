@@ -1,0 +1,162 @@
+package repo
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oxdrop/oxdrop/core/model"
+)
+
+func TestValidateName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"ab", true}, {"Cat-Dog_1.0", true}, {"0x", true},
+		{"", false}, {"a", false}, {"-ab", false}, {"_ab", false}, {".ab", false},
+		{"a b", false}, {"a/b", false}, {"é1", false}, {"ab\n", false}, {"..", false},
+	} {
+		err := ValidateName(tc.name)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidateName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+		if err != nil {
+			want := "Invalid repository or namespace name '" + tc.name + "'. Must match [a-zA-Z0-9][a-zA-Z0-9_.-]+"
+			if err.Error() != want {
+				t.Errorf("message %q, want %q", err, want)
+			}
+		}
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	for _, tc := range []struct {
+		path, errPart string // errPart "" means valid
+	}{
+		{"a.txt", ""},
+		{"images/cats/cat 1.jpg", ""},
+		{"é/ß.txt", ""},
+		{"..a/b..", ""},
+		{strings.Repeat("a", MaxPathBytes), ""},
+		{"", "empty"},
+		{strings.Repeat("a", MaxPathBytes+1), "over the limit"},
+		{"a\xffb", "not valid UTF-8"},
+		{"a\x00b", "control character"},
+		{"a\nb", "control character"},
+		{"a\u0085b", "control character"},
+		{"a\\b", "backslash"},
+		{"/etc/passwd", "absolute"},
+		{"a/", "names a folder"},
+		{"a//b", "empty segment"},
+		{"./a", ". segment"},
+		{"a/./b", ". segment"},
+		{"..", ".. segment"},
+		{"../x", ".. segment"},
+		{"a/../../b", ".. segment"},
+		{".oxen/config.toml", "reserves"},
+	} {
+		got, err := CleanPath(tc.path)
+		if tc.errPart == "" {
+			if err != nil || got != tc.path {
+				t.Errorf("CleanPath(%q) = %q, %v; want it unchanged", tc.path, got, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.errPart) {
+			t.Errorf("CleanPath(%q) error = %v, want one containing %q", tc.path, err, tc.errPart)
+		}
+	}
+}
+
+func TestParseManifest(t *testing.T) {
+	m, err := ParseManifest([]byte(`{"a/b.txt":"0ABC","c":"87566df36efbbc291d54acd06a482a5"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["a/b.txt"] != "abc" || m["c"] != "87566df36efbbc291d54acd06a482a5" || len(m) != 2 {
+		t.Fatalf("got %v", m)
+	}
+	for _, tc := range []struct{ in, errPart string }{
+		{`[]`, "got an array"},
+		{`{"a":1}`, "must be a string, got a number"},
+		{`{"a":"xyz"}`, "not a hex digit"},
+		{`{"a":"1","a":"2"}`, "twice"},
+		{`{"../a":"1"}`, ".. segment"},
+		{`{"a":"1"`, "not valid JSON"},
+		{`{"a":"` + strings.Repeat("1", 33) + `"}`, "1 to 32 hex digits"},
+	} {
+		if _, err := ParseManifest([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.errPart) {
+			t.Errorf("ParseManifest(%s) error = %v, want %q", tc.in, err, tc.errPart)
+		}
+	}
+}
+
+func TestNewCommitAndEntry(t *testing.T) {
+	ts := time.Date(2025, 1, 1, 11, 0, 0, 123456789, time.FixedZone("X", 3600))
+	c := NewCommit("bessie", "bessie@oxen.ai", ts)
+	// Test vector of oxen-behaviour.md §3 (1735725600 = 2025-01-01T10:00:00Z).
+	if c.ID != "768d3114bb1fde3c6eddea3f8a1a46f6" {
+		t.Errorf("id %s", c.ID)
+	}
+	if c.Timestamp != "2025-01-01T10:00:00.123456789Z" {
+		t.Errorf("timestamp %s", c.Timestamp)
+	}
+	info := model.FileInfo{Hash: "abc", Size: 3, DataType: model.Tabular, MimeType: "text/csv", Extension: "csv"}
+	b, err := json.Marshal(Entry("d/x.csv", info, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"filename":"x.csv"`, `"is_queryable":false`, `"branch":null`, `"workspace":null`,
+		`"path":"d/x.csv"`, `"version":"` + c.ID + `"`, `"resource":"` + c.ID + `/d/x.csv"`, `"parent_ids":[]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("entry %s lacks %s", b, want)
+		}
+	}
+	info.DataType = model.Text
+	if e := Entry("x", info, c); e.IsQueryable != nil {
+		t.Errorf("is_queryable for text = %v, want null", *e.IsQueryable)
+	}
+}
+
+func FuzzCleanPath(f *testing.F) {
+	for _, s := range []string{"a", "a/b", "../a", "a\\b", "/a", "a//b", "\xff", ".oxen/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got, err := CleanPath(p)
+		if err != nil {
+			return
+		}
+		if got != p || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") {
+			t.Fatalf("accepted %q", p)
+		}
+		for seg := range strings.SplitSeq(p, "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				t.Fatalf("accepted %q with segment %q", p, seg)
+			}
+		}
+	})
+}
+
+func FuzzParseManifest(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":"1"}`, `{"a":"1","a":"2"}`, `[1]`, `{"a":{"b":1}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseManifest(b)
+		if err != nil {
+			return
+		}
+		for p, h := range m {
+			if _, err := CleanPath(p); err != nil {
+				t.Fatalf("accepted path %q: %v", p, err)
+			}
+			if h == "" || len(h) > 32 {
+				t.Fatalf("accepted hash %q", h)
+			}
+		}
+	})
+}
