@@ -1,0 +1,128 @@
+package harness
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The generated body must be a valid multipart stream that mime/multipart
+// parses into exactly the parts and bytes the Upload describes, with the
+// announced length.
+func TestBodyParses(t *testing.T) {
+	u := Upload{
+		Namespace: "ns", Name: "repo", Author: "Ada", Email: "ada@example.com",
+		Manifest: true,
+		Files: []File{
+			{Path: "a.txt", Content: []byte("hello\n")},
+			{Path: `dir/with "quote"/b.bin`, Size: 3<<20 + 17, Seed: 1},
+			{Path: "empty.bin", Size: 0, Seed: 2},
+		},
+	}
+	body := u.Body()
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(raw)) != body.Length {
+		t.Fatalf("body is %d bytes, Length says %d", len(raw), body.Length)
+	}
+	_, params, err := mime.ParseMediaType(body.ContentType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
+	var names []string
+	files := 0
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, p.FormName())
+		if p.FormName() == "file[]" {
+			_, dp, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+			f := u.Files[files]
+			if dp["filename"] != f.Path {
+				t.Errorf("part %d filename %q, want %q", files, dp["filename"], f.Path)
+			}
+			if err := SameContent(p, f); err != nil {
+				t.Error(err)
+			}
+			files++
+		}
+	}
+	want := "new_repo name email manifest file[] file[] file[]"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("parts %q, want %q", got, want)
+	}
+}
+
+func TestContent(t *testing.T) {
+	tests := []struct {
+		name   string
+		a, b   File
+		differ bool
+	}{
+		{"same seed and size", File{Size: 5000, Seed: 7}, File{Size: 5000, Seed: 7}, false},
+		{"other seed", File{Size: 5000, Seed: 7}, File{Size: 5000, Seed: 8}, true},
+		{"longer than a block", File{Size: blockSize*2 + 5, Seed: 1}, File{Size: blockSize*2 + 5, Seed: 1}, false},
+		{"other size", File{Size: 10, Seed: 1}, File{Size: 11, Seed: 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := io.Copy(io.Discard, tt.a.Reader())
+			if err != nil || n != tt.a.Len() {
+				t.Fatalf("read %d bytes (%v), want %d", n, err, tt.a.Len())
+			}
+			err = SameContent(tt.a.Reader(), tt.b)
+			if (err != nil) != tt.differ {
+				t.Errorf("SameContent = %v, want differ=%v", err, tt.differ)
+			}
+			if (tt.a.Hash() != tt.b.Hash()) != tt.differ {
+				t.Errorf("hashes %s and %s, want differ=%v", tt.a.Hash(), tt.b.Hash(), tt.differ)
+			}
+		})
+	}
+}
+
+func TestCut(t *testing.T) {
+	called := 0
+	r := Cut(strings.NewReader("0123456789"), 4, func() { called++ })
+	b, err := io.ReadAll(r)
+	if string(b) != "0123" || !errors.Is(err, ErrCut) || called != 1 {
+		t.Errorf("got %q, %v, hook called %d times; want \"0123\", ErrCut, 1", b, err, called)
+	}
+}
+
+func TestSnapshotDiff(t *testing.T) {
+	dir := t.TempDir()
+	before, err := Snapshot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(dir+"/x/y", "z"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := Snapshot(dir)
+	added, removed := Diff(before, after)
+	if strings.Join(added, ",") != "x/y" || len(removed) != 0 {
+		t.Errorf("added %v removed %v", added, removed)
+	}
+}
+
+func writeFile(path, s string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
