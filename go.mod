@@ -3,6 +3,7 @@ module github.com/oxdrop/oxdrop
 go 1.26
 
 require (
+	github.com/cyphar/filepath-securejoin v0.6.1 // indirect
 	github.com/go-git/go-billy/v5 v5.9.2 // indirect
 	github.com/klauspost/cpuid/v2 v2.2.10 // indirect
 	github.com/syumai/workers v0.32.0 // indirect

@@ -1,0 +1,380 @@
+// Package billystore implements store.Store on a go-billy filesystem: osfs
+// under the server's -data directory, memfs in tests. It serves one process,
+// so conditional Puts are made atomic with a mutex, not with the filesystem.
+//
+// Layout: the object at key "a/b/c" is the file "a/b/c" under the root, so
+// the data directory reads like the key space. A key therefore cannot be
+// both an object and a folder of other keys ("a/b" and "a/b/c"); such a Put
+// fails with an error (oxdrop's own key layout never does this).
+//
+// Each file starts with a 20-byte header, "OXD1" and a random 16-byte
+// version, the object's ETag: cheap to read on Stat, and different after
+// every Put (a size+mtime ETag could repeat within the coarse timestamp
+// granularity of some filesystems and break compare-and-swap).
+//
+// A Put writes a temporary file in .oxdrop-tmp/ at the root, syncs it and
+// renames it into place, so readers see whole objects or none. New removes
+// leftovers of a crash from .oxdrop-tmp/.
+package billystore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/oxdrop/oxdrop/server/store"
+)
+
+const (
+	magic      = "OXD1"
+	headerSize = len(magic) + 16
+	tmpDir     = ".oxdrop-tmp"
+)
+
+// Store is a store.Store on a billy.Filesystem.
+type Store struct {
+	fs billy.Filesystem
+	// mu serialises every namespace operation (open, stat, rename, remove,
+	// readdir): it makes check-then-rename atomic for conditional Puts, keeps
+	// Delete's removal of empty folders from racing a Put's MkdirAll, and
+	// guards memfs, whose maps are not safe for concurrent use. File contents
+	// are written and read outside it.
+	mu sync.Mutex
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store rooted at fs's root, after deleting temporary files
+// that a crashed process left behind.
+func New(fsys billy.Filesystem) *Store {
+	s := &Store{fs: fsys}
+	if infos, err := fsys.ReadDir(tmpDir); err == nil {
+		for _, fi := range infos {
+			_ = fsys.Remove(path.Join(tmpDir, fi.Name()))
+		}
+	}
+	return s
+}
+
+// checkKey rejects keys that would not map to a file under the root.
+func checkKey(key string) error {
+	if key == "" || strings.HasPrefix(key, "/") || strings.HasSuffix(key, "/") || strings.Contains(key, "\\") {
+		return fmt.Errorf("billystore: invalid key %q", key)
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsRune(seg, 0) {
+			return fmt.Errorf("billystore: invalid key %q", key)
+		}
+	}
+	if key == tmpDir || strings.HasPrefix(key, tmpDir+"/") {
+		return fmt.Errorf("billystore: key %q is inside the reserved %s folder", key, tmpDir)
+	}
+	return nil
+}
+
+// ctxReader fails reads once ctx is done, so a cancelled Put stops.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
+	if err := checkKey(key); err != nil {
+		return store.Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Info{}, err
+	}
+	var version [16]byte
+	if _, err := rand.Read(version[:]); err != nil {
+		return store.Info{}, err
+	}
+	etag := hex.EncodeToString(version[:])
+	tmp := path.Join(tmpDir, etag) // fixed-length name (memfs renames by prefix)
+
+	s.mu.Lock()
+	f, err := s.fs.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	s.mu.Unlock()
+	if err != nil {
+		return store.Info{}, fmt.Errorf("billystore: create temporary file: %w", err)
+	}
+	n, err := s.writeTemp(f, version[:], ctxReader{ctx, r}, size)
+	if err != nil {
+		s.remove(tmp)
+		return store.Info{}, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkCondition(key, opts); err != nil {
+		_ = s.fs.Remove(tmp)
+		return store.Info{}, err
+	}
+	if dir := path.Dir(key); dir != "." {
+		if err := s.fs.MkdirAll(dir, 0o755); err != nil {
+			_ = s.fs.Remove(tmp)
+			return store.Info{}, fmt.Errorf("billystore: put %q: %w", key, err)
+		}
+	}
+	if fi, err := s.fs.Stat(key); err == nil && fi.IsDir() {
+		_ = s.fs.Remove(tmp)
+		return store.Info{}, fmt.Errorf("billystore: put %q: a folder of other keys has that name", key)
+	}
+	if err := s.fs.Rename(tmp, key); err != nil {
+		_ = s.fs.Remove(tmp)
+		return store.Info{}, fmt.Errorf("billystore: put %q: %w", key, err)
+	}
+	info := store.Info{Key: key, Size: n, ETag: etag}
+	if fi, err := s.fs.Stat(key); err == nil {
+		info.Modified = fi.ModTime()
+	}
+	return info, nil
+}
+
+// writeTemp writes the header and the body, syncs and closes f.
+func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64) (int64, error) {
+	defer f.Close()
+	if _, err := f.Write(append([]byte(magic), version...)); err != nil {
+		return 0, fmt.Errorf("billystore: write: %w", err)
+	}
+	var n int64
+	var err error
+	if size < 0 {
+		n, err = io.Copy(f, r)
+	} else {
+		n, err = io.CopyN(f, r, size)
+		if err == io.EOF {
+			err = fmt.Errorf("billystore: body ended after %d of %d bytes", n, size)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if syncer, ok := f.(interface{ Sync() error }); ok {
+		if err := syncer.Sync(); err != nil {
+			return 0, fmt.Errorf("billystore: sync: %w", err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("billystore: close: %w", err)
+	}
+	return n, nil
+}
+
+// checkCondition runs with s.mu held.
+func (s *Store) checkCondition(key string, opts store.PutOptions) error {
+	switch {
+	case opts.IfAbsent:
+		if _, err := s.fs.Stat(key); err == nil {
+			return store.ErrPrecondition
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("billystore: stat %q: %w", key, err)
+		}
+	case opts.IfMatch != "":
+		info, err := s.statLocked(key)
+		if errors.Is(err, store.ErrNotFound) || err == nil && info.ETag != opts.IfMatch {
+			return store.ErrPrecondition
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Store) remove(name string) {
+	s.mu.Lock()
+	_ = s.fs.Remove(name)
+	s.mu.Unlock()
+}
+
+// openLocked opens key's file and checks its header; s.mu must be held.
+func (s *Store) openLocked(key string) (billy.File, store.Info, error) {
+	if err := checkKey(key); err != nil {
+		return nil, store.Info{}, err
+	}
+	fi, err := s.fs.Stat(key)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
+		return nil, store.Info{}, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, store.Info{}, fmt.Errorf("billystore: stat %q: %w", key, err)
+	}
+	f, err := s.fs.Open(key)
+	if err != nil {
+		return nil, store.Info{}, fmt.Errorf("billystore: open %q: %w", key, err)
+	}
+	var h [headerSize]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil || string(h[:len(magic)]) != magic {
+		f.Close()
+		return nil, store.Info{}, fmt.Errorf("billystore: %q is not an object file (bad header)", key)
+	}
+	return f, store.Info{
+		Key:      key,
+		Size:     fi.Size() - int64(headerSize),
+		ETag:     hex.EncodeToString(h[len(magic):]),
+		Modified: fi.ModTime(),
+	}, nil
+}
+
+func (s *Store) statLocked(key string) (store.Info, error) {
+	f, info, err := s.openLocked(key)
+	if err != nil {
+		return store.Info{}, err
+	}
+	f.Close()
+	return info, nil
+}
+
+// blob reads an object's body, after the header.
+type blob struct {
+	*io.SectionReader
+	f billy.File
+}
+
+func (b blob) Close() error { return b.f.Close() }
+
+// Open implements store.Store.
+func (s *Store) Open(ctx context.Context, key string) (store.Blob, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	f, info, err := s.openLocked(key)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return blob{io.NewSectionReader(f, int64(headerSize), info.Size), f}, nil
+}
+
+// Stat implements store.Store.
+func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Info{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.statLocked(key)
+}
+
+// List implements store.Store. It walks the folders that can hold keys
+// with prefix, sorts the keys (folder walk order is not key order: "a.c"
+// sorts before "a/b") and returns the page after cursor.
+func (s *Store) List(ctx context.Context, prefix, cursor string, limit int) ([]store.Info, string, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var keys []string
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		infos, err := s.fs.ReadDir(dirOrRoot(dir))
+		s.mu.Unlock()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("billystore: list %q: %w", dir, err)
+		}
+		for _, fi := range infos {
+			key := path.Join(dir, fi.Name())
+			if dir == "" && fi.Name() == tmpDir {
+				continue
+			}
+			if fi.IsDir() {
+				if strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/") {
+					if err := walk(key); err != nil {
+						return err
+					}
+				}
+			} else if strings.HasPrefix(key, prefix) && key > cursor {
+				keys = append(keys, key)
+			}
+		}
+		return nil
+	}
+	start := ""
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		start = prefix[:i]
+	}
+	if err := walk(start); err != nil {
+		return nil, "", err
+	}
+	sort.Strings(keys)
+	next := ""
+	if len(keys) > limit {
+		keys = keys[:limit]
+		next = keys[limit-1]
+	}
+	out := make([]store.Info, 0, len(keys))
+	for _, k := range keys {
+		info, err := s.Stat(ctx, k)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the walk
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, info)
+	}
+	return out, next, nil
+}
+
+func dirOrRoot(dir string) string {
+	if dir == "" {
+		return "/"
+	}
+	return dir
+}
+
+// Delete implements store.Store, and removes folders it leaves empty so a
+// deleted staging area leaves no trace on disk.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := checkKey(key); err != nil {
+			return err
+		}
+		fi, err := s.fs.Stat(key)
+		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
+			continue
+		}
+		if err == nil {
+			err = s.fs.Remove(key)
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("billystore: delete %q: %w", key, err)
+		}
+		for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
+			infos, err := s.fs.ReadDir(dir)
+			if err != nil || len(infos) > 0 || s.fs.Remove(dir) != nil {
+				break
+			}
+		}
+	}
+	return nil
+}

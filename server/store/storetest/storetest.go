@@ -1,0 +1,272 @@
+// Package storetest is the conformance test of store.Store: every backend
+// (billystore here, the R2 store of the Workers build) runs Run in its own
+// tests so the API layer can rely on exactly the interface's promises.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/oxdrop/oxdrop/server/store"
+)
+
+// Run checks s against the store.Store contract. newStore must return an
+// empty store each time it is called.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	put := func(t *testing.T, s store.Store, key, body string, opts store.PutOptions) (store.Info, error) {
+		t.Helper()
+		return s.Put(ctx, key, strings.NewReader(body), int64(len(body)), opts)
+	}
+	read := func(t *testing.T, s store.Store, key string) string {
+		t.Helper()
+		b, err := s.Open(ctx, key)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", key, err)
+		}
+		defer b.Close()
+		data, err := io.ReadAll(b)
+		if err != nil {
+			t.Fatalf("read %q: %v", key, err)
+		}
+		if int64(len(data)) != b.Size() {
+			t.Fatalf("%q: Size() %d but read %d bytes", key, b.Size(), len(data))
+		}
+		return string(data)
+	}
+
+	t.Run("PutOpenStat", func(t *testing.T) {
+		s := newStore(t)
+		info, err := put(t, s, "a/b/c.txt", "hello", store.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Key != "a/b/c.txt" || info.Size != 5 || info.ETag == "" {
+			t.Fatalf("Put info %+v", info)
+		}
+		if got := read(t, s, "a/b/c.txt"); got != "hello" {
+			t.Fatalf("read %q", got)
+		}
+		st, err := s.Stat(ctx, "a/b/c.txt")
+		if err != nil || st.Size != 5 || st.ETag != info.ETag || st.Modified.IsZero() {
+			t.Fatalf("Stat %+v, %v (Put gave %+v)", st, err, info)
+		}
+		b, err := s.Open(ctx, "a/b/c.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]byte, 3)
+		if n, err := b.ReadAt(p, 2); n != 3 || string(p) != "llo" {
+			t.Fatalf("ReadAt: %d %q %v", n, p, err)
+		}
+		b.Close()
+	})
+
+	t.Run("SizeUnknownAndEmpty", func(t *testing.T) {
+		s := newStore(t)
+		if info, err := s.Put(ctx, "k", strings.NewReader("streamed"), -1, store.PutOptions{}); err != nil || info.Size != 8 {
+			t.Fatalf("Put size -1: %+v %v", info, err)
+		}
+		if got := read(t, s, "k"); got != "streamed" {
+			t.Fatalf("read %q", got)
+		}
+		if _, err := put(t, s, "empty", "", store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, s, "empty"); got != "" {
+			t.Fatalf("read %q", got)
+		}
+	})
+
+	t.Run("Missing", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Open(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Open missing: %v", err)
+		}
+		if _, err := s.Stat(ctx, "no/pe"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Stat missing: %v", err)
+		}
+		if err := s.Delete(ctx, "nope", "no/pe"); err != nil {
+			t.Fatalf("Delete missing: %v", err)
+		}
+	})
+
+	t.Run("FailedPutLeavesPreviousState", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := put(t, s, "k", "old", store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// Short body.
+		if _, err := s.Put(ctx, "k", strings.NewReader("new"), 10, store.PutOptions{}); err == nil {
+			t.Fatal("Put with a short body succeeded")
+		}
+		// Read error half-way.
+		r := io.MultiReader(strings.NewReader("partial"), errReader{})
+		if _, err := s.Put(ctx, "k", r, -1, store.PutOptions{}); err == nil {
+			t.Fatal("Put with a failing reader succeeded")
+		}
+		if _, err := s.Put(ctx, "fresh", io.MultiReader(strings.NewReader("x"), errReader{}), -1, store.PutOptions{}); err == nil {
+			t.Fatal("Put with a failing reader succeeded")
+		}
+		// Cancelled context.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Put(cctx, "k", strings.NewReader("new"), 3, store.PutOptions{}); err == nil {
+			t.Fatal("Put with a cancelled context succeeded")
+		}
+		if got := read(t, s, "k"); got != "old" {
+			t.Fatalf("after failed Puts: %q", got)
+		}
+		if _, err := s.Stat(ctx, "fresh"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("failed Put of a new key left an object: %v", err)
+		}
+	})
+
+	t.Run("IfAbsent", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := put(t, s, "k", "1", store.PutOptions{IfAbsent: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := put(t, s, "k", "2", store.PutOptions{IfAbsent: true}); !errors.Is(err, store.ErrPrecondition) {
+			t.Fatalf("second IfAbsent Put: %v", err)
+		}
+		if got := read(t, s, "k"); got != "1" {
+			t.Fatalf("read %q", got)
+		}
+	})
+
+	t.Run("IfAbsentConcurrent", func(t *testing.T) {
+		s := newStore(t)
+		const n = 24
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = put(t, s, "race/key", fmt.Sprint(i), store.PutOptions{IfAbsent: true})
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrPrecondition):
+				t.Errorf("unexpected error %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d of %d IfAbsent Puts won, want 1", won, n)
+		}
+	})
+
+	t.Run("IfMatch", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := put(t, s, "ref", "a", store.PutOptions{IfMatch: "whatever"}); !errors.Is(err, store.ErrPrecondition) {
+			t.Fatalf("IfMatch on a missing key: %v", err)
+		}
+		v1, err := put(t, s, "ref", "a", store.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, err := put(t, s, "ref", "bb", store.PutOptions{IfMatch: v1.ETag})
+		if err != nil {
+			t.Fatalf("IfMatch with the current ETag: %v", err)
+		}
+		if v2.ETag == v1.ETag {
+			t.Fatal("ETag did not change with the content")
+		}
+		if _, err := put(t, s, "ref", "c", store.PutOptions{IfMatch: v1.ETag}); !errors.Is(err, store.ErrPrecondition) {
+			t.Fatalf("IfMatch with a stale ETag: %v", err)
+		}
+		if got := read(t, s, "ref"); got != "bb" {
+			t.Fatalf("read %q", got)
+		}
+	})
+
+	t.Run("ListAndDelete", func(t *testing.T) {
+		s := newStore(t)
+		keys := []string{"p/a/b", "p/a.c", "p/a/d/e", "p/b", "p2/x", "q"}
+		for _, k := range keys {
+			if _, err := put(t, s, k, k, store.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list := func(prefix string, limit int) []string {
+			var out []string
+			cursor := ""
+			for range 100 {
+				page, next, err := s.List(ctx, prefix, cursor, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) > limit {
+					t.Fatalf("page of %d > limit %d", len(page), limit)
+				}
+				for _, info := range page {
+					if info.Size != int64(len(info.Key)) {
+						t.Errorf("List info %+v: wrong size", info)
+					}
+					out = append(out, info.Key)
+				}
+				if next == "" {
+					return out
+				}
+				cursor = next
+			}
+			t.Fatal("List never ended")
+			return nil
+		}
+		want := "p/a.c p/a/b p/a/d/e p/b" // lexical: '.' < '/'
+		for _, limit := range []int{1, 2, 1000} {
+			if got := strings.Join(list("p/", limit), " "); got != want {
+				t.Errorf("List(p/, limit %d) = %s, want %s", limit, got, want)
+			}
+		}
+		if got := strings.Join(list("p", 1000), " "); got != want+" p2/x" {
+			t.Errorf("List(p) = %s", got)
+		}
+		if got := strings.Join(list("p/a/", 1000), " "); got != "p/a/b p/a/d/e" {
+			t.Errorf("List(p/a/) = %s", got)
+		}
+		if got := strings.Join(list("", 1000), " "); got != want+" p2/x q" {
+			t.Errorf("List() = %s", got)
+		}
+		if err := s.Delete(ctx, "p/a/b", "p/a/d/e", "missing"); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(list("p/", 1000), " "); got != "p/a.c p/b" {
+			t.Errorf("after Delete: %s", got)
+		}
+		if _, err := s.Stat(ctx, "p/a/b"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Stat deleted key: %v", err)
+		}
+		// The key space is flat: a deleted folder's name is reusable as a key.
+		if _, err := put(t, s, "p/a", "p/a", store.PutOptions{IfAbsent: true}); err != nil {
+			t.Errorf("Put where a deleted folder was: %v", err)
+		}
+	})
+
+	t.Run("LargeBody", func(t *testing.T) {
+		s := newStore(t)
+		body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+		if _, err := s.Put(ctx, "big", bytes.NewReader(body), int64(len(body)), store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, s, "big"); got != string(body) {
+			t.Fatal("large body differs")
+		}
+	})
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("storetest: injected read error") }
