@@ -126,3 +126,19 @@ func writeFile(path, s string) error {
 	}
 	return os.WriteFile(path, []byte(s), 0o644)
 }
+
+func TestPercentile(t *testing.T) {
+	v := []int{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}
+	tests := []struct {
+		p    float64
+		want int
+	}{{0, 10}, {50, 50}, {90, 90}, {99, 100}, {100, 100}, {51, 60}}
+	for _, tt := range tests {
+		if got := Percentile(v, tt.p); got != tt.want {
+			t.Errorf("Percentile(p%v) = %d, want %d", tt.p, got, tt.want)
+		}
+	}
+	if got := Percentile([]int{}, 50); got != 0 {
+		t.Errorf("empty: %d", got)
+	}
+}

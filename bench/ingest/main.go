@@ -1,0 +1,204 @@
+// Command ingest measures the server's upload path: one large multipart
+// upload (a single generated file, streamed by the client, never held in
+// memory) to the real `oxdrop serve` binary over loopback, against a plain
+// write+fsync of the same bytes to the same disk, and the server's peak
+// memory (VmHWM) for each upload size, each on a fresh server process.
+//
+//	go run ./bench/ingest                      # 64 MiB, 256 MiB, 1 GiB, 2 GiB
+//	go run ./bench/ingest -sizes 1GiB -runs 3  # throughput of one size, best of 3
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oxdrop/oxdrop/server/failuretest/harness"
+)
+
+func main() {
+	sizes := flag.String("sizes", "64MiB,256MiB,1GiB,2GiB", "comma-separated upload sizes (KiB, MiB, GiB suffixes)")
+	runs := flag.Int("runs", 1, "uploads per size (each on a fresh server); the median is reported")
+	dir := flag.String("dir", "", "where the server's -data and the plain write go (default: a temporary folder under $TMPDIR)")
+	bin := flag.String("bin", "", "oxdrop binary (default: build ./server/cmd/oxdrop)")
+	manifest := flag.Bool("manifest", false, "send the manifest part like the web app (adds a hashing pass on the client before the upload)")
+	serveArgs := flag.String("serve-args", "", "extra flags for oxdrop serve, space-separated")
+	flag.Parse()
+
+	if err := run(*sizes, *runs, *dir, *bin, *manifest, strings.Fields(*serveArgs)); err != nil {
+		fmt.Fprintln(os.Stderr, "ingest:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	size                int64
+	plain, server       time.Duration
+	peakRSS, idleRSS    int64
+	serverSpeedOfPlain  float64
+	plainMBps, serverMB float64
+}
+
+func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []string) error {
+	var sizes []int64
+	for _, s := range strings.Split(sizeList, ",") {
+		n, err := parseSize(strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, n)
+	}
+	base, err := os.MkdirTemp(dir, "oxdrop-ingest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(base)
+	if bin == "" {
+		if bin, err = harness.Build(base); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("machine: %s\n", harness.Machine())
+	fmt.Printf("data folder: %s (plain write and server on the same filesystem)\n", base)
+	fmt.Printf("plain write: write(2) in 1 MiB chunks + fsync, like billystore's temp file + Sync\n\n")
+	fmt.Printf("%-9s %12s %12s %8s %14s %14s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server VmHWM", "idle VmHWM", "load")
+
+	for _, size := range sizes {
+		free, err := harness.FreeBytes(base)
+		if err != nil {
+			return err
+		}
+		if free < 2*size+1<<30 {
+			return fmt.Errorf("%s free on %s, need %s for a %s run", human(free), base, human(2*size+1<<30), human(size))
+		}
+		var rs []result
+		for i := 0; i < runs; i++ {
+			r, err := once(bin, base, size, manifest, serveArgs)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, r)
+		}
+		sort.Slice(rs, func(i, j int) bool { return rs[i].serverSpeedOfPlain < rs[j].serverSpeedOfPlain })
+		r := rs[len(rs)/2]
+		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %14s %14s %6s\n", human(size), r.plainMBps, r.serverMB,
+			r.serverSpeedOfPlain, human(r.peakRSS), human(r.idleRSS), strings.Fields(harness.LoadAvg())[0])
+	}
+	return nil
+}
+
+// once runs one plain write and one upload of size bytes on a fresh server.
+func once(bin, base string, size int64, manifest bool, serveArgs []string) (result, error) {
+	r := result{size: size}
+	file := harness.File{Path: "big/upload.bin", Size: size, Seed: uint64(size)}
+
+	plain, err := plainWrite(filepath.Join(base, "plain.bin"), file)
+	if err != nil {
+		return r, err
+	}
+	r.plain = plain
+
+	data := filepath.Join(base, "data")
+	defer os.RemoveAll(data)
+	s, err := harness.Start(bin, data, serveArgs...)
+	if err != nil {
+		return r, err
+	}
+	defer s.Stop()
+	if r.idleRSS, err = s.PeakRSS(); err != nil {
+		return r, err
+	}
+	up := harness.Upload{Namespace: "bench", Name: "ingest", Author: "Bench", Email: "bench@example.com",
+		Files: []harness.File{file}, Manifest: manifest}
+	body := up.Body() // the manifest hashing pass happens here, before the clock starts
+	began := time.Now()
+	reply, err := harness.Create(context.Background(), s.URL, body)
+	r.server = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("upload of %s: %w\nserver log:\n%s", human(size), err, s.Log())
+	}
+	if reply.Status != 200 {
+		return r, fmt.Errorf("upload of %s: %s", human(size), reply)
+	}
+	var cr harness.CreateResponse
+	if err := reply.JSON(&cr); err != nil {
+		return r, err
+	}
+	if len(cr.MetadataEntries) != 1 || cr.MetadataEntries[0].Size != size {
+		return r, fmt.Errorf("upload of %s: unexpected entries %+v", human(size), cr.MetadataEntries)
+	}
+	if r.peakRSS, err = s.PeakRSS(); err != nil {
+		return r, err
+	}
+	r.plainMBps = float64(size) / 1e6 / r.plain.Seconds()
+	r.serverMB = float64(size) / 1e6 / r.server.Seconds()
+	r.serverSpeedOfPlain = r.plain.Seconds() / r.server.Seconds()
+	return r, nil
+}
+
+// plainWrite writes f's generated bytes to path with a 1 MiB buffer and
+// fsyncs, then removes the file: the best a server could do with the disk.
+func plainWrite(path string, f harness.File) (time.Duration, error) {
+	began := time.Now()
+	out, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(path)
+	buf := make([]byte, 1<<20)
+	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, f.Reader(), buf); err != nil {
+		out.Close()
+		return 0, err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return 0, err
+	}
+	if err := out.Close(); err != nil {
+		return 0, err
+	}
+	return time.Since(began), nil
+}
+
+// parseSize reads "64MiB", "1GiB", "512KiB" or a plain byte count.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseFloat(num, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("bad size %q: want a number with KiB, MiB or GiB", s)
+			}
+			return int64(n * float64(u.mult)), nil
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad size %q: want a number with KiB, MiB or GiB", s)
+	}
+	return n, nil
+}
+
+// human prints a byte count in binary units.
+func human(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+}
