@@ -1,0 +1,963 @@
+// oxdrop's page: files come in (drop, pickers, paste), the engine (Go in
+// WebAssembly, in Web Workers) describes each one as Oxen would, the list
+// shows what it found, and the form sends one multipart request that creates
+// the repository. Rendering is batched per animation frame so the page stays
+// responsive with tens of thousands of rows.
+
+import { fromDataTransfer, fromFileList, fromClipboard } from './collect.js';
+import { formatBytes, formatCount, formatDuration, metadataSummary, schemaSummary, TYPE_ICONS, TYPE_ORDER } from './format.js';
+import { ProgressMeter } from './eta.js';
+import { apiURL, buildPayload, explainStatus, send, UploadError } from './upload.js';
+import { renderPreview, previewFacts } from './preview.js';
+import { watchThumbnail, unwatchThumbnail } from './thumbs.js';
+import { pathProblem } from './paths.js';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  dropzone: $('dropzone'),
+  fileInput: $('file-input'),
+  folderInput: $('folder-input'),
+  addFiles: $('add-files'),
+  addFolder: $('add-folder'),
+  problems: $('problems'),
+  list: $('file-list'),
+  empty: $('empty-list'),
+  totals: $('totals'),
+  chips: $('type-chips'),
+  overall: $('overall'),
+  hashProgress: $('hash-progress'),
+  hashLabel: $('hash-label'),
+  hashLive: $('hash-live'),
+  clearAll: $('clear-all'),
+  engineStatus: $('engine-status'),
+  netStatus: $('net-status'),
+  apiBase: $('api-base'),
+  ownOrigin: $('own-origin'),
+  form: $('repo-form'),
+  submit: $('submit'),
+  submitHint: $('submit-hint'),
+  upload: $('upload'),
+  uploadPhase: $('upload-phase'),
+  uploadProgress: $('upload-progress'),
+  uploadFigures: $('upload-figures'),
+  cancelUpload: $('cancel-upload'),
+  error: $('error'),
+  result: $('result'),
+  preview: $('preview'),
+  previewTitle: $('preview-title'),
+  previewFacts: $('preview-facts'),
+  previewBody: $('preview-body'),
+  rowTemplate: $('row-template').content.firstElementChild,
+};
+
+const STORE = {
+  apiBase: 'oxdrop.api_base',
+  namespace: 'oxdrop.namespace',
+  authorName: 'oxdrop.author_name',
+  authorEmail: 'oxdrop.author_email',
+};
+
+// ---------------------------------------------------------------------------
+// State
+
+/**
+ * One file in the list.
+ * @typedef {{path: string, file: File, state: 'queued'|'hashing'|'done'|'error',
+ *   info: any, error: string, done: number, row: HTMLLIElement|null,
+ *   controller: AbortController|null}} Entry
+ */
+
+/** @type {Map<string, Entry>} in insertion order */
+const entries = new Map();
+/** @type {Map<string, Set<Entry>>} content hash → entries with that content */
+const byHash = new Map();
+const queue = []; // entries waiting to be described
+let inFlight = 0;
+let maxInFlight = 4;
+const totals = { bytes: 0, described: 0, describedBytes: 0, progressBytes: 0, failed: 0, byType: new Map() };
+
+let pool = null;
+let engineError = '';
+let engineReady = null; // Promise resolved with the pool
+let uploading = null; // {abort} while a request is in flight
+let idleWaiters = []; // resolved when every file is described
+
+// ---------------------------------------------------------------------------
+// Engine
+
+async function startEngine() {
+  try {
+    const { EnginePool } = await import('./engine/pool.js');
+    pool = new EnginePool();
+    await pool.ready();
+    const n = pool.size ?? pool.workers?.length;
+    maxInFlight = Math.max(2, (Number.isFinite(n) ? n : navigator.hardwareConcurrency || 2) * 2);
+    setEngineStatus('ready', Number.isFinite(n) ? `Engine ready · ${n} ${n === 1 ? 'worker' : 'workers'}` : 'Engine ready');
+    pump();
+    validateNameField(els.form.elements.namespace, true);
+    validateNameField(els.form.elements.repo_name, true);
+    return pool;
+  } catch (err) {
+    engineError = err?.message || String(err);
+    setEngineStatus('error', 'The engine could not start');
+    showError(`The file engine could not start, so files cannot be hashed: ${engineError}. Reload the page; if it keeps failing, this browser may not support WebAssembly in workers.`);
+    throw err;
+  }
+}
+
+function setEngineStatus(state, text) {
+  els.engineStatus.dataset.state = state;
+  els.engineStatus.textContent = text;
+}
+
+// ---------------------------------------------------------------------------
+// Adding files
+
+/** Adds collected files: new paths get a row, a path already listed is replaced. */
+function addCollected({ files, problems }) {
+  const notes = [...problems];
+  let replaced = 0;
+  for (const { file, path } of files) {
+    const bad = pathProblem(path);
+    if (bad) {
+      notes.push({ path, message: bad });
+      continue;
+    }
+    const old = entries.get(path);
+    if (old) {
+      replaced++;
+      forget(old, true);
+    }
+    /** @type {Entry} */
+    const entry = { path, file, state: 'queued', info: null, error: '', done: 0, row: old?.row || null, controller: null };
+    entries.set(path, entry);
+    totals.bytes += file.size;
+    if (entry.row) {
+      // Keep the row (and its place) for the replacing file.
+      dirty.add(entry);
+    } else {
+      pendingRows.push(entry);
+    }
+    queue.push(entry);
+  }
+  if (replaced) notes.push({ path: '', message: `${replaced} ${replaced === 1 ? 'file has' : 'files have'} the same path as one already listed and replaced it.`, info: true });
+  showProblems(notes);
+  scheduleRender();
+  pump();
+}
+
+function showProblems(notes) {
+  if (!notes.length) return;
+  const box = els.problems;
+  box.hidden = false;
+  box.replaceChildren();
+  const head = document.createElement('div');
+  head.className = 'problems-head';
+  const errors = notes.filter((n) => !n.info).length;
+  const title = document.createElement('strong');
+  title.textContent = errors ? `${errors} ${errors === 1 ? 'item was' : 'items were'} not added` : 'Note';
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button';
+  dismiss.className = 'btn btn-quiet';
+  dismiss.textContent = 'Dismiss';
+  dismiss.addEventListener('click', () => {
+    box.hidden = true;
+    box.replaceChildren();
+  });
+  head.append(title, dismiss);
+  const ul = document.createElement('ul');
+  for (const n of notes.slice(0, 200)) {
+    const li = document.createElement('li');
+    if (n.path) {
+      const code = document.createElement('code');
+      code.textContent = n.path;
+      li.append(code, ' ');
+    }
+    li.append(n.message);
+    ul.append(li);
+  }
+  if (notes.length > 200) {
+    const li = document.createElement('li');
+    li.textContent = `…and ${notes.length - 200} more.`;
+    ul.append(li);
+  }
+  box.append(head, ul);
+}
+
+/** Takes an entry out of the state (its row is removed unless keepRow). */
+function forget(entry, keepRow = false) {
+  entry.controller?.abort();
+  entry.controller = null;
+  entries.delete(entry.path);
+  totals.bytes -= entry.file.size;
+  totals.progressBytes -= entry.done;
+  if (entry.state === 'done') {
+    totals.described--;
+    totals.describedBytes -= entry.file.size;
+    const t = entry.info.data_type;
+    totals.byType.set(t, (totals.byType.get(t) || 0) - 1);
+    const same = byHash.get(entry.info.hash);
+    if (same) {
+      same.delete(entry);
+      if (same.size === 0) byHash.delete(entry.info.hash);
+      for (const other of same) dirty.add(other);
+    }
+  }
+  if (entry.state === 'error') totals.failed--;
+  const qi = queue.indexOf(entry);
+  if (qi >= 0) queue.splice(qi, 1);
+  const pi = pendingRows.indexOf(entry);
+  if (pi >= 0) pendingRows.splice(pi, 1);
+  entry.state = 'removed';
+  if (entry.row) {
+    unwatchThumbnail(entry.row);
+    if (!keepRow) entry.row.remove();
+  }
+  dirty.delete(entry);
+  scheduleRender();
+  checkIdle();
+}
+
+function removeEntry(entry) {
+  const row = entry.row;
+  const next = row?.nextElementSibling || row?.previousElementSibling;
+  forget(entry);
+  // Keep keyboard focus in the list instead of dropping it on <body>.
+  next?.querySelector('.rm')?.focus();
+  if (!next) els.addFiles.focus();
+}
+
+function clearAll() {
+  for (const e of [...entries.values()]) forget(e);
+  els.problems.hidden = true;
+  scheduleRender();
+}
+
+// ---------------------------------------------------------------------------
+// Describing (hashing, classifying, metadata) through the engine pool
+
+function pump() {
+  if (!pool) return;
+  while (inFlight < maxInFlight && queue.length) {
+    const entry = queue.shift();
+    describe(entry);
+  }
+}
+
+async function describe(entry) {
+  inFlight++;
+  entry.state = 'hashing';
+  entry.controller = new AbortController();
+  const { signal } = entry.controller;
+  dirty.add(entry);
+  scheduleRender();
+  try {
+    const info = await pool.describe(entry.file, entry.path, {
+      signal,
+      onProgress(done) {
+        if (entry.state !== 'hashing') return;
+        totals.progressBytes += done - entry.done;
+        entry.done = done;
+        dirty.add(entry);
+        scheduleRender();
+      },
+    });
+    if (entry.state !== 'hashing') return; // removed or replaced meanwhile
+    entry.info = info;
+    entry.state = 'done';
+    totals.progressBytes += entry.file.size - entry.done;
+    entry.done = entry.file.size;
+    totals.described++;
+    totals.describedBytes += entry.file.size;
+    totals.byType.set(info.data_type, (totals.byType.get(info.data_type) || 0) + 1);
+    let same = byHash.get(info.hash);
+    if (!same) byHash.set(info.hash, (same = new Set()));
+    same.add(entry);
+    if (same.size > 1) for (const other of same) dirty.add(other);
+  } catch (err) {
+    if (entry.state !== 'hashing' || signal.aborted) return;
+    entry.state = 'error';
+    entry.error = err?.message || String(err);
+    totals.failed++;
+  } finally {
+    inFlight--;
+    entry.controller = null;
+    dirty.add(entry);
+    scheduleRender();
+    pump();
+    checkIdle();
+  }
+}
+
+function pendingCount() {
+  let n = 0;
+  for (const e of entries.values()) if (e.state === 'queued' || e.state === 'hashing') n++;
+  return n;
+}
+
+function checkIdle() {
+  if (!idleWaiters.length || pendingCount() > 0) return;
+  const waiters = idleWaiters;
+  idleWaiters = [];
+  for (const w of waiters) w();
+}
+
+function whenAllDescribed() {
+  if (pendingCount() === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+// ---------------------------------------------------------------------------
+// Rendering, batched per animation frame
+
+const pendingRows = []; // entries without a row yet, in order
+const dirty = new Set(); // entries whose row needs repainting
+let frameRequested = false;
+const FRAME_BUDGET_MS = 8;
+
+function scheduleRender() {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(renderFrame);
+}
+
+function renderFrame() {
+  frameRequested = false;
+  const start = performance.now();
+  if (pendingRows.length) {
+    const frag = document.createDocumentFragment();
+    let n = 0;
+    while (pendingRows.length && (n < 50 || performance.now() - start < FRAME_BUDGET_MS)) {
+      const entry = pendingRows.shift();
+      frag.append(makeRow(entry));
+      n++;
+    }
+    els.list.append(frag);
+  }
+  for (const entry of dirty) {
+    if (performance.now() - start > FRAME_BUDGET_MS * 1.5) break;
+    dirty.delete(entry);
+    if (entry.row && entry.state !== 'removed') paintRow(entry);
+  }
+  renderTotals();
+  if (pendingRows.length || dirty.size) scheduleRender();
+}
+
+function makeRow(entry) {
+  const li = els.rowTemplate.cloneNode(true);
+  li.dataset.path = entry.path;
+  const [, name, , , size, , rm] = li.children;
+  name.textContent = entry.path;
+  name.title = `Preview ${entry.path}`;
+  size.textContent = formatBytes(entry.file.size);
+  rm.setAttribute('aria-label', `Remove ${entry.path}`);
+  entry.row = li;
+  paintRow(entry);
+  return li;
+}
+
+function paintRow(entry) {
+  const li = entry.row;
+  const [icon, name, meta, mime, size, hash] = li.children;
+  li.dataset.state = entry.state;
+  size.textContent = formatBytes(entry.file.size);
+  if (entry.state === 'done') {
+    const info = entry.info;
+    if (li.dataset.hash !== info.hash) {
+      li.dataset.hash = info.hash;
+      li.dataset.type = info.data_type;
+      li.dataset.mime = info.mime_type;
+      const t = TYPE_ICONS[info.data_type] || TYPE_ICONS.binary;
+      if (!icon.classList.contains('has-thumb')) icon.textContent = t.glyph;
+      icon.dataset.t = info.data_type;
+      meta.textContent = metadataSummary(info.metadata);
+      meta.title = schemaSummary(info.metadata);
+      mime.textContent = info.mime_type;
+      hash.replaceChildren(info.hash);
+      hash.title = `XXH3-128 content hash ${info.hash}`;
+      if (info.data_type === 'image') watchThumbnail(li, entry.file, info.metadata?.image);
+    }
+    const same = byHash.get(info.hash);
+    if (same && same.size > 1) {
+      li.dataset.duplicate = String(same.size);
+      name.title = `Same content as ${same.size - 1} other ${same.size === 2 ? 'file' : 'files'}: ${[...same].filter((e) => e !== entry).slice(0, 5).map((e) => e.path).join(', ')}`;
+    } else {
+      delete li.dataset.duplicate;
+      name.title = `Preview ${entry.path}`;
+    }
+    return;
+  }
+  // Not described (yet): clear what a replaced file left behind.
+  delete li.dataset.hash;
+  delete li.dataset.type;
+  delete li.dataset.mime;
+  delete li.dataset.duplicate;
+  icon.classList.remove('has-thumb');
+  icon.textContent = '';
+  meta.textContent = '';
+  mime.textContent = '';
+  if (entry.state === 'error') {
+    hash.textContent = `Could not read: ${entry.error}`;
+    hash.title = entry.error;
+    return;
+  }
+  const frac = entry.file.size > 0 ? entry.done / entry.file.size : 0;
+  let bar = hash.firstElementChild;
+  if (!bar || !bar.classList.contains('bar')) {
+    bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.append(document.createElement('span'));
+    hash.replaceChildren(bar);
+    hash.title = '';
+  }
+  bar.dataset.waiting = entry.state === 'queued' ? 'true' : 'false';
+  bar.firstElementChild.style.transform = `scaleX(${Math.min(1, frac)})`;
+}
+
+let lastLive = '';
+function renderTotals() {
+  const count = entries.size;
+  els.empty.hidden = count > 0;
+  els.clearAll.disabled = count === 0 || !!uploading;
+  if (count === 0) {
+    els.totals.textContent = 'None yet';
+    els.chips.replaceChildren();
+    els.overall.hidden = true;
+    setLive('');
+    updateSubmitHint();
+    return;
+  }
+  els.totals.textContent = `${formatCount(count)} ${count === 1 ? 'file' : 'files'} · ${formatBytes(totals.bytes)}`;
+  // Chips: how many of each type, then duplicates and failures.
+  const chips = [];
+  for (const t of TYPE_ORDER) {
+    const n = totals.byType.get(t) || 0;
+    if (n > 0) chips.push([t, `${TYPE_ICONS[t].glyph} ${formatCount(n)} ${TYPE_ICONS[t].label.toLowerCase()}`]);
+  }
+  let dupes = 0;
+  for (const s of byHash.values()) if (s.size > 1) dupes += s.size - 1;
+  if (dupes) chips.push(['dup', `${formatCount(dupes)} duplicate${dupes === 1 ? '' : 's'}`]);
+  if (totals.failed) chips.push(['failed', `${formatCount(totals.failed)} unreadable`]);
+  const key = chips.map((c) => c[1]).join('|');
+  if (els.chips.dataset.key !== key) {
+    els.chips.dataset.key = key;
+    els.chips.replaceChildren(
+      ...chips.map(([t, text]) => {
+        const li = document.createElement('li');
+        li.className = `chip chip-${t}`;
+        li.textContent = text;
+        return li;
+      }),
+    );
+  }
+  const pending = count - totals.described - totals.failed;
+  els.overall.hidden = false;
+  const frac = totals.bytes > 0 ? totals.progressBytes / totals.bytes : pending === 0 ? 1 : 0;
+  els.hashProgress.value = Math.max(0, Math.min(1, frac));
+  if (pending > 0) {
+    els.hashLabel.textContent = pool
+      ? `Hashing ${formatCount(totals.described + totals.failed)} of ${formatCount(count)} files · ${formatBytes(totals.progressBytes)} of ${formatBytes(totals.bytes)}`
+      : engineError
+        ? 'The engine is not running'
+        : 'Waiting for the engine…';
+    setLive(`Hashing ${formatCount(count)} files`);
+  } else {
+    els.hashLabel.textContent = `All ${formatCount(count)} files hashed${totals.failed ? `, ${formatCount(totals.failed)} could not be read` : ''}`;
+    setLive(els.hashLabel.textContent);
+  }
+  updateSubmitHint();
+}
+
+function setLive(text) {
+  // Polite announcements only when the phase changes, not on every frame.
+  if (text === lastLive) return;
+  lastLive = text;
+  els.hashLive.textContent = text;
+}
+
+// ---------------------------------------------------------------------------
+// Preview dialog
+
+let previewState = null; // {entry, urls, controller}
+
+function openPreview(entry) {
+  closePreviewContent();
+  const controller = new AbortController();
+  previewState = { entry, urls: [], controller, opener: document.activeElement };
+  els.previewTitle.textContent = entry.path;
+  els.previewFacts.textContent = previewFacts(entry);
+  els.previewBody.replaceChildren();
+  if (!els.preview.open) els.preview.showModal();
+  const ctx = { pool, urls: previewState.urls, signal: controller.signal };
+  const state = previewState;
+  const loading = document.createElement('p');
+  loading.className = 'preview-note';
+  loading.textContent = 'Loading preview…';
+  els.previewBody.append(loading);
+  const body = document.createElement('div');
+  body.className = 'preview-content';
+  renderPreview(body, entry, ctx)
+    .catch((err) => {
+      const p = document.createElement('p');
+      p.className = 'preview-note';
+      p.textContent = `No preview: ${err?.message || err}`;
+      body.append(p);
+    })
+    .finally(() => {
+      if (previewState !== state) return;
+      loading.remove();
+      els.previewBody.append(body);
+    });
+}
+
+function closePreviewContent() {
+  if (!previewState) return;
+  previewState.controller.abort();
+  // Stop media before revoking, so no decoder keeps the blob alive.
+  for (const m of els.previewBody.querySelectorAll('audio, video')) {
+    m.pause();
+    m.removeAttribute('src');
+    m.load();
+  }
+  for (const url of previewState.urls) URL.revokeObjectURL(url);
+  els.previewBody.replaceChildren();
+  const opener = previewState.opener;
+  previewState = null;
+  return opener;
+}
+
+function stepPreview(delta) {
+  if (!previewState) return;
+  const list = [...entries.values()].filter((e) => e.row);
+  const i = list.indexOf(previewState.entry);
+  const next = list[(i + delta + list.length) % list.length];
+  if (next) {
+    const opener = previewState.opener;
+    openPreview(next);
+    previewState.opener = next.row?.querySelector('.name') || opener;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Form: live validation and remembered fields
+
+function debounce(fn, ms) {
+  let t = 0;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}
+
+async function validateNameField(input, quiet = false) {
+  const msg = $(`${input.name}-msg`);
+  const value = input.value;
+  if (!value) {
+    input.setCustomValidity('');
+    input.removeAttribute('aria-invalid');
+    msg.textContent = '';
+    msg.className = 'field-msg';
+    return !quiet ? false : true;
+  }
+  if (!pool) return true; // checked again once the engine is up
+  let problem = '';
+  try {
+    problem = await pool.validateName(value);
+  } catch (err) {
+    problem = err?.message || String(err);
+  }
+  if (input.value !== value) return false; // typed on meanwhile
+  input.setCustomValidity(problem);
+  if (problem) {
+    input.setAttribute('aria-invalid', 'true');
+    msg.textContent = friendlyNameProblem(problem);
+    msg.className = 'field-msg bad';
+  } else {
+    input.removeAttribute('aria-invalid');
+    msg.textContent = '';
+    msg.className = 'field-msg';
+  }
+  return !problem;
+}
+
+function friendlyNameProblem(problem) {
+  // The core speaks Oxen's words; add what to do about it.
+  return `${problem} Use at least two letters, digits, “_”, “.” or “-”, starting with a letter or digit.`;
+}
+
+function remember(key, value) {
+  try {
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  } catch {
+    // Storage can be disabled (private mode): the form still works.
+  }
+}
+
+function recall(key) {
+  try {
+    return localStorage.getItem(key) || '';
+  } catch {
+    return '';
+  }
+}
+
+function updateSubmitHint() {
+  if (uploading) return;
+  const pending = pendingCount();
+  let hint = '';
+  if (entries.size === 0) hint = 'Add files first, or create an empty repository.';
+  else if (totals.failed) hint = `${totals.failed} ${totals.failed === 1 ? 'file' : 'files'} could not be read: remove ${totals.failed === 1 ? 'it' : 'them'} to continue.`;
+  else if (pending) hint = `${formatCount(pending)} ${pending === 1 ? 'file is' : 'files are'} still being hashed; you can submit now and the upload starts when they are done.`;
+  else hint = `${formatCount(entries.size)} ${entries.size === 1 ? 'file' : 'files'}, ${formatBytes(totals.bytes)}, in one commit.`;
+  if (els.submitHint.textContent !== hint) els.submitHint.textContent = hint;
+}
+
+// ---------------------------------------------------------------------------
+// Creating the repository
+
+function showError(message) {
+  els.error.textContent = message;
+  els.error.hidden = !message;
+}
+
+function formValues() {
+  const f = els.form.elements;
+  return {
+    namespace: f.namespace.value.trim(),
+    name: f.repo_name.value.trim(),
+    description: f.description.value,
+    authorName: f.author_name.value.trim(),
+    authorEmail: f.author_email.value.trim(),
+    token: f.token.value.trim(),
+  };
+}
+
+async function checkForm() {
+  const f = els.form.elements;
+  const problems = [];
+  for (const input of [f.namespace, f.repo_name]) {
+    input.value = input.value.trim();
+    if (!input.value) {
+      problems.push([input, `${labelOf(input)} is required.`]);
+      continue;
+    }
+    if (!(await validateNameField(input))) problems.push([input, $(`${input.name}-msg`).textContent]);
+  }
+  for (const input of [f.author_name, f.author_email]) {
+    const msg = $(`${input.name}-msg`);
+    let problem = '';
+    if (!input.value.trim()) problem = `${labelOf(input)} is required: it is the commit's author.`;
+    else if (input === f.author_email && !/^[^\s@]+@[^\s@]+$/.test(input.value.trim())) problem = 'This does not look like an email address.';
+    msg.textContent = problem;
+    msg.className = problem ? 'field-msg bad' : 'field-msg';
+    if (problem) {
+      input.setAttribute('aria-invalid', 'true');
+      problems.push([input, problem]);
+    } else input.removeAttribute('aria-invalid');
+  }
+  return problems;
+}
+
+function labelOf(input) {
+  return input.labels?.[0]?.textContent.replace(/optional.*$/, '').trim() || input.name;
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  if (uploading) return;
+  showError('');
+  els.result.hidden = true;
+  const problems = await checkForm();
+  if (problems.length) {
+    showError(problems.length === 1 ? problems[0][1] : `Please fix ${problems.length} fields: ${problems.map((p) => p[1]).join(' ')}`);
+    problems[0][0].focus();
+    return;
+  }
+  if (engineError) {
+    showError(`Files cannot be hashed because the engine did not start (${engineError}). Reload the page.`);
+    return;
+  }
+  const form = formValues();
+  remember(STORE.namespace, form.namespace);
+  remember(STORE.authorName, form.authorName);
+  remember(STORE.authorEmail, form.authorEmail);
+
+  setUploading(true);
+  const cancelled = { value: false };
+  uploading = { abort: () => (cancelled.value = true) };
+  if (pendingCount() > 0) {
+    els.uploadPhase.textContent = `Waiting for ${formatCount(pendingCount())} files to finish hashing…`;
+    els.uploadProgress.removeAttribute('value');
+    els.uploadFigures.textContent = '';
+    await whenAllDescribed();
+    if (cancelled.value) {
+      setUploading(false);
+      showError('Upload cancelled. Nothing was sent.');
+      return;
+    }
+  }
+  if (totals.failed) {
+    setUploading(false);
+    showError(`${totals.failed} ${totals.failed === 1 ? 'file' : 'files'} could not be read, so ${totals.failed === 1 ? 'it has' : 'they have'} no hash. Remove ${totals.failed === 1 ? 'it' : 'them'} from the list and try again.`);
+    return;
+  }
+  const files = [...entries.values()].map((e) => ({ file: e.file, path: e.path, hash: e.info.hash, info: e.info }));
+  const payload = buildPayload(form, files);
+  const url = apiURL(els.apiBase.value, '/api/repos');
+  const meter = new ProgressMeter(totals.bytes || 1);
+  els.uploadPhase.textContent = `Uploading ${formatCount(files.length)} ${files.length === 1 ? 'file' : 'files'}`;
+  els.uploadProgress.value = 0;
+  let lastFigures = 0;
+  const req = send(url, payload, {
+    token: form.token,
+    onProgress(loaded, total) {
+      if (loaded === Infinity) {
+        els.uploadProgress.value = 1;
+        els.uploadPhase.textContent = 'Sent. The server is checking the hashes and writing the commit…';
+        els.uploadFigures.textContent = '';
+        return;
+      }
+      if (total > 0) meter.total = total;
+      const p = meter.update(loaded);
+      els.uploadProgress.value = p.fraction;
+      const now = performance.now();
+      if (now - lastFigures < 200 && p.fraction < 1) return;
+      lastFigures = now;
+      const eta = Number.isFinite(p.eta) ? (p.eta < 1 ? 'a moment left' : `about ${formatDuration(p.eta)} left`) : 'estimating time…';
+      els.uploadFigures.textContent = `${formatBytes(loaded)} of ${formatBytes(p.total)} · ${formatBytes(p.speed)}/s · ${eta}`;
+    },
+  });
+  uploading = req;
+  let answer;
+  try {
+    answer = await req.promise;
+  } catch (err) {
+    setUploading(false);
+    showError(err instanceof UploadError ? err.message : `The upload failed: ${err?.message || err}`);
+    return;
+  }
+  setUploading(false);
+  if (answer.status >= 200 && answer.status < 300 && answer.body?.repository) {
+    showResult(answer.body, files, form);
+    return;
+  }
+  const limit = answer.status === 413 ? '' : undefined;
+  showError(explainStatus(answer.status, answer.body, answer.text, { name: form.name, limit }));
+  if (answer.status === 409) els.form.elements.repo_name.focus();
+  if (answer.status === 401 || answer.status === 403) els.form.elements.token.focus();
+}
+
+function setUploading(on) {
+  els.upload.hidden = !on;
+  els.submit.disabled = on;
+  els.form.inert = on;
+  els.form.setAttribute('aria-busy', on ? 'true' : 'false');
+  document.body.classList.toggle('is-uploading', on);
+  if (!on) uploading = null;
+  els.clearAll.disabled = on || entries.size === 0;
+  if (on) els.cancelUpload.focus();
+}
+
+function showResult(body, files, form) {
+  const repo = body.repository;
+  const commit = repo.latest_commit;
+  $('result-name').textContent = `${repo.namespace}/${repo.name}`;
+  const code = $('result-commit');
+  if (commit?.id) {
+    code.textContent = commit.id;
+    code.dataset.commitId = commit.id;
+    code.title = `${commit.message} by ${commit.author} <${commit.email}> at ${commit.timestamp}`;
+  } else {
+    code.textContent = 'none (the repository is empty)';
+    code.dataset.commitId = '';
+  }
+  const link = $('result-link');
+  link.href = apiURL(els.apiBase.value, `/api/repos/${encodeURIComponent(repo.namespace)}/${encodeURIComponent(repo.name)}`);
+  link.textContent = link.href;
+
+  // Compare every server hash with the one computed here.
+  const server = Array.isArray(body.metadata_entries) ? body.metadata_entries : [];
+  const byPath = new Map();
+  server.forEach((e, i) => byPath.set(e.resource?.path || files[i]?.path || e.filename, e));
+  const mismatches = [];
+  const missing = [];
+  const tbody = $('result-table').tBodies[0];
+  tbody.replaceChildren();
+  const frag = document.createDocumentFragment();
+  for (const f of files) {
+    const e = byPath.get(f.path);
+    const tr = document.createElement('tr');
+    const cells = [f.path, e?.data_type ?? '–', e ? formatBytes(e.size) : '–', e?.hash ?? 'missing'];
+    cells.forEach((text, i) => {
+      const td = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) td.scope = 'row';
+      if (i === 2) td.className = 'num';
+      if (i === 3) td.className = 'mono';
+      td.textContent = text;
+      tr.append(td);
+    });
+    if (!e) missing.push(f.path);
+    else if (e.hash !== f.hash) {
+      mismatches.push({ path: f.path, browser: f.hash, server: e.hash });
+      tr.className = 'mismatch';
+    }
+    frag.append(tr);
+  }
+  tbody.append(frag);
+  $('result-entries-title').textContent = `Entries (${formatCount(server.length)})`;
+  const verify = $('result-verify');
+  verify.replaceChildren();
+  verify.removeAttribute('role');
+  if (mismatches.length || (server.length && missing.length)) {
+    verify.className = 'verify bad';
+    verify.setAttribute('role', 'alert');
+    const lines = [];
+    if (mismatches.length) lines.push(`${mismatches.length} ${mismatches.length === 1 ? 'file arrived' : 'files arrived'} with a different hash than this browser computed: ${mismatches.map((m) => `${m.path} (browser ${m.browser}, server ${m.server})`).join('; ')}. The data may have changed on disk or in transit.`);
+    if (server.length && missing.length) lines.push(`${missing.length} ${missing.length === 1 ? 'file is' : 'files are'} missing from the server's answer: ${missing.slice(0, 20).join(', ')}.`);
+    verify.textContent = `Warning: ${lines.join(' ')}`;
+  } else if (server.length) {
+    verify.className = 'verify ok';
+    verify.textContent = `✓ All ${formatCount(files.length)} server hashes match the ones computed in this browser.`;
+  } else {
+    verify.className = 'verify';
+    verify.textContent = files.length ? 'The server did not list its entries, so hashes could not be compared.' : 'The repository was created empty.';
+  }
+  els.result.hidden = false;
+  els.result.focus();
+  void form;
+}
+
+// ---------------------------------------------------------------------------
+// Wiring
+
+function wire() {
+  // Drop anywhere on the page; the drop zone lights up while dragging.
+  let dragDepth = 0;
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  window.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    dragDepth++;
+    document.body.classList.add('is-dragging');
+  });
+  window.addEventListener('dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) document.body.classList.remove('is-dragging');
+  });
+  window.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('drop', (e) => {
+    dragDepth = 0;
+    document.body.classList.remove('is-dragging');
+    if (!e.dataTransfer) return;
+    e.preventDefault();
+    if (uploading) return;
+    fromDataTransfer(e.dataTransfer).then(addCollected, (err) => showProblems([{ path: '', message: `The drop could not be read: ${err?.message || err}` }]));
+  });
+
+  els.addFiles.addEventListener('click', () => els.fileInput.click());
+  els.addFolder.addEventListener('click', () => els.folderInput.click());
+  for (const input of [els.fileInput, els.folderInput]) {
+    input.addEventListener('change', () => {
+      addCollected(fromFileList(input.files));
+      input.value = ''; // so choosing the same files again fires change
+    });
+  }
+  document.addEventListener('paste', (e) => {
+    const got = fromClipboard(e.clipboardData);
+    if (!got.files.length) return; // ordinary text paste into a field
+    e.preventDefault();
+    addCollected(got);
+  });
+
+  els.list.addEventListener('click', (e) => {
+    const button = e.target.closest('button');
+    const row = e.target.closest('li.row');
+    if (!button || !row) return;
+    const entry = entries.get(row.dataset.path);
+    if (!entry) return;
+    if (button.classList.contains('rm')) removeEntry(entry);
+    else if (button.classList.contains('name')) openPreview(entry);
+  });
+  els.clearAll.addEventListener('click', clearAll);
+
+  els.preview.addEventListener('close', () => {
+    const opener = closePreviewContent();
+    if (opener?.isConnected) opener.focus();
+  });
+  $('preview-close').addEventListener('click', () => els.preview.close());
+  $('preview-prev').addEventListener('click', () => stepPreview(-1));
+  $('preview-next').addEventListener('click', () => stepPreview(1));
+  els.preview.addEventListener('keydown', (e) => {
+    if (e.target.closest('audio, video')) return;
+    if (e.key === 'ArrowRight') stepPreview(1);
+    else if (e.key === 'ArrowLeft') stepPreview(-1);
+  });
+  // A click on the backdrop (outside the dialog box) closes it.
+  els.preview.addEventListener('click', (e) => {
+    if (e.target === els.preview) els.preview.close();
+  });
+
+  // Remembered fields.
+  const f = els.form.elements;
+  f.namespace.value = recall(STORE.namespace);
+  f.author_name.value = recall(STORE.authorName);
+  f.author_email.value = recall(STORE.authorEmail);
+  els.apiBase.value = recall(STORE.apiBase);
+  els.ownOrigin.textContent = location.origin;
+  els.apiBase.addEventListener('change', () => remember(STORE.apiBase, els.apiBase.value.trim()));
+  f.author_name.addEventListener('change', () => remember(STORE.authorName, f.author_name.value.trim()));
+  f.author_email.addEventListener('change', () => remember(STORE.authorEmail, f.author_email.value.trim()));
+  for (const input of [f.namespace, f.repo_name]) {
+    const check = debounce(() => validateNameField(input, true), 120);
+    input.addEventListener('input', check);
+  }
+  for (const input of [f.author_name, f.author_email]) {
+    input.addEventListener('input', () => {
+      input.removeAttribute('aria-invalid');
+      $(`${input.name}-msg`).textContent = '';
+    });
+  }
+  els.form.addEventListener('submit', onSubmit);
+  els.cancelUpload.addEventListener('click', () => uploading?.abort());
+  $('start-over').addEventListener('click', () => {
+    els.result.hidden = true;
+    clearAll();
+    f.repo_name.value = '';
+    f.description.value = '';
+    showError('');
+    els.addFiles.focus();
+  });
+
+  const net = () => (els.netStatus.hidden = navigator.onLine);
+  window.addEventListener('online', net);
+  window.addEventListener('offline', net);
+  net();
+  showError('');
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || location.protocol === 'file:') return;
+  navigator.serviceWorker.register('sw.js').catch((err) => {
+    // The app works without it, only not offline.
+    console.warn('oxdrop: service worker not registered:', err);
+  });
+}
+
+wire();
+renderTotals();
+engineReady = startEngine().catch(() => null);
+registerServiceWorker();
+
+// A small handle for tests and the console; not used by the page itself.
+window.oxdrop = {
+  entries,
+  engineReady,
+  get pool() {
+    return pool;
+  },
+};

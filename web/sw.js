@@ -1,0 +1,98 @@
+// oxdrop's service worker: makes the app (page, scripts, the Go engine in
+// WebAssembly) work offline after one visit. The build replaces
+// __BUILD_ID__ with a hash of the whole build, so each release gets its own
+// cache and the old ones are deleted when it activates.
+//
+// Rules: the page itself (navigations, index.html) is network-first so a new
+// release shows up at once when online; every other file of the app is
+// cache-first (the cache is per build, so it is never stale); anything under
+// /api/ is never cached or answered from the cache.
+
+const CACHE = 'oxdrop-__BUILD_ID__';
+const PREFIX = 'oxdrop-';
+
+// Every file of the app shell, relative to this worker's folder (the app root).
+const SHELL = [
+  './',
+  'index.html',
+  'app.css',
+  'manifest.webmanifest',
+  'icons/icon.svg',
+  'icons/icon-192.png',
+  'icons/icon-512.png',
+  'icons/icon-maskable-512.png',
+  'js/app.js',
+  'js/collect.js',
+  'js/eta.js',
+  'js/format.js',
+  'js/paths.js',
+  'js/preview.js',
+  'js/thumbs.js',
+  'js/upload.js',
+  'js/engine/pool.js',
+  'js/engine/worker.js',
+  'wasm_exec.js',
+  'oxdrop.wasm',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      // cache: 'reload' skips the HTTP cache, so the files stored are the
+      // ones of this build, not older copies.
+      await cache.addAll(SHELL.map((p) => new Request(p, { cache: 'reload' })));
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  const scope = new URL(self.registration.scope);
+  if (!url.pathname.startsWith(scope.pathname)) return;
+  const rel = url.pathname.slice(scope.pathname.length);
+  if (url.pathname.startsWith('/api/') || rel.startsWith('api/')) return; // never cached
+  if (req.mode === 'navigate' || rel === '' || rel === 'index.html') {
+    event.respondWith(networkFirst(req));
+    return;
+  }
+  event.respondWith(cacheFirst(req));
+});
+
+async function networkFirst(req) {
+  const cache = await caches.open(CACHE);
+  try {
+    const res = await fetch(req);
+    if (res.ok) await cache.put(new URL('index.html', self.registration.scope).href, res.clone());
+    return res;
+  } catch (err) {
+    const cached = (await cache.match(new URL('index.html', self.registration.scope).href)) || (await cache.match(req, { ignoreSearch: true }));
+    if (cached) return cached;
+    throw err;
+  }
+}
+
+async function cacheFirst(req) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(req, { ignoreSearch: true });
+  if (cached) return cached;
+  const res = await fetch(req);
+  // Files of the app not in SHELL (added later) are kept once seen.
+  if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
+  return res;
+}
