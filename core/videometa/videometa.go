@@ -1,16 +1,45 @@
 // Package videometa reads a video's duration and frame size from its
 // container headers (ISO-BMFF mp4/mov as Oxen does; WebM/Matroska beyond it).
+// Only headers are read, through the io.ReaderAt: media data is never loaded.
 package videometa
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
 // Read detects the container from content and returns its metadata.
-// PLACEHOLDER until the container parsers land.
 func Read(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
-	return nil, errors.New("videometa: not implemented yet")
+	if size < 8 {
+		return nil, fmt.Errorf("videometa: %d-byte file is too small for a video container", size)
+	}
+	var head [8]byte
+	if n, err := r.ReadAt(head[:], 0); n < len(head) {
+		return nil, fmt.Errorf("videometa: reading the first bytes: %w", errOrEOF(err))
+	}
+	switch {
+	case bytes.Equal(head[4:8], []byte("ftyp")):
+		return readMP4(r, size)
+	case bytes.Equal(head[:4], []byte{0x1A, 0x45, 0xDF, 0xA3}):
+		return readMatroska(r, size)
+	}
+	return nil, errors.New("videometa: unknown container (neither an ISO-BMFF ftyp box nor an EBML header at the start)")
+}
+
+// secondsFromMillis mirrors Rust's Duration::from_millis(ms).as_secs_f64():
+// whole seconds plus the nanosecond remainder divided by 1e9, which gives
+// exactly the decimals Oxen serializes (1600 ms → 1.6).
+func secondsFromMillis(ms uint64) float64 {
+	return float64(ms/1000) + float64((ms%1000)*1_000_000)/1e9
+}
+
+func errOrEOF(err error) error {
+	if err == nil || err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

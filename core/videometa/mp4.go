@@ -1,0 +1,275 @@
+package videometa
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/videometa/bmff"
+)
+
+// Handler types the mp4 0.14 crate (used by Oxen) knows. Any other handler
+// on any track makes Oxen's video metadata fail, so it fails here too.
+var knownHandlers = map[string]bool{"vide": true, "soun": true, "sbtl": true}
+
+type mp4Track struct {
+	id            uint32
+	handler       string
+	width, height uint64
+}
+
+// readMP4 mirrors mp4 0.14's Mp4Reader::read_header as Oxen uses it: ftyp
+// and moov/mvhd are required, every trak must carry the boxes the crate
+// insists on, and the size comes from the first video track.
+func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
+	w := bmff.NewWalker(r, size)
+	var ftyp, moov *bmff.Box
+	err := w.Children(0, size, func(b bmff.Box) error {
+		switch b.Type {
+		case "ftyp":
+			ftyp = &b
+		case "moov":
+			moov = &b // the crate keeps the last moov it meets
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("videometa: mp4: %w", err)
+	}
+	if ftyp == nil {
+		return nil, fmt.Errorf("videometa: mp4: no ftyp box")
+	}
+	if moov == nil {
+		return nil, fmt.Errorf("videometa: mp4: no moov box")
+	}
+	ms, tracks, err := readMoov(w, *moov)
+	if err != nil {
+		return nil, fmt.Errorf("videometa: mp4: %w", err)
+	}
+	for _, t := range tracks {
+		if !knownHandlers[t.handler] {
+			return nil, fmt.Errorf("videometa: mp4: track %d has handler type %q, which Oxen's mp4 reader rejects", t.id, t.handler)
+		}
+	}
+	for _, t := range tracks {
+		if t.handler == "vide" {
+			return &model.VideoMeta{NumSeconds: secondsFromMillis(ms), Width: t.width, Height: t.height}, nil
+		}
+	}
+	return nil, fmt.Errorf("videometa: mp4: no video track")
+}
+
+// readMoov returns the movie duration in whole milliseconds and the tracks.
+func readMoov(w *bmff.Walker, moov bmff.Box) (uint64, []mp4Track, error) {
+	var mvhd *bmff.Box
+	var tracks []mp4Track
+	err := w.Children(moov.Data, moov.End, func(b bmff.Box) error {
+		switch b.Type {
+		case "mvhd":
+			mvhd = &b
+		case "trak":
+			t, err := readTrak(w, b)
+			if err != nil {
+				return err
+			}
+			tracks = append(tracks, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if mvhd == nil {
+		return 0, nil, fmt.Errorf("moov has no mvhd box")
+	}
+	ms, err := mvhdMillis(w, *mvhd)
+	return ms, tracks, err
+}
+
+// mvhdMillis computes duration*1000/timescale with u64 arithmetic, which is
+// what Duration::from_millis receives in the crate (truncated to ms).
+func mvhdMillis(w *bmff.Walker, mvhd bmff.Box) (uint64, error) {
+	vf, err := w.Read(mvhd, mvhd.Data, 4)
+	if err != nil {
+		return 0, err
+	}
+	var timescale uint32
+	var duration uint64
+	switch vf[0] {
+	case 1:
+		p, err := w.Read(mvhd, mvhd.Data+4, 28)
+		if err != nil {
+			return 0, err
+		}
+		timescale = binary.BigEndian.Uint32(p[16:20])
+		duration = binary.BigEndian.Uint64(p[20:28])
+	case 0:
+		p, err := w.Read(mvhd, mvhd.Data+4, 16)
+		if err != nil {
+			return 0, err
+		}
+		timescale = binary.BigEndian.Uint32(p[8:12])
+		duration = uint64(binary.BigEndian.Uint32(p[12:16]))
+	default:
+		return 0, fmt.Errorf("mvhd version %d is neither 0 nor 1", vf[0])
+	}
+	if timescale == 0 {
+		return 0, fmt.Errorf("mvhd timescale is 0")
+	}
+	// Rust release builds wrap on overflow; so does Go's uint64.
+	return duration * 1000 / uint64(timescale), nil
+}
+
+// readTrak checks the boxes mp4 0.14 requires (tkhd, mdia with mdhd, hdlr
+// and minf; minf with dinf and stbl; stbl with stsd, stts, stsc, stsz and
+// stco or co64) and reads the track id, handler type and frame size.
+func readTrak(w *bmff.Walker, trak bmff.Box) (mp4Track, error) {
+	var t mp4Track
+	tkhd, mdia, err := requireChildren(w, trak, "tkhd", "mdia")
+	if err != nil {
+		return t, err
+	}
+	if err := readTkhd(w, tkhd, &t); err != nil {
+		return t, err
+	}
+	_, hdlr, minf, err := require3(w, mdia, "mdhd", "hdlr", "minf")
+	if err != nil {
+		return t, err
+	}
+	if hdlr.Size() < 24 {
+		return t, fmt.Errorf("track %d: hdlr box payload is %d bytes, under 24", t.id, hdlr.Size())
+	}
+	h, err := w.Read(hdlr, hdlr.Data+8, 4)
+	if err != nil {
+		return t, err
+	}
+	t.handler = string(h)
+	_, stbl, err := requireChildren(w, minf, "dinf", "stbl")
+	if err != nil {
+		return t, err
+	}
+	return t, readStbl(w, stbl, &t)
+}
+
+func readTkhd(w *bmff.Walker, tkhd bmff.Box, t *mp4Track) error {
+	vf, err := w.Read(tkhd, tkhd.Data, 4)
+	if err != nil {
+		return err
+	}
+	// Offsets inside the payload: v1 has 64-bit times and duration.
+	idOff, whOff := int64(12), int64(76)
+	if vf[0] == 1 {
+		idOff, whOff = 20, 88
+	}
+	id, err := w.Read(tkhd, tkhd.Data+idOff, 4)
+	if err != nil {
+		return err
+	}
+	t.id = binary.BigEndian.Uint32(id)
+	if t.id == 0 {
+		return fmt.Errorf("illegal track id 0")
+	}
+	wh, err := w.Read(tkhd, tkhd.Data+whOff, 8)
+	if err != nil {
+		return err
+	}
+	// 16.16 fixed point: the crate keeps the integer part.
+	t.width = uint64(binary.BigEndian.Uint32(wh[0:4]) >> 16)
+	t.height = uint64(binary.BigEndian.Uint32(wh[4:8]) >> 16)
+	return nil
+}
+
+func readStbl(w *bmff.Walker, stbl bmff.Box, t *mp4Track) error {
+	seen := map[string]bool{}
+	var stsd bmff.Box
+	err := w.Children(stbl.Data, stbl.End, func(b bmff.Box) error {
+		seen[b.Type] = true
+		if b.Type == "stsd" {
+			stsd = b
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, need := range []string{"stsd", "stts", "stsc", "stsz"} {
+		if !seen[need] {
+			return fmt.Errorf("track %d: stbl has no %s box", t.id, need)
+		}
+	}
+	if !seen["stco"] && !seen["co64"] {
+		return fmt.Errorf("track %d: stbl has neither stco nor co64", t.id)
+	}
+	// stsd: version+flags, entry count, then the first sample entry only.
+	if stsd.Size() < 16 {
+		return fmt.Errorf("track %d: stsd payload is %d bytes, too short for a sample entry", t.id, stsd.Size())
+	}
+	entry, err := w.Header(stsd.Data+8, stsd.End)
+	if err != nil {
+		return err
+	}
+	if entry.Type != "avc1" {
+		// mp4 0.14 takes width/height from avc1 only; hev1/vp09 and others
+		// fall back to tkhd.
+		return nil
+	}
+	// avc1 payload: 6 reserved, data ref index, 16 pre-defined/reserved,
+	// width, height, resolutions, reserved, frame count, compressor name,
+	// depth, pre-defined: 78 bytes, then child boxes that must include avcC.
+	wh, err := w.Read(entry, entry.Data+24, 4)
+	if err != nil {
+		return fmt.Errorf("track %d: avc1: %w", t.id, err)
+	}
+	if entry.Size() < 78 {
+		return fmt.Errorf("track %d: avc1 payload is %d bytes, under 78", t.id, entry.Size())
+	}
+	if _, ok, err := w.Find(bmff.Box{Type: "avc1", Data: entry.Data + 78, End: entry.End}, "avcC"); err != nil {
+		return fmt.Errorf("track %d: avc1: %w", t.id, err)
+	} else if !ok {
+		return fmt.Errorf("track %d: avc1 has no avcC box", t.id)
+	}
+	t.width = uint64(binary.BigEndian.Uint16(wh[0:2]))
+	t.height = uint64(binary.BigEndian.Uint16(wh[2:4]))
+	return nil
+}
+
+// requireChildren returns the last child of each type (the crate overwrites
+// on repeats), failing if one is missing.
+func requireChildren(w *bmff.Walker, parent bmff.Box, a, b string) (bmff.Box, bmff.Box, error) {
+	got, err := lastChildren(w, parent, a, b)
+	if err != nil {
+		return bmff.Box{}, bmff.Box{}, err
+	}
+	return got[0], got[1], nil
+}
+
+func require3(w *bmff.Walker, parent bmff.Box, a, b, c string) (bmff.Box, bmff.Box, bmff.Box, error) {
+	got, err := lastChildren(w, parent, a, b, c)
+	if err != nil {
+		return bmff.Box{}, bmff.Box{}, bmff.Box{}, err
+	}
+	return got[0], got[1], got[2], nil
+}
+
+func lastChildren(w *bmff.Walker, parent bmff.Box, types ...string) ([]bmff.Box, error) {
+	got := make([]bmff.Box, len(types))
+	found := make([]bool, len(types))
+	err := w.Children(parent.Data, parent.End, func(b bmff.Box) error {
+		for i, t := range types {
+			if b.Type == t {
+				got[i], found[i] = b, true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range types {
+		if !found[i] {
+			return nil, fmt.Errorf("%s box has no %s box", parent.Type, t)
+		}
+	}
+	return got, nil
+}
