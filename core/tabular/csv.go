@@ -1,0 +1,304 @@
+package tabular
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oxdrop/oxdrop/core/model"
+)
+
+// Polars infers a csv schema from the first 10000 records; reading stops
+// there or at headCap bytes, so a big file is never read whole.
+const (
+	inferRows = 10000
+	headCap   = 16 << 20
+)
+
+// readHead reads up to limit bytes from the start of the file. When the
+// file is longer, the head is cut after its last '\n' so that no half line
+// takes part in inference.
+func readHead(r io.ReaderAt, size int64, limit int) ([]byte, error) {
+	n := size
+	if n > int64(limit) {
+		n = int64(limit)
+	}
+	if n < 0 {
+		return nil, errors.New("negative file size")
+	}
+	buf := make([]byte, n)
+	m, err := io.ReadFull(io.NewSectionReader(r, 0, n), buf)
+	if err != nil && !(errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		return nil, fmt.Errorf("reading file head: %w", err)
+	}
+	buf = buf[:m]
+	if int64(m) < size {
+		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+			buf = buf[:i+1]
+		}
+	}
+	return buf, nil
+}
+
+// The regexes of polars-io utils, applied in this order. Rust's \d is
+// Unicode-aware, hence \p{Nd}.
+var (
+	boolRe  = regexp.MustCompile(`^(?i:true|false)$`)
+	floatRe = regexp.MustCompile(`^[-+]?((\p{Nd}*\.\p{Nd}+)([eE][-+]?\p{Nd}+)?|inf|NaN|(\p{Nd}+)[eE][-+]?\p{Nd}+|\p{Nd}+\.)$`)
+	intRe   = regexp.MustCompile(`^-?(\p{Nd}+)$`)
+)
+
+// Dtype bits for the set of types seen in a csv column.
+const (
+	seenBool = 1 << iota
+	seenF64
+	seenI64
+	seenStr
+)
+
+// inferCSVField is Polars' infer_field_schema without date parsing.
+func inferCSVField(s string) int {
+	switch {
+	case strings.HasPrefix(s, `"`):
+		return seenStr
+	case boolRe.MatchString(s):
+		return seenBool
+	case floatRe.MatchString(s):
+		return seenF64
+	case intRe.MatchString(s):
+		return seenI64
+	}
+	return seenStr
+}
+
+// csvDtype resolves a column's set of seen types as Polars does: one type
+// is kept, i64 with f64 gives f64, anything else (or nothing) gives str.
+func csvDtype(seen int) string {
+	switch seen {
+	case seenBool:
+		return "bool"
+	case seenF64, seenF64 | seenI64:
+		return "f64"
+	case seenI64:
+		return "i64"
+	}
+	return "str"
+}
+
+// lossy decodes bytes as Rust's String::from_utf8_lossy does.
+func lossy(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// splitLines splits like Polars' SplitLines: on '\n' outside quotes, where
+// every quote byte toggles the quoted state. A last line without '\n' is
+// kept.
+func splitLines(b []byte, quote byte, max int) [][]byte {
+	var lines [][]byte
+	for len(b) > 0 && len(lines) < max {
+		inQuote := false
+		end := -1
+		for i, c := range b {
+			if c == quote {
+				inQuote = !inQuote
+			} else if c == '\n' && !inQuote {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			lines = append(lines, b)
+			break
+		}
+		lines = append(lines, b[:end])
+		b = b[end+1:]
+	}
+	return lines
+}
+
+// csvField is one field of a line; quoted fields keep their quotes.
+type csvField struct {
+	raw    []byte
+	quoted bool
+}
+
+// stripCR drops a trailing '\r' from a line longer than one byte, as Polars
+// does before splitting fields.
+func stripCR(line []byte) []byte {
+	if n := len(line); n > 1 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
+}
+
+// splitFields splits one line like Polars' SplitFields: a field that starts
+// with the quote char runs to the next separator outside quotes.
+func splitFields(line []byte, sep, quote byte) []csvField {
+	var fields []csvField
+	for {
+		if len(line) > 0 && line[0] == quote {
+			inQuote := false
+			end := len(line)
+			for i, c := range line {
+				if c == quote {
+					inQuote = !inQuote
+				} else if c == sep && !inQuote {
+					end = i
+					break
+				}
+			}
+			fields = append(fields, csvField{raw: line[:end], quoted: true})
+			if end == len(line) {
+				return fields
+			}
+			line = line[end+1:]
+			continue
+		}
+		i := bytes.IndexByte(line, sep)
+		if i < 0 {
+			return append(fields, csvField{raw: line})
+		}
+		fields = append(fields, csvField{raw: line[:i]})
+		line = line[i+1:]
+	}
+}
+
+// inner is the field as Polars hands it to inference: a quoted field loses
+// its first and last byte, doubled quotes stay doubled.
+func (f csvField) inner() []byte {
+	if f.quoted && len(f.raw) >= 2 {
+		return f.raw[1 : len(f.raw)-1]
+	}
+	return f.raw
+}
+
+// value is the field's cell value, with doubled quotes undone.
+func (f csvField) value(quote byte) string {
+	in := f.inner()
+	if f.quoted {
+		q := []byte{quote}
+		in = bytes.ReplaceAll(in, append(q, quote), q)
+	}
+	return lossy(in)
+}
+
+// csvHead is a parsed csv head: column names, dtypes and the data lines.
+type csvHead struct {
+	d       dialect
+	columns []string
+	dtypes  []string
+	lines   [][]byte
+}
+
+// parseCSVHead infers header and schema of a csv (sep 0: sniff) from the
+// file head, as Polars does with infer_schema_length 10000.
+func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
+	if size == 0 {
+		return nil, errors.New("empty csv file")
+	}
+	head, err := readHead(r, size, headCap)
+	if err != nil {
+		return nil, err
+	}
+	d := dialect{delim: sep, quote: '"'}
+	if sep == 0 {
+		d = sniffCSV(head)
+	}
+	b := bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
+	b = bytes.TrimLeft(b, "\r\n")
+	if len(b) == 0 {
+		return nil, errors.New("empty csv: no header line")
+	}
+	lines := splitLines(b, d.quote, inferRows+1)
+	hdr := splitFields(stripCR(lines[0]), d.delim, d.quote)
+	h := &csvHead{d: d, lines: lines[1:]}
+	counts := map[string]int{}
+	for _, f := range hdr {
+		name := lossy(f.inner())
+		if c := counts[name]; c > 0 {
+			h.columns = append(h.columns, name+"_duplicated_"+strconv.Itoa(c-1))
+		} else {
+			h.columns = append(h.columns, name)
+		}
+		counts[name]++
+	}
+	seen := make([]int, len(h.columns))
+	for _, line := range h.lines {
+		if len(line) == 0 {
+			continue
+		}
+		fs := splitFields(stripCR(line), d.delim, d.quote)
+		for i := 0; i < len(seen) && i < len(fs); i++ {
+			in := fs[i].inner()
+			if len(fs[i].raw) == 0 {
+				continue // null
+			}
+			seen[i] |= inferCSVField(lossy(in))
+		}
+	}
+	for _, s := range seen {
+		h.dtypes = append(h.dtypes, csvDtype(s))
+	}
+	return h, nil
+}
+
+// readCSV returns csv/tsv metadata: the schema from the head, the height
+// from Oxen's physical line rule.
+func readCSV(r io.ReaderAt, size int64, sep byte, lines LineCount) (*model.TabularMeta, error) {
+	h, err := parseCSVHead(r, size, sep)
+	if err != nil {
+		return nil, err
+	}
+	physical := 1 + lines.Newlines
+	if lines.EndsWithNewline {
+		physical--
+	}
+	return &model.TabularMeta{
+		Width:  uint64(len(h.columns)),
+		Height: physical - 1,
+		Schema: model.NewSchema(fieldsOf(h.columns, h.dtypes)),
+	}, nil
+}
+
+func fieldsOf(names, dtypes []string) []model.Field {
+	fs := make([]model.Field, len(names))
+	for i := range names {
+		fs[i] = model.Field{Name: names[i], Dtype: dtypes[i]}
+	}
+	return fs
+}
+
+// previewCSV returns the header and the first maxRows non-empty records,
+// ragged rows cut or padded to the header width.
+func previewCSV(r io.ReaderAt, size int64, sep byte, maxRows int) (*Table, error) {
+	h, err := parseCSVHead(r, size, sep)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Columns: h.columns, Dtypes: h.dtypes, Rows: [][]string{}}
+	for _, line := range h.lines {
+		if len(t.Rows) >= maxRows {
+			break
+		}
+		if len(line) == 0 {
+			continue
+		}
+		fs := splitFields(stripCR(line), h.d.delim, h.d.quote)
+		row := make([]string, len(h.columns))
+		for i := range row {
+			if i < len(fs) {
+				row[i] = fs[i].value(h.d.quote)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, nil
+}

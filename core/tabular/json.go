@@ -1,0 +1,261 @@
+package tabular
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/oxdrop/oxdrop/core/model"
+)
+
+// maxJSONValue caps one JSON line or array element; a bigger one is an
+// error, never buffered.
+const maxJSONValue = 16 << 20
+
+// jsonlLines calls fn for each non-blank line of the file head, up to
+// inferRows lines.
+func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) error {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+	var long []byte
+	seen := 0
+	for n := 1; seen < inferRows; n++ {
+		chunk, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, chunk...)
+			if len(long) > maxJSONValue {
+				return fmt.Errorf("jsonl line %d longer than %d bytes", n, maxJSONValue)
+			}
+			n--
+			continue
+		}
+		line := chunk
+		if long != nil {
+			line = append(long, chunk...)
+			long = nil
+		}
+		if t := bytes.TrimSpace(line); len(t) > 0 {
+			seen++
+			if ferr := fn(n, t); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading jsonl: %w", err)
+		}
+	}
+	if seen == 0 {
+		return errors.New("empty jsonl file")
+	}
+	return nil
+}
+
+func newDecoder(b []byte) *json.Decoder {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec
+}
+
+// inferJSONL infers the schema of the first inferRows lines, each an object.
+func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
+	var rows []*jtype
+	err := jsonlLines(r, size, func(n int, line []byte) error {
+		dec := newDecoder(line)
+		t, err := inferValue(dec, 0)
+		if err != nil {
+			return fmt.Errorf("jsonl line %d: %w", n, err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return fmt.Errorf("jsonl line %d: more than one JSON value", n)
+		}
+		if t.kind != jStruct {
+			return fmt.Errorf("jsonl line %d is %s, not an object", n, t)
+		}
+		rows = dedup(append(rows, t))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rowSchema(coerce(rows))
+}
+
+func readJSONL(r io.ReaderAt, size int64, lines LineCount) (*model.TabularMeta, error) {
+	names, dtypes, err := inferJSONL(r, size)
+	if err != nil {
+		return nil, err
+	}
+	height := 1 + lines.Newlines
+	if lines.EndsWithNewline {
+		height--
+	}
+	return &model.TabularMeta{
+		Width:  uint64(len(names)),
+		Height: height,
+		Schema: model.NewSchema(fieldsOf(names, dtypes)),
+	}, nil
+}
+
+// jsonArray streams a JSON array of objects: it infers the schema of the
+// first inferRows elements, counts all elements, and validates the file to
+// its end, one element in memory at a time.
+type jsonArray struct {
+	names, dtypes []string
+	count         uint64
+	rows          []json.RawMessage // the first keepRows elements
+}
+
+func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) {
+	if size == 0 {
+		return nil, errors.New("empty json file")
+	}
+	cr := &capReader{r: io.NewSectionReader(r, 0, size), limit: maxJSONValue}
+	dec := json.NewDecoder(cr)
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("json: %w", err)
+	}
+	if tok != json.Delim('[') {
+		return nil, errors.New("json file is not an array")
+	}
+	out := &jsonArray{}
+	var types []*jtype
+	for dec.More() {
+		cr.mark = dec.InputOffset()
+		if out.count < inferRows || len(out.rows) < keepRows {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, fmt.Errorf("json element %d: %w", out.count, err)
+			}
+			if out.count < inferRows {
+				t, err := inferValue(newDecoder(raw), 0)
+				if err != nil {
+					return nil, fmt.Errorf("json element %d: %w", out.count, err)
+				}
+				types = dedup(append(types, t))
+			}
+			if len(out.rows) < keepRows {
+				out.rows = append(out.rows, raw)
+			}
+		} else if err := skipValue(dec); err != nil {
+			return nil, fmt.Errorf("json element %d: %w", out.count, err)
+		}
+		out.count++
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("json: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("json: data after the closing ']'")
+	}
+	if out.count == 0 {
+		return nil, errors.New("json array is empty")
+	}
+	out.names, out.dtypes, err = rowSchema(coerce(types))
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// skipValue consumes one JSON value token by token, without keeping it.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func readJSONArray(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
+	a, err := scanJSONArray(r, size, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &model.TabularMeta{
+		Width:  uint64(len(a.names)),
+		Height: a.count,
+		Schema: model.NewSchema(fieldsOf(a.names, a.dtypes)),
+	}, nil
+}
+
+// cellText renders one JSON value as a preview cell: strings as they are,
+// null or missing as "", anything else as compact JSON.
+func cellText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if string(raw) == "null" {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) == nil {
+		return buf.String()
+	}
+	return string(raw)
+}
+
+func tableRows(names []string, raws []json.RawMessage) [][]string {
+	rows := [][]string{}
+	for _, raw := range raws {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			continue // a null element
+		}
+		row := make([]string, len(names))
+		for i, n := range names {
+			row[i] = cellText(obj[n])
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func previewJSONL(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
+	names, dtypes, err := inferJSONL(r, size)
+	if err != nil {
+		return nil, err
+	}
+	var raws []json.RawMessage
+	errStop := errors.New("stop")
+	err = jsonlLines(r, size, func(_ int, line []byte) error {
+		if len(raws) >= maxRows {
+			return errStop
+		}
+		raws = append(raws, json.RawMessage(bytes.Clone(line)))
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	return &Table{Columns: names, Dtypes: dtypes, Rows: tableRows(names, raws)}, nil
+}
+
+func previewJSONArray(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
+	a, err := scanJSONArray(r, size, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	return &Table{Columns: a.names, Dtypes: a.dtypes, Rows: tableRows(a.names, a.rows)}, nil
+}

@@ -1,0 +1,285 @@
+package tabular
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// jtype is a Polars dtype inferred from JSON values.
+type jtype struct {
+	kind   jkind
+	elem   *jtype   // list element
+	fields []jfield // struct fields, in first-seen order
+}
+
+type jfield struct {
+	name string
+	t    *jtype
+}
+
+type jkind uint8
+
+const (
+	jNull jkind = iota
+	jBool
+	jI64
+	jF64
+	jStr
+	jList
+	jStruct
+)
+
+// Limits on inferred JSON types: deeper nesting or wider objects are
+// rejected rather than held in memory.
+const (
+	maxJSONDepth  = 64
+	maxJSONFields = 10000
+)
+
+var (
+	tNull = &jtype{kind: jNull}
+	tBool = &jtype{kind: jBool}
+	tI64  = &jtype{kind: jI64}
+	tF64  = &jtype{kind: jF64}
+	tStr  = &jtype{kind: jStr}
+)
+
+// String is the Polars Display form of the dtype.
+func (t *jtype) String() string {
+	switch t.kind {
+	case jNull:
+		return "null"
+	case jBool:
+		return "bool"
+	case jI64:
+		return "i64"
+	case jF64:
+		return "f64"
+	case jList:
+		return "list[" + t.elem.String() + "]"
+	case jStruct:
+		return "struct[" + strconv.Itoa(len(t.fields)) + "]"
+	}
+	return "str"
+}
+
+func (t *jtype) equal(o *jtype) bool {
+	if t.kind != o.kind {
+		return false
+	}
+	switch t.kind {
+	case jList:
+		return t.elem.equal(o.elem)
+	case jStruct:
+		if len(t.fields) != len(o.fields) {
+			return false
+		}
+		for i := range t.fields {
+			if t.fields[i].name != o.fields[i].name || !t.fields[i].t.equal(o.fields[i].t) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dedup drops nulls and repeated types, keeping first-seen order, as
+// polars-json collects the types it coerces into a set.
+func dedup(ts []*jtype) []*jtype {
+	var out []*jtype
+next:
+	for _, t := range ts {
+		if t.kind == jNull {
+			continue
+		}
+		for _, o := range out {
+			if o.equal(t) {
+				continue next
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// coerce is polars-json's coerce_data_type: structs merge their fields by
+// name, i64 with f64 is f64, i64 with bool is i64, a scalar with a list is a
+// list, and any other mix is str. Nulls give way to any other type.
+func coerce(ts []*jtype) *jtype {
+	ts = dedup(ts)
+	switch len(ts) {
+	case 0:
+		return tNull
+	case 1:
+		return ts[0]
+	}
+	allStructs := true
+	for _, t := range ts {
+		allStructs = allStructs && t.kind == jStruct
+	}
+	if allStructs {
+		var names []string
+		byName := map[string][]*jtype{}
+		for _, t := range ts {
+			for _, f := range t.fields {
+				if _, ok := byName[f.name]; !ok {
+					names = append(names, f.name)
+				}
+				byName[f.name] = append(byName[f.name], f.t)
+			}
+		}
+		out := &jtype{kind: jStruct}
+		for _, n := range names {
+			out.fields = append(out.fields, jfield{name: n, t: coerce(byName[n])})
+		}
+		return out
+	}
+	if len(ts) > 2 {
+		return tStr
+	}
+	a, b := ts[0], ts[1]
+	switch {
+	case a.kind == jList && b.kind == jList:
+		return &jtype{kind: jList, elem: coerce([]*jtype{a.elem, b.elem})}
+	case a.kind == jList:
+		return &jtype{kind: jList, elem: coerce([]*jtype{b, a.elem})}
+	case b.kind == jList:
+		return &jtype{kind: jList, elem: coerce([]*jtype{a, b.elem})}
+	case (a.kind == jI64 && b.kind == jF64) || (a.kind == jF64 && b.kind == jI64):
+		return tF64
+	case (a.kind == jI64 && b.kind == jBool) || (a.kind == jBool && b.kind == jI64):
+		return tI64
+	}
+	return tStr
+}
+
+// numberType is i64 for integer literals that fit 64 bits (simd-json reads
+// u64 too, which Polars infers as i64) and f64 for everything else.
+func numberType(n json.Number) *jtype {
+	s := string(n)
+	if !strings.ContainsAny(s, ".eE") {
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return tI64
+		}
+		if _, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return tI64
+		}
+	}
+	return tF64
+}
+
+var errJSONDepth = errors.New("json nesting too deep")
+
+// inferValue reads one JSON value from dec and infers its type. Objects
+// drop nothing: null fields stay as null so that a null-only column is
+// reported as null.
+func inferValue(dec *json.Decoder, depth int) (*jtype, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	return inferFrom(dec, tok, depth)
+}
+
+func inferFrom(dec *json.Decoder, tok json.Token, depth int) (*jtype, error) {
+	switch v := tok.(type) {
+	case nil:
+		return tNull, nil
+	case bool:
+		return tBool, nil
+	case json.Number:
+		return numberType(v), nil
+	case string:
+		return tStr, nil
+	case json.Delim:
+		if depth >= maxJSONDepth {
+			return nil, errJSONDepth
+		}
+		switch v {
+		case '[':
+			var elems []*jtype
+			for dec.More() {
+				t, err := inferValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				elems = dedup(append(elems, t))
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			inner := coerce(elems)
+			if inner.kind == jNull {
+				return tNull, nil
+			}
+			return &jtype{kind: jList, elem: inner}, nil
+		case '{':
+			out := &jtype{kind: jStruct}
+			idx := map[string]int{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return nil, fmt.Errorf("json object key is %v, not a string", kt)
+				}
+				t, err := inferValue(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if i, dup := idx[key]; dup {
+					out.fields[i].t = coerce([]*jtype{out.fields[i].t, t})
+					continue
+				}
+				if len(out.fields) >= maxJSONFields {
+					return nil, fmt.Errorf("json object has more than %d keys", maxJSONFields)
+				}
+				idx[key] = len(out.fields)
+				out.fields = append(out.fields, jfield{name: key, t: t})
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("unexpected json token %v", tok)
+}
+
+// rowSchema turns the coerced type of all rows into schema columns; rows
+// must be objects.
+func rowSchema(t *jtype) ([]string, []string, error) {
+	if t.kind != jStruct {
+		return nil, nil, fmt.Errorf("json rows are %s, not objects", t)
+	}
+	var names, dtypes []string
+	for _, f := range t.fields {
+		names = append(names, f.name)
+		dtypes = append(dtypes, f.t.String())
+	}
+	return names, dtypes, nil
+}
+
+// capReader fails once more than limit bytes have been read past mark, so
+// that one oversized JSON value cannot make the decoder buffer it whole.
+type capReader struct {
+	r     io.Reader
+	n     int64
+	mark  int64
+	limit int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n-c.mark > c.limit {
+		return 0, fmt.Errorf("json value larger than %d bytes", c.limit)
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
