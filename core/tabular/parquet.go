@@ -77,21 +77,21 @@ const repRepeated = 2
 
 // schemaElement is one parquet SchemaElement; -1 marks an absent field.
 type schemaElement struct {
-	name          string
-	typ           int32
-	repetition    int32
-	numChildren   int32
-	converted     int32
-	scale         int32
-	precision     int32
-	logical       int16 // LogicalType member, 0 if absent
-	utc           bool  // TIMESTAMP/TIME isAdjustedToUTC
-	unit          int16 // TimeUnit member: 1 ms, 2 μs, 3 ns
-	bitWidth      int8
-	signed        bool
-	logScale      int32
-	logPrecision  int32
-	children      []*schemaElement
+	name         string
+	typ          int32
+	repetition   int32
+	numChildren  int32
+	converted    int32
+	scale        int32
+	precision    int32
+	logical      int16 // LogicalType member, 0 if absent
+	utc          bool  // TIMESTAMP/TIME isAdjustedToUTC
+	unit         int16 // TimeUnit member: 1 ms, 2 μs, 3 ns
+	bitWidth     int8
+	signed       bool
+	logScale     int32
+	logPrecision int32
+	children     []*schemaElement
 }
 
 // parquetMeta is what the footer tells: rows and the top-level fields.
