@@ -66,3 +66,30 @@ type Store interface {
 	// Delete removes the objects; missing keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 }
+
+// Mover is an optional capability of a Store that can rename an object
+// without copying it (a filesystem rename). Use the Move function, which
+// falls back to a streaming copy and a delete for stores without it (R2).
+type Mover interface {
+	// Move makes the object at from appear at to (replacing any object
+	// there) and removes from; ErrNotFound if from is missing.
+	Move(ctx context.Context, from, to string) error
+}
+
+// Move moves the object at from to to with s's Mover if it has one, else by
+// copying it (streamed, never whole in memory) and deleting from.
+func Move(ctx context.Context, s Store, from, to string) error {
+	if m, ok := s.(Mover); ok {
+		return m.Move(ctx, from, to)
+	}
+	b, err := s.Open(ctx, from)
+	if err != nil {
+		return err
+	}
+	_, err = s.Put(ctx, to, b, b.Size(), PutOptions{})
+	b.Close()
+	if err != nil {
+		return err
+	}
+	return s.Delete(ctx, from)
+}

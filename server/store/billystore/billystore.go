@@ -52,7 +52,10 @@ type Store struct {
 	mu sync.Mutex
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Mover = (*Store)(nil)
+)
 
 // New returns a store rooted at fs's root, after deleting temporary files
 // that a crashed process left behind.
@@ -347,6 +350,37 @@ func dirOrRoot(dir string) string {
 	return dir
 }
 
+// Move implements store.Mover with a rename, so a blob received under a
+// temporary key reaches its content-addressed key without a copy.
+func (s *Store) Move(ctx context.Context, from, to string) error {
+	if err := checkKey(to); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, _, err := s.openLocked(from)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if dir := path.Dir(to); dir != "." {
+		if err := s.fs.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("billystore: move to %q: %w", to, err)
+		}
+	}
+	if fi, err := s.fs.Stat(to); err == nil && fi.IsDir() {
+		return fmt.Errorf("billystore: move to %q: a folder of other keys has that name", to)
+	}
+	if err := s.fs.Rename(from, to); err != nil {
+		return fmt.Errorf("billystore: move %q to %q: %w", from, to, err)
+	}
+	s.pruneLocked(from)
+	return nil
+}
+
 // Delete implements store.Store, and removes folders it leaves empty so a
 // deleted staging area leaves no trace on disk.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
@@ -369,12 +403,17 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("billystore: delete %q: %w", key, err)
 		}
-		for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
-			infos, err := s.fs.ReadDir(dir)
-			if err != nil || len(infos) > 0 || s.fs.Remove(dir) != nil {
-				break
-			}
-		}
+		s.pruneLocked(key)
 	}
 	return nil
+}
+
+// pruneLocked removes the folders above key that are now empty.
+func (s *Store) pruneLocked(key string) {
+	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
+		infos, err := s.fs.ReadDir(dir)
+		if err != nil || len(infos) > 0 || s.fs.Remove(dir) != nil {
+			return
+		}
+	}
 }

@@ -62,3 +62,10 @@ func TestBadKeys(t *testing.T) {
 		t.Error("Put of a key that is a folder of other keys succeeded")
 	}
 }
+
+// onlyStore hides billystore's Mover so the copy fallback is tested too.
+type onlyStore struct{ store.Store }
+
+func TestMoveFallback(t *testing.T) {
+	storetest.RunMove(t, func(t *testing.T) store.Store { return onlyStore{New(memfs.New())} })
+}

@@ -255,6 +255,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("Move", func(t *testing.T) { RunMove(t, newStore) })
+
 	t.Run("LargeBody", func(t *testing.T) {
 		s := newStore(t)
 		body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
@@ -270,3 +272,30 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("storetest: injected read error") }
+
+// RunMove checks store.Move (the backend's Mover, or the copy fallback).
+func RunMove(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	if _, err := s.Put(ctx, "up/1", strings.NewReader("blob"), 4, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Move(ctx, s, "up/1", "versions/ab/cdef/data"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(ctx, "up/1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("source still there after Move: %v", err)
+	}
+	b, err := s.Open(ctx, "versions/ab/cdef/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(b)
+	b.Close()
+	if string(data) != "blob" {
+		t.Errorf("moved content %q", data)
+	}
+	if err := store.Move(ctx, s, "up/missing", "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Move of a missing key: %v", err)
+	}
+}
