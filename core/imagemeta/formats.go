@@ -1,0 +1,389 @@
+package imagemeta
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/model"
+)
+
+var (
+	be = binary.BigEndian
+	le = binary.LittleEndian
+)
+
+// maxChunks bounds how many chunks/segments/IFD entries a parser walks, so a
+// file made of millions of empty chunks cannot make us loop for long.
+const maxChunks = 4096
+
+// readPNG reads IHDR and walks chunk headers up to the first IDAT (as the
+// png crate's read_info does) to see whether a tRNS adds alpha.
+func readPNG(s *source) (*model.ImageMeta, error) {
+	b, err := s.exact(8, 25)
+	if err != nil {
+		return nil, err
+	}
+	if be.Uint32(b[0:4]) != 13 || string(b[4:8]) != "IHDR" {
+		return nil, errors.New("first chunk is not a 13-byte IHDR")
+	}
+	w, h := be.Uint32(b[8:12]), be.Uint32(b[12:16])
+	depth, ctype := b[16], b[17]
+	if w > 1<<31-1 || h > 1<<31-1 {
+		return nil, fmt.Errorf("dimensions %dx%d exceed 2^31-1", w, h)
+	}
+	off := int64(8 + 25)
+	trns := false
+	for i := 0; ; i++ {
+		if i == maxChunks {
+			return nil, fmt.Errorf("no IDAT within the first %d chunks", maxChunks)
+		}
+		c, err := s.exact(off, 8)
+		if err != nil {
+			return nil, fmt.Errorf("no IDAT chunk: %w", err)
+		}
+		n := int64(be.Uint32(c[0:4]))
+		if n > 1<<31-1 {
+			return nil, fmt.Errorf("chunk length %d exceeds 2^31-1", n)
+		}
+		typ := string(c[4:8])
+		if typ == "IDAT" {
+			break
+		}
+		if typ == "tRNS" {
+			trns = true
+		}
+		off += 12 + n
+	}
+	cs, err := pngColor(ctype, depth, trns)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ImageMeta{Width: w, Height: h, ColorSpace: cs}, nil
+}
+
+// pngDepths lists the bit depths the PNG spec allows per color type.
+var pngDepths = map[byte][]byte{0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 16}}
+
+// pngColor maps color type and bit depth to the color model the image crate
+// decodes to: low bit depths expand to 8 bits, palettes to RGB(A), and a
+// tRNS chunk adds an alpha channel.
+func pngColor(ctype, depth byte, trns bool) (string, error) {
+	ok := false
+	for _, d := range pngDepths[ctype] {
+		ok = ok || d == depth
+	}
+	if !ok {
+		return "", fmt.Errorf("invalid color type %d with bit depth %d", ctype, depth)
+	}
+	wide := depth == 16
+	switch ctype {
+	case 0:
+		switch {
+		case trns && wide:
+			return model.ColorGrayscaleAlpha16, nil
+		case trns:
+			return model.ColorGrayscaleAlpha, nil
+		case wide:
+			return model.ColorGrayscale16, nil
+		}
+		return model.ColorGrayscale, nil
+	case 2:
+		switch {
+		case trns && wide:
+			return model.ColorRgba16, nil
+		case trns:
+			return model.ColorRGBA, nil
+		case wide:
+			return model.ColorRgb16, nil
+		}
+		return model.ColorRGB, nil
+	case 3:
+		if trns {
+			return model.ColorRGBA, nil
+		}
+		return model.ColorRGB, nil
+	case 4:
+		if wide {
+			return model.ColorGrayscaleAlpha16, nil
+		}
+		return model.ColorGrayscaleAlpha, nil
+	default: // 6
+		if wide {
+			return model.ColorRgba16, nil
+		}
+		return model.ColorRGBA, nil
+	}
+}
+
+// readJPEG walks the marker segments to the first start-of-frame.
+func readJPEG(s *source) (*model.ImageMeta, error) {
+	off := int64(2)
+	for i := 0; i < maxChunks; i++ {
+		b, err := s.exact(off, 2)
+		if err != nil {
+			return nil, fmt.Errorf("no start-of-frame marker: %w", err)
+		}
+		if b[0] != 0xFF {
+			return nil, fmt.Errorf("expected a marker at offset %d, found 0x%02x", off, b[0])
+		}
+		marker := b[1]
+		switch {
+		case marker == 0xFF: // fill byte
+			off++
+			continue
+		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD7: // no length
+			off += 2
+			continue
+		case marker == 0xD9 || marker == 0xDA:
+			return nil, errors.New("no start-of-frame marker before the scan")
+		}
+		seg, err := s.exact(off+2, 8)
+		if err != nil && isSOF(marker) {
+			return nil, fmt.Errorf("start-of-frame segment: %w", err)
+		}
+		if isSOF(marker) {
+			h, w, comps := be.Uint16(seg[3:5]), be.Uint16(seg[5:7]), seg[7]
+			cs := model.ColorUnknown
+			switch comps {
+			case 1:
+				cs = model.ColorGrayscale
+			case 3:
+				cs = model.ColorRGB
+			}
+			return &model.ImageMeta{Width: uint32(w), Height: uint32(h), ColorSpace: cs}, nil
+		}
+		l, err := s.exact(off+2, 2)
+		if err != nil {
+			return nil, fmt.Errorf("segment 0x%02x: %w", marker, err)
+		}
+		n := int64(be.Uint16(l))
+		if n < 2 {
+			return nil, fmt.Errorf("segment 0x%02x has length %d < 2", marker, n)
+		}
+		off += 2 + n
+	}
+	return nil, fmt.Errorf("no start-of-frame within the first %d segments", maxChunks)
+}
+
+// isSOF: SOF0-3, 5-7, 9-11, 13-15 (0xC4 DHT, 0xC8 JPG and 0xCC DAC are not).
+func isSOF(m byte) bool {
+	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC
+}
+
+// readGIF reads the logical screen size; the image crate decodes GIFs to RGBA.
+func readGIF(s *source) (*model.ImageMeta, error) {
+	b, err := s.exact(6, 7)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ImageMeta{Width: uint32(le.Uint16(b[0:2])), Height: uint32(le.Uint16(b[2:4])), ColorSpace: model.ColorRGBA}, nil
+}
+
+// readWebP reads the first chunk: lossy VP8, lossless VP8L or extended VP8X.
+func readWebP(s *source) (*model.ImageMeta, error) {
+	c, err := s.exact(12, 4)
+	if err != nil {
+		return nil, err
+	}
+	kind := string(c)
+	switch kind {
+	case "VP8 ":
+		p, err := s.exact(20, 10)
+		if err != nil {
+			return nil, err
+		}
+		if p[0]&1 != 0 {
+			return nil, errors.New("VP8 frame is not a key frame")
+		}
+		if p[3] != 0x9D || p[4] != 0x01 || p[5] != 0x2A {
+			return nil, errors.New("VP8 start code missing")
+		}
+		// The top two bits of each are upscaling hints, not size.
+		w, h := uint32(le.Uint16(p[6:8])&0x3FFF), uint32(le.Uint16(p[8:10])&0x3FFF)
+		return &model.ImageMeta{Width: w, Height: h, ColorSpace: model.ColorRGB}, nil
+	case "VP8L":
+		p, err := s.exact(20, 5)
+		if err != nil {
+			return nil, err
+		}
+		if p[0] != 0x2F {
+			return nil, errors.New("VP8L signature missing")
+		}
+		v := le.Uint32(p[1:5])
+		if v>>29 != 0 {
+			return nil, fmt.Errorf("VP8L version %d is not 0", v>>29)
+		}
+		cs := model.ColorRGB
+		if v>>28&1 == 1 {
+			cs = model.ColorRGBA
+		}
+		return &model.ImageMeta{Width: v&0x3FFF + 1, Height: v>>14&0x3FFF + 1, ColorSpace: cs}, nil
+	case "VP8X":
+		p, err := s.exact(20, 10)
+		if err != nil {
+			return nil, err
+		}
+		cs := model.ColorRGB
+		if p[0]&0x10 != 0 {
+			cs = model.ColorRGBA
+		}
+		w := uint32(p[4]) | uint32(p[5])<<8 | uint32(p[6])<<16
+		h := uint32(p[7]) | uint32(p[8])<<8 | uint32(p[9])<<16
+		return &model.ImageMeta{Width: w + 1, Height: h + 1, ColorSpace: cs}, nil
+	}
+	return nil, fmt.Errorf("unknown first chunk %q", kind)
+}
+
+// readBMP reads the DIB header: OS/2 core (12 bytes) or Windows (40+).
+func readBMP(s *source) (*model.ImageMeta, error) {
+	b, err := s.exact(14, 4)
+	if err != nil {
+		return nil, err
+	}
+	hdr := le.Uint32(b)
+	switch {
+	case hdr == 12:
+		c, err := s.exact(18, 8)
+		if err != nil {
+			return nil, err
+		}
+		return &model.ImageMeta{Width: uint32(le.Uint16(c[0:2])), Height: uint32(le.Uint16(c[2:4])), ColorSpace: model.ColorRGB}, nil
+	case hdr >= 40 && hdr <= 124:
+	default:
+		return nil, fmt.Errorf("unsupported DIB header size %d", hdr)
+	}
+	c, err := s.exact(18, 40)
+	if err != nil {
+		return nil, err
+	}
+	w, h := int32(le.Uint32(c[0:4])), int32(le.Uint32(c[4:8]))
+	bpp, compression := le.Uint16(c[10:12]), le.Uint32(c[12:16])
+	if w <= 0 || h == -1<<31 {
+		return nil, fmt.Errorf("invalid dimensions %dx%d", w, h)
+	}
+	if h < 0 { // top-down rows
+		h = -h
+	}
+	cs := model.ColorRGB
+	if bpp == 32 {
+		// An alpha mask (V3+ headers, or BI_ALPHABITFIELDS) gives RGBA.
+		if compression == 6 || hdr >= 56 && (compression == 3 || compression == 0) {
+			m, err := s.exact(14+52, 4)
+			if err != nil {
+				return nil, fmt.Errorf("alpha mask: %w", err)
+			}
+			if le.Uint32(m) != 0 {
+				cs = model.ColorRGBA
+			}
+		}
+	}
+	return &model.ImageMeta{Width: uint32(w), Height: uint32(h), ColorSpace: cs}, nil
+}
+
+// readTIFF reads the first IFD's size and sample layout.
+func readTIFF(s *source) (*model.ImageMeta, error) {
+	b, err := s.exact(0, 8)
+	if err != nil {
+		return nil, err
+	}
+	var bo binary.ByteOrder = le
+	if b[0] == 'M' {
+		bo = be
+	}
+	ifd := int64(bo.Uint32(b[4:8]))
+	c, err := s.exact(ifd, 2)
+	if err != nil {
+		return nil, fmt.Errorf("first IFD at %d: %w", ifd, err)
+	}
+	n := int(bo.Uint16(c))
+	if n > maxChunks {
+		n = maxChunks
+	}
+	var w, h uint32
+	photometric, spp, sampleFormat := uint32(1<<31), uint32(1), uint32(1)
+	var bits uint32 = 1
+	for i := 0; i < n; i++ {
+		e, err := s.exact(ifd+2+int64(12*i), 12)
+		if err != nil {
+			return nil, fmt.Errorf("IFD entry %d: %w", i, err)
+		}
+		tag, typ, count := bo.Uint16(e[0:2]), bo.Uint16(e[2:4]), bo.Uint32(e[4:8])
+		// The first value, when it is inline: SHORT or LONG.
+		var v uint32
+		switch typ {
+		case 3:
+			v = uint32(bo.Uint16(e[8:10]))
+		case 4:
+			v = bo.Uint32(e[8:12])
+		default:
+			v = uint32(e[8])
+		}
+		if typ == 3 && count > 2 && tag == 258 {
+			// BitsPerSample values live at an offset; all samples share one depth here.
+			o, err := s.exact(int64(bo.Uint32(e[8:12])), 2)
+			if err != nil {
+				return nil, fmt.Errorf("BitsPerSample: %w", err)
+			}
+			v = uint32(bo.Uint16(o))
+		}
+		switch tag {
+		case 256:
+			w = v
+		case 257:
+			h = v
+		case 258:
+			bits = v
+		case 262:
+			photometric = v
+		case 277:
+			spp = v
+		case 339:
+			sampleFormat = v
+		}
+	}
+	if photometric == 1<<31 {
+		return nil, errors.New("no PhotometricInterpretation tag")
+	}
+	return &model.ImageMeta{Width: w, Height: h, ColorSpace: tiffColor(photometric, spp, bits, sampleFormat)}, nil
+}
+
+// tiffColor maps the sample layout to the image crate's color type.
+func tiffColor(photometric, spp, bits, format uint32) string {
+	float := format == 3
+	switch photometric {
+	case 0, 1: // gray
+		switch {
+		case float:
+			return model.ColorUnknown
+		case spp == 1 && bits <= 8:
+			return model.ColorGrayscale
+		case spp == 1 && bits == 16:
+			return model.ColorGrayscale16
+		case spp == 2 && bits == 8:
+			return model.ColorGrayscaleAlpha
+		case spp == 2 && bits == 16:
+			return model.ColorGrayscaleAlpha16
+		}
+	case 2: // RGB
+		switch {
+		case spp == 3 && float && bits == 32:
+			return model.ColorRgb32F
+		case spp == 4 && float && bits == 32:
+			return model.ColorRgba32F
+		case float:
+			return model.ColorUnknown
+		case spp == 3 && bits == 8:
+			return model.ColorRGB
+		case spp == 3 && bits == 16:
+			return model.ColorRgb16
+		case spp == 4 && bits == 8:
+			return model.ColorRGBA
+		case spp == 4 && bits == 16:
+			return model.ColorRgba16
+		}
+	case 3, 6: // palette, YCbCr: decoded to RGB
+		return model.ColorRGB
+	}
+	return model.ColorUnknown
+}

@@ -1,0 +1,342 @@
+package imagemeta
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/oxdrop/oxdrop/core/model"
+)
+
+func encPNG(t testing.TB, img image.Image) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func encJPEG(t testing.TB, img image.Image) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// cmykJPEG rewrites a 3-component baseline JPEG's SOF to claim 4
+// components: enough for a header-only reader.
+func cmykJPEG(t testing.TB) []byte {
+	b := encJPEG(t, image.NewRGBA(image.Rect(0, 0, 7, 5)))
+	i := bytes.Index(b, []byte{0xFF, 0xC0})
+	b = append([]byte{}, b...)
+	b[i+9] = 4
+	return b
+}
+
+func webpFile(chunk string, payload []byte) []byte {
+	var b []byte
+	b = append(b, "RIFF"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(4+8+len(payload)))
+	b = append(b, "WEBP"...)
+	b = append(b, chunk...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(payload)))
+	return append(b, payload...)
+}
+
+func vp8(w, h uint16) []byte {
+	p := []byte{0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0, 0, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint16(p[6:], w)
+	binary.LittleEndian.PutUint16(p[8:], h)
+	return p
+}
+
+func vp8l(w, h uint32, alpha bool) []byte {
+	v := (w - 1) | (h-1)<<14
+	if alpha {
+		v |= 1 << 28
+	}
+	return binary.LittleEndian.AppendUint32([]byte{0x2F}, v)
+}
+
+func vp8x(w, h uint32, flags byte) []byte {
+	p := []byte{flags, 0, 0, 0}
+	p = append(p, byte(w-1), byte((w-1)>>8), byte((w-1)>>16))
+	return append(p, byte(h-1), byte((h-1)>>8), byte((h-1)>>16))
+}
+
+// bmpFile builds a BITMAPINFOHEADER (or V4 when alphaMask is set) bitmap
+// header; pixel data is irrelevant to a header reader.
+func bmpFile(w, h int32, bpp uint16, hdrSize uint32, compression, alphaMask uint32) []byte {
+	b := make([]byte, 14+hdrSize+16)
+	copy(b, "BM")
+	le := binary.LittleEndian
+	le.PutUint32(b[14:], hdrSize)
+	le.PutUint32(b[18:], uint32(w))
+	le.PutUint32(b[22:], uint32(h))
+	le.PutUint16(b[26:], 1)
+	le.PutUint16(b[28:], bpp)
+	le.PutUint32(b[30:], compression)
+	if hdrSize >= 56 {
+		le.PutUint32(b[14+52:], alphaMask)
+	}
+	return b
+}
+
+func bmpCore(w, h uint16) []byte {
+	b := make([]byte, 26+8)
+	copy(b, "BM")
+	binary.LittleEndian.PutUint32(b[14:], 12)
+	binary.LittleEndian.PutUint16(b[18:], w)
+	binary.LittleEndian.PutUint16(b[20:], h)
+	binary.LittleEndian.PutUint16(b[22:], 1)
+	binary.LittleEndian.PutUint16(b[24:], 24)
+	return b
+}
+
+// order is a byte order that can also append.
+type order interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+type tiffTag struct {
+	tag, typ uint16
+	count    uint32
+	value    uint32
+}
+
+// tiffFile builds a TIFF whose first IFD (at 8) holds tags; extra is
+// appended after the IFD (for out-of-line values).
+func tiffFile(bo order, tags []tiffTag, extra []byte) []byte {
+	var b []byte
+	if bo.String() == binary.BigEndian.String() {
+		b = append(b, "MM\x00*"...)
+	} else {
+		b = append(b, "II*\x00"...)
+	}
+	b = bo.AppendUint32(b, 8)
+	b = bo.AppendUint16(b, uint16(len(tags)))
+	for _, t := range tags {
+		b = bo.AppendUint16(b, t.tag)
+		b = bo.AppendUint16(b, t.typ)
+		b = bo.AppendUint32(b, t.count)
+		if t.typ == 3 && t.count <= 2 {
+			b = bo.AppendUint16(b, uint16(t.value))
+			b = bo.AppendUint16(b, 0)
+		} else {
+			b = bo.AppendUint32(b, t.value)
+		}
+	}
+	b = bo.AppendUint32(b, 0)
+	return append(b, extra...)
+}
+
+func tiffRGB(bo order, w, h uint32, spp, bits, photometric uint16) []byte {
+	ifdEnd := uint32(8 + 2 + 12*6 + 4)
+	tags := []tiffTag{
+		{256, 4, 1, w}, {257, 3, 1, h}, {258, 3, uint32(spp), uint32(bits)},
+		{262, 3, 1, uint32(photometric)}, {277, 3, 1, uint32(spp)}, {339, 3, 1, 1},
+	}
+	var extra []byte
+	if spp > 2 { // BitsPerSample values out of line
+		tags[2].value = ifdEnd
+		for i := uint16(0); i < spp; i++ {
+			extra = bo.AppendUint16(extra, bits)
+		}
+	}
+	return tiffFile(bo, tags, extra)
+}
+
+func pngWithTRNS(t testing.TB) []byte {
+	// A paletted PNG whose palette has a transparent entry gets tRNS.
+	p := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{255, 0, 0, 255}})
+	return encPNG(t, p)
+}
+
+func TestReadGenerated(t *testing.T) {
+	gray16 := image.NewGray16(image.Rect(0, 0, 9, 4))
+	rgba := image.NewNRGBA(image.Rect(0, 0, 10, 3))
+	rgba.Set(0, 0, color.NRGBA{1, 2, 3, 4}) // not opaque: the encoder keeps alpha
+	rgb := image.NewRGBA(image.Rect(0, 0, 11, 2))
+	for i := range rgb.Pix {
+		rgb.Pix[i] = 255
+	}
+	rgba64 := image.NewNRGBA64(image.Rect(0, 0, 5, 6))
+	rgba64.Set(0, 0, color.NRGBA64{1, 2, 3, 4})
+	rgb48 := image.NewRGBA64(image.Rect(0, 0, 5, 7))
+	for i := range rgb48.Pix {
+		rgb48.Pix[i] = 0xFF
+	}
+	pal := image.NewPaletted(image.Rect(0, 0, 4, 4), palette.Plan9)
+	var gifBuf bytes.Buffer
+	if err := gif.Encode(&gifBuf, pal, nil); err != nil {
+		t.Fatal(err)
+	}
+	be, le := binary.BigEndian, binary.LittleEndian
+	cases := []struct {
+		name string
+		file []byte
+		want model.ImageMeta
+	}{
+		{"png gray", encPNG(t, image.NewGray(image.Rect(0, 0, 13, 7))), model.ImageMeta{Width: 13, Height: 7, ColorSpace: model.ColorGrayscale}},
+		{"png gray16", encPNG(t, gray16), model.ImageMeta{Width: 9, Height: 4, ColorSpace: model.ColorGrayscale16}},
+		{"png rgb", encPNG(t, rgb), model.ImageMeta{Width: 11, Height: 2, ColorSpace: model.ColorRGB}},
+		{"png rgba", encPNG(t, rgba), model.ImageMeta{Width: 10, Height: 3, ColorSpace: model.ColorRGBA}},
+		{"png rgba16", encPNG(t, rgba64), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRgba16}},
+		{"png rgb16", encPNG(t, rgb48), model.ImageMeta{Width: 5, Height: 7, ColorSpace: model.ColorRgb16}},
+		{"png palette", encPNG(t, pal), model.ImageMeta{Width: 4, Height: 4, ColorSpace: model.ColorRGB}},
+		{"png palette with tRNS", pngWithTRNS(t), model.ImageMeta{Width: 3, Height: 2, ColorSpace: model.ColorRGBA}},
+		{"jpeg rgb", encJPEG(t, rgb), model.ImageMeta{Width: 11, Height: 2, ColorSpace: model.ColorRGB}},
+		{"jpeg gray", encJPEG(t, image.NewGray(image.Rect(0, 0, 17, 3))), model.ImageMeta{Width: 17, Height: 3, ColorSpace: model.ColorGrayscale}},
+		{"jpeg cmyk", cmykJPEG(t), model.ImageMeta{Width: 7, Height: 5, ColorSpace: model.ColorUnknown}},
+		{"gif", gifBuf.Bytes(), model.ImageMeta{Width: 4, Height: 4, ColorSpace: model.ColorRGBA}},
+		{"webp vp8", webpFile("VP8 ", vp8(320, 240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
+		{"webp vp8 scale bits ignored", webpFile("VP8 ", vp8(0xC000|320, 0x4000|240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
+		{"webp vp8l", webpFile("VP8L", vp8l(16384, 1, false)), model.ImageMeta{Width: 16384, Height: 1, ColorSpace: model.ColorRGB}},
+		{"webp vp8l alpha", webpFile("VP8L", vp8l(3, 9, true)), model.ImageMeta{Width: 3, Height: 9, ColorSpace: model.ColorRGBA}},
+		{"webp vp8x", webpFile("VP8X", vp8x(1<<24, 70000, 0)), model.ImageMeta{Width: 1 << 24, Height: 70000, ColorSpace: model.ColorRGB}},
+		{"webp vp8x alpha", webpFile("VP8X", vp8x(2, 3, 0x10)), model.ImageMeta{Width: 2, Height: 3, ColorSpace: model.ColorRGBA}},
+		{"bmp 24", bmpFile(640, 480, 24, 40, 0, 0), model.ImageMeta{Width: 640, Height: 480, ColorSpace: model.ColorRGB}},
+		{"bmp top-down", bmpFile(5, -6, 24, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
+		{"bmp 32 no alpha", bmpFile(5, 6, 32, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
+		{"bmp v4 alpha mask", bmpFile(5, 6, 32, 108, 3, 0xFF000000), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGBA}},
+		{"bmp 8-bit palette", bmpFile(5, 6, 8, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
+		{"bmp os/2 core", bmpCore(30, 20), model.ImageMeta{Width: 30, Height: 20, ColorSpace: model.ColorRGB}},
+		{"tiff le rgb8", tiffRGB(le, 100, 50, 3, 8, 2), model.ImageMeta{Width: 100, Height: 50, ColorSpace: model.ColorRGB}},
+		{"tiff be rgba16", tiffRGB(be, 70000, 3, 4, 16, 2), model.ImageMeta{Width: 70000, Height: 3, ColorSpace: model.ColorRgba16}},
+		{"tiff gray8", tiffRGB(le, 8, 9, 1, 8, 1), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscale}},
+		{"tiff gray16 min-is-white", tiffRGB(be, 8, 9, 1, 16, 0), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscale16}},
+		{"tiff gray alpha", tiffRGB(le, 8, 9, 2, 8, 1), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscaleAlpha}},
+		{"tiff cmyk", tiffRGB(le, 8, 9, 4, 8, 5), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorUnknown}},
+		{"tiff palette", tiffRGB(le, 8, 9, 1, 8, 3), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorRGB}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Read(bytes.NewReader(c.file), int64(len(c.file)))
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if *got != c.want {
+				t.Errorf("Read = %+v, want %+v", *got, c.want)
+			}
+			// Where the standard library decodes the format, its size must agree.
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(c.file)); err == nil {
+				if uint32(cfg.Width) != got.Width || uint32(cfg.Height) != got.Height {
+					t.Errorf("image.DecodeConfig says %dx%d", cfg.Width, cfg.Height)
+				}
+			}
+			// Every strict prefix of a valid file either fails or gives the same answer.
+			for n := 0; n < len(c.file) && n < 600; n++ {
+				if m, err := Read(bytes.NewReader(c.file[:n]), int64(n)); err == nil && *m != c.want {
+					t.Fatalf("prefix %d: %+v", n, *m)
+				}
+			}
+		})
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		file []byte
+	}{
+		{"empty", nil},
+		{"text", []byte("hello world, not an image")},
+		{"BM text", []byte("BMW is a car maker and this is text")},
+		{"GIF text", []byte("GIFs are fun")},
+		{"webp without RIFF", append([]byte("XXXX\x10\x00\x00\x00WEBP"), webpFile("VP8 ", vp8(3, 3))[12:]...)},
+		{"heic", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")},
+		{"avif", []byte("\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1avif")},
+		{"png zero width", func() []byte {
+			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+			binary.BigEndian.PutUint32(b[16:], 0)
+			return b
+		}()},
+		{"png bad depth", func() []byte {
+			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+			b[24] = 3
+			return b
+		}()},
+		{"png without IDAT", encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))[:33]},
+		{"jpeg without SOF", []byte{0xFF, 0xD8, 0xFF, 0xDA, 0, 2}},
+		{"jpeg bad segment length", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 0, 0}},
+		{"vp8 not keyframe", webpFile("VP8 ", append([]byte{0x11}, vp8(3, 3)[1:]...))},
+		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
+		{"bmp zero width", bmpFile(0, 5, 24, 40, 0, 0)},
+		{"bmp odd header", bmpFile(5, 5, 24, 20, 0, 0)},
+		{"tiff IFD beyond end", []byte("II*\x00\xff\xff\x00\x00")},
+		{"tiff no photometric", tiffFile(binary.LittleEndian, []tiffTag{{256, 3, 1, 5}, {257, 3, 1, 5}}, nil)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if m, err := Read(bytes.NewReader(c.file), int64(len(c.file))); err == nil {
+				t.Errorf("Read = %+v, want an error", *m)
+			}
+		})
+	}
+}
+
+type failingReader struct{}
+
+var errDisk = errors.New("disk on fire")
+
+func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
+
+func TestReadPassesIOErrors(t *testing.T) {
+	if _, err := Read(failingReader{}, 100); !errors.Is(err, errDisk) {
+		t.Errorf("err = %v, want the reader's error", err)
+	}
+}
+
+func fixtures(t testing.TB) string {
+	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "oxen", "images")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("fixtures folder %s absent: %v", dir, err)
+	}
+	return dir
+}
+
+// TestFixtures checks the sizes in oxen-behaviour.md §6.1/§6.2.
+func TestFixtures(t *testing.T) {
+	dir := fixtures(t)
+	cases := []struct {
+		file string
+		w, h uint32
+		cs   string
+	}{
+		{"cat_1.jpg", 499, 375, model.ColorRGB}, {"cat_2.jpg", 480, 380, model.ColorRGB},
+		{"cat_3.jpg", 499, 500, model.ColorRGB}, {"cat_grayscale.jpg", 499, 375, model.ColorGrayscale},
+		{"cat_rgba.png", 499, 375, model.ColorRGBA}, {"cole_anthony.jpeg", 275, 183, model.ColorRGB},
+		{"dog_1.jpg", 381, 499, model.ColorRGB}, {"dog_2.jpg", 296, 299, model.ColorRGB},
+		{"dog_3.jpg", 499, 459, model.ColorRGB}, {"dog_4.jpg", 499, 375, model.ColorRGB},
+		{"dwight_vince.jpeg", 259, 194, model.ColorRGB}, {"hotdog_1.jpg", 283, 178, model.ColorRGB},
+		{"hotdog_2.jpg", 276, 183, model.ColorRGB}, {"mnist_7.png", 28, 28, model.ColorGrayscale},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			f, err := os.Open(filepath.Join(dir, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, _ := f.Stat()
+			m, err := Read(f, st.Size())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Width != c.w || m.Height != c.h || m.ColorSpace != c.cs {
+				t.Errorf("got %dx%d %s, want %dx%d %s", m.Width, m.Height, m.ColorSpace, c.w, c.h, c.cs)
+			}
+		})
+	}
+}
