@@ -1,6 +1,8 @@
 package tabular
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -96,8 +98,9 @@ type schemaElement struct {
 
 // parquetMeta is what the footer tells: rows and the top-level fields.
 type parquetMeta struct {
-	numRows int64
-	root    *schemaElement
+	numRows     int64
+	root        *schemaElement
+	arrowSchema []byte // the ARROW:schema key value, base64 as stored
 }
 
 func readParquet(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
@@ -108,6 +111,11 @@ func readParquet(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
 	fields := make([]model.Field, len(pm.root.children))
 	for i, c := range pm.root.children {
 		fields[i] = model.Field{Name: c.name, Dtype: parquetDtype(c)}
+	}
+	// Polars prefers the Arrow schema that Arrow writers embed (it keeps
+	// dictionaries, time zone names and durations that parquet types lose).
+	if af, ok := embeddedArrowFields(pm.arrowSchema); ok && len(af) == len(fields) {
+		fields = af
 	}
 	return &model.TabularMeta{
 		Width:  uint64(len(fields)),
@@ -145,13 +153,12 @@ func readParquetFooter(r io.ReaderAt, size int64) (*parquetMeta, error) {
 	return parseFileMetaData(buf)
 }
 
-// parseFileMetaData reads FileMetaData fields 2 (schema) and 3 (num_rows)
-// and stops: the row groups that follow are not needed.
+// parseFileMetaData reads FileMetaData fields 2 (schema), 3 (num_rows) and
+// 5 (key_value_metadata, for ARROW:schema); the row groups are skipped.
 func parseFileMetaData(b []byte) (*parquetMeta, error) {
 	t := &thriftReader{b: b}
 	var elems []*schemaElement
 	pm := &parquetMeta{numRows: -1}
-	errDone := errors.New("done")
 	err := t.readStruct(0, func(id int16, typ byte) error {
 		switch {
 		case id == 2 && typ == tcList:
@@ -175,17 +182,14 @@ func parseFileMetaData(b []byte) (*parquetMeta, error) {
 				return err
 			}
 			pm.numRows = v
+		case id == 5 && typ == tcList:
+			return parseKeyValues(t, pm)
 		default:
-			if err := t.skip(typ, 1); err != nil {
-				return err
-			}
-		}
-		if elems != nil && pm.numRows >= 0 {
-			return errDone
+			return t.skip(typ, 1)
 		}
 		return nil
 	})
-	if err != nil && err != errDone {
+	if err != nil {
 		return nil, fmt.Errorf("parquet: footer: %w", err)
 	}
 	if elems == nil {
@@ -263,6 +267,69 @@ func parseSchemaElement(t *thriftReader) (*schemaElement, error) {
 		return err
 	})
 	return e, err
+}
+
+// parseKeyValues reads the key_value_metadata list, keeping ARROW:schema.
+func parseKeyValues(t *thriftReader, pm *parquetMeta) error {
+	n, et, err := t.listHeader()
+	if err != nil {
+		return err
+	}
+	if et != tcStruct {
+		return fmt.Errorf("parquet: key_value_metadata list of type %d", et)
+	}
+	for i := 0; i < n; i++ {
+		var key, value []byte
+		err := t.readStruct(1, func(id int16, typ byte) error {
+			var err error
+			switch {
+			case id == 1 && typ == tcBinary:
+				key, err = t.binary(len(t.b))
+			case id == 2 && typ == tcBinary:
+				value, err = t.binary(len(t.b))
+			default:
+				err = t.skip(typ, 2)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if string(key) == "ARROW:schema" {
+			pm.arrowSchema = value
+		}
+	}
+	return nil
+}
+
+// embeddedArrowFields decodes an ARROW:schema value: base64 of an IPC
+// Schema message. Any problem means it is ignored, as the parquet schema
+// still describes the file.
+func embeddedArrowFields(b64 []byte) ([]model.Field, bool) {
+	if len(b64) == 0 {
+		return nil, false
+	}
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
+	n, err := base64.StdEncoding.Decode(raw, b64)
+	if err != nil {
+		if n, err = base64.RawStdEncoding.Decode(raw, b64); err != nil {
+			return nil, false
+		}
+	}
+	raw = raw[:n]
+	msg, _, err := readArrowMessage(bytes.NewReader(raw), 0, int64(len(raw)))
+	if err != nil || msg == nil || msg.uint8(1, 0) != msgSchema {
+		return nil, false
+	}
+	st, ok, err := msg.table(2)
+	if err != nil || !ok {
+		return nil, false
+	}
+	fields, err := arrowSchemaFields(st)
+	if err != nil {
+		return nil, false
+	}
+	return fields, true
 }
 
 // parseLogicalType reads the LogicalType union into e.
