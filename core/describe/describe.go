@@ -1,0 +1,211 @@
+// Package describe is the one pipeline that turns a file's bytes into what
+// Oxen records for it (hash, size, data type, mime, extension, metadata).
+// The browser (wasm) and the server both run it, so their answers agree.
+//
+// It works in two steps: an Analyzer is fed the whole file once, in order
+// (hashing, counting lines and characters, keeping the head); Finish then
+// classifies from the head and reads format metadata through an
+// io.ReaderAt, touching only headers and footers.
+package describe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+
+	"github.com/oxdrop/oxdrop/core/audiometa"
+	"github.com/oxdrop/oxdrop/core/classify"
+	"github.com/oxdrop/oxdrop/core/imagemeta"
+	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/core/tabular"
+	"github.com/oxdrop/oxdrop/core/videometa"
+)
+
+// Analyzer is the streaming pass over one file. It is reusable (Reset) and
+// Write does not allocate.
+type Analyzer struct {
+	digest   *oxhash.Digest
+	size     int64
+	newlines uint64
+	chars    uint64 // bytes that are not UTF-8 continuation bytes
+	last     byte
+	headLen  int
+	head     [classify.HeadLen]byte
+}
+
+// NewAnalyzer returns an Analyzer ready for a file's first Write.
+func NewAnalyzer() *Analyzer {
+	return &Analyzer{digest: oxhash.New()}
+}
+
+// Reset readies a for another file.
+func (a *Analyzer) Reset() {
+	a.digest.Reset()
+	a.size, a.newlines, a.chars, a.last, a.headLen = 0, 0, 0, 0, 0
+}
+
+// Write feeds the next bytes of the file. It never fails.
+func (a *Analyzer) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	a.digest.Write(p)
+	if a.headLen < len(a.head) {
+		a.headLen += copy(a.head[a.headLen:], p)
+	}
+	a.newlines += uint64(bytes.Count(p, []byte{'\n'}))
+	a.chars += nonContinuation(p)
+	a.last = p[len(p)-1]
+	a.size += int64(len(p))
+	return len(p), nil
+}
+
+// Size is the number of bytes written so far.
+func (a *Analyzer) Size() int64 { return a.size }
+
+// Head is the first bytes written (up to classify.HeadLen).
+func (a *Analyzer) Head() []byte { return a.head[:a.headLen] }
+
+// Hash is Oxen's content hash hex of the bytes written so far.
+func (a *Analyzer) Hash() string { return a.digest.Hex() }
+
+// highBits is bit 7 of every byte of a word.
+const highBits = 0x8080808080808080
+
+// nonContinuation counts bytes b with b&0xC0 != 0x80 (bytecount::num_chars),
+// eight at a time: a continuation byte has bit 7 set and bit 6 clear.
+func nonContinuation(p []byte) uint64 {
+	n := uint64(len(p))
+	var cont int
+	for len(p) >= 8 {
+		x := binary.LittleEndian.Uint64(p)
+		// Shift bit 6 of each byte onto bit 7 of the same byte.
+		cont += bits.OnesCount64(x & ^(x << 1) & highBits)
+		p = p[8:]
+	}
+	for _, b := range p {
+		if b&0xC0 == 0x80 {
+			cont++
+		}
+	}
+	return n - uint64(cont)
+}
+
+// Finish classifies the file written so far and reads its metadata from r
+// (the same bytes, size long). name is the file's path or base name; its
+// extension comes from the base name. Finish fails only when r fails to
+// read: content that no parser accepts gives null metadata (and, for
+// tabular files, the binary data type, as Oxen downgrades them).
+func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInfo, error) {
+	if size != a.size {
+		return model.FileInfo{}, fmt.Errorf("describe: %s: reader size %d differs from the %d bytes written", name, size, a.size)
+	}
+	head := a.Head()
+	mime, dt := classify.Classify(head, name)
+	info := model.FileInfo{
+		Hash:      a.digest.Hex(),
+		Size:      uint64(a.size),
+		DataType:  dt,
+		MimeType:  mime,
+		Extension: classify.Extension(name),
+	}
+	src := &watchedReader{r: r}
+	var err error
+	switch dt {
+	case model.Text:
+		info.Metadata = &model.Metadata{Text: &model.TextMeta{NumLines: 1 + a.newlines, NumChars: a.chars}}
+	case model.Image:
+		var m *model.ImageMeta
+		if m, err = imagemeta.Read(src, size); err == nil {
+			info.Metadata = &model.Metadata{Image: m}
+		}
+	case model.Video:
+		var m *model.VideoMeta
+		if m, err = videometa.Read(src, size); err == nil && m != nil {
+			info.Metadata = &model.Metadata{Video: m}
+		}
+	case model.Audio:
+		var m *model.AudioMeta
+		if m, err = audiometa.Read(src, size, info.Extension); err == nil && m != nil {
+			info.Metadata = &model.Metadata{Audio: m}
+		}
+	case model.Tabular:
+		lines := tabular.LineCount{Newlines: a.newlines, EndsWithNewline: a.size > 0 && a.last == '\n'}
+		var m *model.TabularMeta
+		if m, err = tabular.Read(src, size, info.Extension, lines); err == nil && m != nil {
+			info.Metadata = &model.Metadata{Tabular: m}
+		} else {
+			info.DataType = model.Binary // Oxen's downgrade of unreadable tables
+		}
+	}
+	if src.err != nil {
+		return model.FileInfo{}, fmt.Errorf("describe: %s: reading: %w", name, src.err)
+	}
+	return info, nil
+}
+
+// watchedReader remembers the first real I/O error, so Finish can tell a
+// failing reader (an error) from content a parser rejects (null metadata).
+type watchedReader struct {
+	r   io.ReaderAt
+	err error
+}
+
+func (w *watchedReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := w.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// DefaultBufferSize is the read size File uses when given no buffer.
+const DefaultBufferSize = 256 << 10
+
+// File streams r (size bytes) through an Analyzer using buf (nil picks
+// DefaultBufferSize), reporting progress after every read, then Finishes.
+func File(name string, r io.ReaderAt, size int64, buf []byte, progress func(done int64)) (model.FileInfo, error) {
+	if len(buf) == 0 {
+		buf = make([]byte, DefaultBufferSize)
+	}
+	a := NewAnalyzer()
+	for off := int64(0); off < size; {
+		want := buf
+		if rest := size - off; rest < int64(len(want)) {
+			want = want[:rest]
+		}
+		n, err := r.ReadAt(want, off)
+		a.Write(want[:n])
+		off += int64(n)
+		if progress != nil {
+			progress(off)
+		}
+		if n < len(want) {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return model.FileInfo{}, fmt.Errorf("describe: %s: reading at %d of %d bytes: %w", name, off, size, err)
+		}
+	}
+	return a.Finish(name, r, size)
+}
+
+// DirCounts is a folder's Oxen metadata: how many of the files in infos
+// have each data type, in model.DataTypes order, types with none left out.
+func DirCounts(infos []model.FileInfo) *model.Metadata {
+	counts := make(map[model.DataType]uint64, len(model.DataTypes))
+	for _, f := range infos {
+		counts[f.DataType]++
+	}
+	dir := &model.DirMeta{DataTypes: []model.DataTypeCount{}}
+	for _, t := range model.DataTypes {
+		if c := counts[t]; c > 0 {
+			dir.DataTypes = append(dir.DataTypes, model.DataTypeCount{Count: c, DataType: string(t)})
+		}
+	}
+	return &model.Metadata{Dir: dir}
+}
