@@ -1,0 +1,316 @@
+// Package api is oxdrop's HTTP handler: POST /api/repos (JSON and streamed
+// multipart), reading repositories and files back, and the web app's
+// assets. The same handler runs in the native server (oxdrop serve) and,
+// compiled to js/wasm, on Cloudflare Workers, where every request gets a
+// fresh Go instance: so it keeps no state between requests that matters for
+// correctness (races are settled by the store's conditional Puts), streams
+// every body, and imports nothing that does not build for js/wasm.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oxdrop/oxdrop/build"
+	"github.com/oxdrop/oxdrop/server/store"
+)
+
+// OxenVersion is sent in the oxen-version header of every response, as the
+// Oxen server does.
+const OxenVersion = "0.50.0"
+
+// Defaults for zero Config limits.
+const (
+	DefaultMaxBodyBytes = 10 << 30
+	DefaultMaxFiles     = 100_000
+	DefaultMaxJSONBytes = 64 << 20
+	DefaultStagingTTL   = 2 * time.Hour
+)
+
+// Config configures the handler. Only Store is required.
+type Config struct {
+	Store store.Store
+	// Assets is the web app (index.html at its root). nil: the embedded
+	// build, or a page saying to run `npm run build` when there is none.
+	Assets fs.FS
+	// MaxBodyBytes caps a POST body, MaxFileBytes one file, MaxFiles the
+	// number of files of one creation; MaxJSONBytes caps a JSON body (read
+	// whole, so kept smaller).
+	MaxBodyBytes int64
+	MaxFileBytes int64
+	MaxFiles     int
+	MaxJSONBytes int64
+	// Tokens: when non-empty, POST needs "Authorization: Bearer <token>"
+	// with one of them.
+	Tokens []string
+	// CORSOrigin allows cross-origin calls of the API from that exact origin
+	// (or from any with "*"), for the app deployed as a static site.
+	CORSOrigin string
+	// ConnectSources are added to the assets' CSP connect-src.
+	ConnectSources []string
+	// StagingTTL is how long a creation may take; staging data older than
+	// it (plus a margin) is swept as garbage.
+	StagingTTL time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+type handler struct {
+	cfg    Config
+	st     store.Store
+	assets *assets
+	log    *slog.Logger
+}
+
+// New returns the handler.
+func New(cfg Config) http.Handler {
+	if cfg.Store == nil {
+		panic("api: Config.Store is nil")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxFileBytes <= 0 || cfg.MaxFileBytes > cfg.MaxBodyBytes {
+		cfg.MaxFileBytes = cfg.MaxBodyBytes
+	}
+	if cfg.MaxFiles <= 0 {
+		cfg.MaxFiles = DefaultMaxFiles
+	}
+	if cfg.MaxJSONBytes <= 0 {
+		cfg.MaxJSONBytes = DefaultMaxJSONBytes
+	}
+	cfg.MaxJSONBytes = min(cfg.MaxJSONBytes, cfg.MaxBodyBytes)
+	if cfg.StagingTTL <= 0 {
+		cfg.StagingTTL = DefaultStagingTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Assets == nil && build.Built() {
+		cfg.Assets = build.Dist()
+	}
+	return &handler{cfg: cfg, st: cfg.Store, assets: newAssets(cfg), log: cfg.Logger}
+}
+
+// apiError is an error with its HTTP status and a message safe to show.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func errorf(status int, format string, args ...any) error {
+	return &apiError{status, fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP routes, and logs one line per request.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			h.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p))
+			if rec.status == 0 {
+				h.writeError(rec, r, errors.New("panic"))
+			}
+		}
+		h.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.statusOr200(),
+			"bytes", rec.bytes, "duration", time.Since(start))
+	}()
+	rec.Header().Set("oxen-version", OxenVersion)
+	h.route(rec, r)
+}
+
+func (h *handler) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p != "/api" && !strings.HasPrefix(p, "/api/") {
+		h.assets.serve(w, r)
+		return
+	}
+	h.cors(w, r)
+	if r.Method == http.MethodOptions {
+		h.preflight(w, r)
+		return
+	}
+	var allow string
+	var serve func(http.ResponseWriter, *http.Request) error
+	rest, isRepos := strings.CutPrefix(p, "/api/repos/")
+	switch {
+	case p == "/api/repos":
+		allow, serve = "POST, OPTIONS", h.create
+	case isRepos:
+		parts := strings.SplitN(rest, "/", 5)
+		switch {
+		case len(parts) == 2:
+			allow = "GET, HEAD, OPTIONS"
+			serve = func(w http.ResponseWriter, r *http.Request) error { return h.getRepo(w, r, parts[0], parts[1]) }
+		case len(parts) == 5 && parts[2] == "file" && parts[3] == "main":
+			allow = "GET, HEAD, OPTIONS"
+			serve = func(w http.ResponseWriter, r *http.Request) error {
+				return h.getFile(w, r, parts[0], parts[1], parts[4])
+			}
+		}
+	}
+	if serve == nil {
+		h.writeError(w, r, errorf(http.StatusNotFound, "No API endpoint at %s %s", r.Method, p))
+		return
+	}
+	if !strings.Contains(allow, r.Method) || r.Method == "" {
+		w.Header().Set("Allow", allow)
+		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "Method %s is not allowed on %s; allowed: %s", r.Method, p, allow))
+		return
+	}
+	if r.Method == http.MethodPost {
+		if err := h.authorize(r); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="oxdrop"`)
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	if err := serve(w, r); err != nil {
+		h.writeError(w, r, err)
+	}
+}
+
+// authorize checks the bearer token against every configured token in
+// constant time.
+func (h *handler) authorize(r *http.Request) error {
+	if len(h.cfg.Tokens) == 0 {
+		return nil
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return errorf(http.StatusUnauthorized, "Missing bearer token: send Authorization: Bearer <token>")
+	}
+	match := 0
+	for _, t := range h.cfg.Tokens {
+		match |= subtle.ConstantTimeCompare([]byte(t), []byte(token))
+	}
+	if match != 1 {
+		return errorf(http.StatusUnauthorized, "Invalid bearer token")
+	}
+	return nil
+}
+
+func (h *handler) cors(w http.ResponseWriter, r *http.Request) {
+	o := h.cfg.CORSOrigin
+	if o == "" {
+		return
+	}
+	w.Header().Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if o == "*" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	} else if origin == o {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+	}
+}
+
+func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Allow", "GET, HEAD, POST, OPTIONS")
+	if h.cfg.CORSOrigin != "" {
+		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		hd.Set("Access-Control-Max-Age", "86400")
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// writeJSON sends v as the JSON body with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+type errorBody struct {
+	Status        string `json:"status"`
+	StatusMessage string `json:"status_message"`
+}
+
+// writeError answers with err's status and message; anything that is not an
+// apiError is logged and becomes a 500 that reveals nothing.
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &mbe):
+		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is over the limit of %d bytes", mbe.Limit)}
+	default:
+		h.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{http.StatusInternalServerError, "Internal server error; the server log has the details"}
+	}
+	if r.Method == http.MethodPost {
+		drain(w, r)
+	}
+	writeJSON(w, ae.status, errorBody{"error", ae.msg})
+}
+
+// drain reads what is left of a request body, up to a bound, so a client
+// still sending sees the error response instead of a reset connection; a
+// longer body closes the connection after the response.
+func drain(w http.ResponseWriter, r *http.Request) {
+	const maxDrain = 1 << 20
+	n, _ := io.CopyN(io.Discard, r.Body, maxDrain+1)
+	if n > maxDrain {
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// recorder remembers the status and counts bytes for the log line.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+func (r *recorder) statusOr200() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// detached keeps a request's values but not its cancellation, for cleanup
+// after the client has gone.
+func detached(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
