@@ -14,7 +14,7 @@ import (
 )
 
 func parseHash(s string) (oxhash.Hash, error) { return oxhash.ParseHex(s) }
-func hexHash(h oxhash.Hash) string             { return oxhash.Hex(h) }
+func hexHash(h oxhash.Hash) string            { return oxhash.Hex(h) }
 
 func isTruncated(err error) bool {
 	return errors.Is(err, formstream.ErrTruncated) || errors.Is(err, io.ErrUnexpectedEOF)
@@ -378,4 +378,3 @@ func readText(p *formstream.Part, max int64) ([]byte, error) {
 	}
 	return b, nil
 }
-

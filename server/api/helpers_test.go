@@ -17,9 +17,9 @@ import (
 	"testing"
 
 	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/oxdrop/oxdrop/server/api"
+	"github.com/oxdrop/oxdrop/server/store/billystore"
+)
+
+func init() { commands["serve"] = serve }
+
+// serveConfig is what the serve flags set.
+type serveConfig struct {
+	addr, data, tokensFile, corsOrigin string
+	maxBody, maxFile                   int64
+	maxFiles                           int
+	readTimeout, idleTimeout           time.Duration
+}
+
+// parseServeFlags reads flags, each defaulting to its OXDROP_<NAME>
+// environment variable (flags win).
+func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := &serveConfig{}
+	env := func(name, def string) string {
+		if v := getenv("OXDROP_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.addr, "addr", env("addr", "localhost:3000"), "listen address (env OXDROP_ADDR)")
+	fs.StringVar(&c.data, "data", env("data", "./data"), "data directory (env OXDROP_DATA)")
+	fs.StringVar(&c.tokensFile, "tokens", env("tokens", ""), "file of bearer tokens, one per line, required for POST (env OXDROP_TOKENS)")
+	fs.StringVar(&c.corsOrigin, "cors-origin", env("cors-origin", ""), "allow API calls from this origin, or * (env OXDROP_CORS_ORIGIN)")
+	maxBody := fs.String("max-body", env("max-body", "10GiB"), "maximum request body (env OXDROP_MAX_BODY)")
+	maxFile := fs.String("max-file", env("max-file", ""), "maximum size of one file (default: -max-body) (env OXDROP_MAX_FILE)")
+	maxFiles := fs.String("max-files", env("max-files", "100000"), "maximum files per repository (env OXDROP_MAX_FILES)")
+	readTimeout := fs.String("read-timeout", env("read-timeout", "2h"), "maximum time to read a request (env OXDROP_READ_TIMEOUT)")
+	idleTimeout := fs.String("idle-timeout", env("idle-timeout", "75s"), "keep-alive idle timeout (env OXDROP_IDLE_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var err error
+	if c.maxBody, err = parseBytes(*maxBody); err != nil {
+		return nil, fmt.Errorf("-max-body: %w", err)
+	}
+	if *maxFile != "" {
+		if c.maxFile, err = parseBytes(*maxFile); err != nil {
+			return nil, fmt.Errorf("-max-file: %w", err)
+		}
+	}
+	if c.maxFiles, err = strconv.Atoi(*maxFiles); err != nil || c.maxFiles <= 0 {
+		return nil, fmt.Errorf("-max-files: want a positive integer, got %q", *maxFiles)
+	}
+	if c.readTimeout, err = time.ParseDuration(*readTimeout); err != nil {
+		return nil, fmt.Errorf("-read-timeout: %w", err)
+	}
+	if c.idleTimeout, err = time.ParseDuration(*idleTimeout); err != nil {
+		return nil, fmt.Errorf("-idle-timeout: %w", err)
+	}
+	return c, nil
+}
+
+// parseBytes reads "1048576", "512MiB", "10GiB", "1GB", "64KiB".
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a positive size like 10GiB, got %q", s)
+	}
+	return n * mult, nil
+}
+
+// readTokens reads one token per line; blank lines and # comments skipped.
+func readTokens(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var tokens []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			tokens = append(tokens, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("%s holds no tokens", path)
+	}
+	return tokens, nil
+}
+
+func serve(args []string) int {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	c, err := parseServeFlags(args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oxdrop serve:", err)
+		return 2
+	}
+	var tokens []string
+	if c.tokensFile != "" {
+		if tokens, err = readTokens(c.tokensFile); err != nil {
+			fmt.Fprintln(os.Stderr, "oxdrop serve: -tokens:", err)
+			return 2
+		}
+	}
+	if err := os.MkdirAll(c.data, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "oxdrop serve: -data:", err)
+		return 1
+	}
+	st := billystore.New(osfs.New(c.data)) // also removes crashed Puts' temp files
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// No creation runs yet: every staging marker is a crash's leftover.
+	if n, err := api.Sweep(ctx, st, time.Now(), 0, 0); err != nil {
+		log.Error("start-up staging sweep", "err", err)
+	} else if n > 0 {
+		log.Info("start-up staging sweep", "removed", n)
+	}
+	handler := api.New(api.Config{
+		Store: st, MaxBodyBytes: c.maxBody, MaxFileBytes: c.maxFile, MaxFiles: c.maxFiles,
+		Tokens: tokens, CORSOrigin: c.corsOrigin, Logger: log,
+		StagingTTL: c.readTimeout + time.Minute, // a creation lasts at most one request read
+	})
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oxdrop serve:", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		ReadTimeout:       c.readTimeout,
+		IdleTimeout:       c.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("oxdrop serving", "url", "http://"+ln.Addr().String()+"/", "data", c.data, "auth", len(tokens) > 0)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}
