@@ -54,9 +54,10 @@ export function mimeFor(name) {
  *   mounts:   { "/prefix/": "/abs/dir" } extra directories (e.g. node_modules)
  *   routes:   { "/path": string | Buffer | (req, res) => void } in-memory pages and handlers
  *   crossOriginIsolated: send COOP/COEP so performance.measureUserAgentSpecificMemory works
+ *   port:     0 (default) picks a free port; manual runs use 3301-3309
  * Returns { url, server, close() } where url ends with "/".
  */
-export async function startStaticServer({ root = distDir, mounts = {}, routes = {}, crossOriginIsolated = false } = {}) {
+export async function startStaticServer({ root = distDir, mounts = {}, routes = {}, crossOriginIsolated = false, port = 0 } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const pathname = decodeURIComponent(url.pathname);
@@ -98,11 +99,10 @@ export async function startStaticServer({ root = distDir, mounts = {}, routes = 
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, '127.0.0.1', resolve);
   });
-  const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${server.address().port}/`,
     server,
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();

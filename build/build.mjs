@@ -1,0 +1,115 @@
+// Builds the web app into build/dist (npm run build): the trimmed Go
+// WebAssembly engine (wasm/ -> oxdrop.wasm), Go's wasm_exec.js, and every
+// file under web/ except web/test/, paths kept. The result uses relative
+// URLs only, so it deploys unchanged to any static host; the Go server
+// embeds it (build/embed.go).
+//
+// The output is written to a temporary folder beside dist and then renamed
+// into place, so a server reading dist never sees a half-written app.
+// A build id (hash of every output file) goes into dist/version.json and
+// replaces the __BUILD_ID__ token in sw.js (the service worker's cache name).
+// No npm dependencies.
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'build', 'dist');
+const web = path.join(root, 'web');
+const tmp = path.join(root, 'build', `.dist-tmp-${process.pid}`);
+const old = path.join(root, 'build', `.dist-old-${process.pid}`);
+
+function go(args, env = {}) {
+  return execFileSync('go', args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+}
+
+// copyTree copies src into dst, skipping paths (relative, "/"-separated)
+// for which skip returns true.
+function copyTree(src, dst, skip, rel = '') {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const ent of fs.readdirSync(src, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${ent.name}` : ent.name;
+    if (skip(r)) continue;
+    const from = path.join(src, ent.name);
+    const to = path.join(dst, ent.name);
+    if (ent.isDirectory()) copyTree(from, to, skip, r);
+    else if (ent.isFile()) fs.copyFileSync(from, to);
+  }
+}
+
+function listFiles(dir, rel = '') {
+  const out = [];
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${ent.name}` : ent.name;
+    if (ent.isDirectory()) out.push(...listFiles(path.join(dir, ent.name), r));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+function build() {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    // 1. The engine, trimmed (no symbol table, no DWARF, no local paths).
+    const wasm = path.join(tmp, 'oxdrop.wasm');
+    go(['build', '-trimpath', '-ldflags=-s -w', '-o', wasm, './wasm'], { GOOS: 'js', GOARCH: 'wasm' });
+    // 2. The JS glue of the same Go version.
+    const goroot = go(['env', 'GOROOT']);
+    fs.copyFileSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(tmp, 'wasm_exec.js'));
+    // 3. The app, without its tests.
+    if (fs.existsSync(web)) copyTree(web, tmp, (r) => r === 'test');
+    // Keep the placeholder git tracks, so a build leaves the tree clean.
+    fs.writeFileSync(path.join(tmp, '.gitkeep'), '');
+
+    // 4. Build id over every output (path and bytes), before stamping.
+    const files = listFiles(tmp).filter((f) => f !== '.gitkeep');
+    const h = crypto.createHash('sha256');
+    for (const f of files) {
+      h.update(f + '\0');
+      h.update(fs.readFileSync(path.join(tmp, f)));
+      h.update('\0');
+    }
+    const buildId = h.digest('hex').slice(0, 16);
+    const sw = path.join(tmp, 'sw.js');
+    if (fs.existsSync(sw)) {
+      fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replaceAll('__BUILD_ID__', buildId));
+    }
+    const wasmBytes = fs.statSync(wasm).size;
+    const wasmGzip = zlib.gzipSync(fs.readFileSync(wasm), { level: 9 }).length;
+    fs.writeFileSync(path.join(tmp, 'version.json'), JSON.stringify({
+      build_id: buildId,
+      go: go(['env', 'GOVERSION']),
+      wasm_bytes: wasmBytes,
+      wasm_gzip_bytes: wasmGzip,
+    }, null, 2) + '\n');
+
+    // 5. Swap: dist -> old, tmp -> dist, then drop old. Each rename is
+    // atomic; readers see either the old app or the new one.
+    if (fs.existsSync(dist)) fs.renameSync(dist, old);
+    fs.renameSync(tmp, dist);
+    fs.rmSync(old, { recursive: true, force: true });
+
+    let total = 0;
+    for (const f of [...files, 'version.json']) total += fs.statSync(path.join(dist, f)).size;
+    console.log(`build ${buildId} -> ${path.relative(root, dist)}/`);
+    console.log(`  oxdrop.wasm   ${kib(wasmBytes)} raw, ${kib(wasmGzip)} gzip -9`);
+    console.log(`  ${files.length + 1} files, ${kib(total)} in all`);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (!fs.existsSync(dist) && fs.existsSync(old)) fs.renameSync(old, dist);
+    throw err;
+  }
+}
+
+try {
+  build();
+} catch (err) {
+  console.error(`build failed: ${err.message}`);
+  process.exit(1);
+}

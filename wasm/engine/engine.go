@@ -1,0 +1,156 @@
+// Package engine is the part of oxdrop's WebAssembly entry that does not
+// touch syscall/js: it streams a file through the core's describe.Analyzer
+// in fixed-size chunks read into one reused buffer, reports progress at a
+// bounded rate, and answers previews and name checks. The js/wasm layer
+// (package main in wasm/) only adapts a browser File to the File interface
+// below, so everything here is tested natively with in-memory files.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/repo"
+	"github.com/oxdrop/oxdrop/core/tabular"
+)
+
+// Analyzer is what the engine needs from core/describe: a streaming pass
+// over every byte (hash, line counts, sniffing), then a Finish that may read
+// the few ranges it still needs (headers, footers) through r.
+type Analyzer interface {
+	Reset()
+	Write(p []byte) (int, error)
+	Finish(name string, r io.ReaderAt, size int64) (model.FileInfo, error)
+}
+
+// File is the host's view of a dropped file: its size and random-access
+// reads. In the browser it is a File read with FileReaderSync in a Worker.
+type File interface {
+	io.ReaderAt
+	Size() int64
+}
+
+// Progress receives the bytes streamed so far and the file size.
+type Progress func(done, total int64)
+
+// Chunk sizes: below 256 KiB the per-chunk crossing into JavaScript starts
+// to show; above 4 MiB the worker's transient ArrayBuffers grow for nothing.
+const (
+	MinChunk     = 256 << 10
+	MaxChunk     = 4 << 20
+	DefaultChunk = 4 << 20
+)
+
+// ProgressInterval is the least time between two progress reports, so a
+// fast hash does not flood the page with messages (about 20 per second).
+const ProgressInterval = 50 * time.Millisecond
+
+// Engine describes files one at a time (one Engine per Go instance, one Go
+// instance per Web Worker). Its buffer is allocated once and reused, so a
+// file of any size costs the same memory.
+type Engine struct {
+	analyzer Analyzer
+	buf      []byte
+	now      func() time.Time // replaced in tests
+}
+
+// New returns an Engine reading chunkSize bytes at a time, clamped to
+// [MinChunk, MaxChunk].
+func New(a Analyzer, chunkSize int) *Engine {
+	chunkSize = min(max(chunkSize, MinChunk), MaxChunk)
+	return &Engine{analyzer: a, buf: make([]byte, chunkSize), now: time.Now}
+}
+
+// ChunkSize is the size of the reused read buffer.
+func (e *Engine) ChunkSize() int { return len(e.buf) }
+
+// Describe streams every byte of f through the analyzer, then finishes it
+// under the file name of path (its last "/"-separated element: the
+// extension decides the type). progress may be nil; it is called at most
+// once per ProgressInterval, and always once at the end.
+func (e *Engine) Describe(f File, path string, progress Progress) (model.FileInfo, error) {
+	size := f.Size()
+	if size < 0 {
+		return model.FileInfo{}, fmt.Errorf("negative file size %d", size)
+	}
+	e.analyzer.Reset()
+	last := e.now()
+	for off := int64(0); off < size; {
+		n := int(min(int64(len(e.buf)), size-off))
+		chunk := e.buf[:n]
+		if err := readFull(f, chunk, off); err != nil {
+			return model.FileInfo{}, err
+		}
+		if _, err := e.analyzer.Write(chunk); err != nil {
+			return model.FileInfo{}, fmt.Errorf("analysing bytes %d-%d: %w", off, off+int64(n), err)
+		}
+		off += int64(n)
+		if progress != nil && off < size {
+			if t := e.now(); t.Sub(last) >= ProgressInterval {
+				last = t
+				progress(off, size)
+			}
+		}
+	}
+	if progress != nil {
+		progress(size, size)
+	}
+	info, err := e.analyzer.Finish(BaseName(path), f, size)
+	if err != nil {
+		return model.FileInfo{}, err
+	}
+	return info, nil
+}
+
+// readFull fills p from off, or says which range could not be read.
+func readFull(f File, p []byte, off int64) error {
+	n, err := f.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return fmt.Errorf("file ended at byte %d, before its size %d (changed while reading?)", off+int64(n), f.Size())
+	}
+	return fmt.Errorf("reading bytes %d-%d: %w", off, off+int64(len(p)), err)
+}
+
+// BaseName is the last element of a "/"-separated relative path.
+func BaseName(path string) string {
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
+// previewable lists the extensions (lowercased) that core/tabular reads.
+var previewable = map[string]bool{
+	"csv": true, "tsv": true, "jsonl": true, "ndjson": true, "json": true, "parquet": true, "arrow": true,
+}
+
+// Preview returns the first maxRows rows of a tabular file, or nil when
+// the extension is not a tabular one.
+func Preview(f File, path string, maxRows int) (*tabular.Table, error) {
+	name := BaseName(path)
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 {
+		return nil, nil
+	}
+	ext := name[dot+1:]
+	if !previewable[strings.ToLower(ext)] {
+		return nil, nil
+	}
+	if maxRows <= 0 {
+		return nil, fmt.Errorf("maxRows must be positive, got %d", maxRows)
+	}
+	return tabular.Preview(f, f.Size(), ext, maxRows)
+}
+
+// ValidateName returns "" for a valid repository or namespace name, else
+// the core's message (the same rule the server applies).
+func ValidateName(name string) string {
+	if err := repo.ValidateName(name); err != nil {
+		return err.Error()
+	}
+	return ""
+}

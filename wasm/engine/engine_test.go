@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/oxhash"
+)
+
+// hashAnalyzer stands in for describe.Analyzer: it hashes what it is fed
+// and records the chunk sizes and what Finish was given.
+type hashAnalyzer struct {
+	d          *oxhash.Digest
+	writes     []int
+	finishName string
+	finishSize int64
+	head       []byte // first 4 bytes read back through the ReaderAt in Finish
+	writeErr   error
+	resets     int
+}
+
+func newHashAnalyzer() *hashAnalyzer { return &hashAnalyzer{d: oxhash.New()} }
+
+func (h *hashAnalyzer) Reset() { h.d.Reset(); h.writes = nil; h.resets++ }
+func (h *hashAnalyzer) Write(p []byte) (int, error) {
+	if h.writeErr != nil {
+		return 0, h.writeErr
+	}
+	h.writes = append(h.writes, len(p))
+	return h.d.Write(p)
+}
+func (h *hashAnalyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInfo, error) {
+	h.finishName, h.finishSize = name, size
+	h.head = make([]byte, min(4, size))
+	if _, err := r.ReadAt(h.head, 0); err != nil && size > 0 {
+		return model.FileInfo{}, err
+	}
+	return model.FileInfo{Hash: oxhash.Hex(h.d.Sum128()), Size: uint64(size), DataType: model.Binary}, nil
+}
+
+// memFile is an in-memory File; failAt makes reads covering that offset fail.
+type memFile struct {
+	b      []byte
+	size   int64 // reported size; may differ from len(b) to simulate a shrinking file
+	failAt int64
+	reads  int
+}
+
+func newMemFile(b []byte) *memFile { return &memFile{b: b, size: int64(len(b)), failAt: -1} }
+
+func (m *memFile) Size() int64 { return m.size }
+func (m *memFile) ReadAt(p []byte, off int64) (int, error) {
+	m.reads++
+	if m.failAt >= 0 && off <= m.failAt && m.failAt < off+int64(len(p)) {
+		return 0, errors.New("NotReadableError: the file changed on disk")
+	}
+	return bytes.NewReader(m.b).ReadAt(p, off)
+}
+
+// fakeClock advances by step on every call.
+func fakeClock(step time.Duration) func() time.Time {
+	t := time.Unix(0, 0)
+	return func() time.Time { t = t.Add(step); return t }
+}
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>9)
+	}
+	return b
+}
+
+func TestDescribeChunksAndHash(t *testing.T) {
+	tests := []struct {
+		name      string
+		size      int
+		chunk     int
+		wantChunk int // chunk size after clamping
+		wantN     int // number of writes
+	}{
+		{"empty", 0, MinChunk, MinChunk, 0},
+		{"one byte", 1, MinChunk, MinChunk, 1},
+		{"exact chunk", MinChunk, MinChunk, MinChunk, 1},
+		{"chunk plus one", MinChunk + 1, MinChunk, MinChunk, 2},
+		{"clamped up", 3*MinChunk + 5, 1, MinChunk, 4},
+		{"clamped down", MaxChunk + 1, 64 << 20, MaxChunk, 2},
+		{"default", 2*DefaultChunk + 17, DefaultChunk, DefaultChunk, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := pattern(tt.size)
+			a := newHashAnalyzer()
+			e := New(a, tt.chunk)
+			if e.ChunkSize() != tt.wantChunk {
+				t.Fatalf("ChunkSize() = %d, want %d", e.ChunkSize(), tt.wantChunk)
+			}
+			info, err := e.Describe(newMemFile(data), "dir/sub/file.bin", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := oxhash.SumHex(data); info.Hash != want {
+				t.Errorf("hash %s, want %s", info.Hash, want)
+			}
+			if len(a.writes) != tt.wantN {
+				t.Errorf("%d writes %v, want %d", len(a.writes), a.writes, tt.wantN)
+			}
+			for i, w := range a.writes {
+				if w > tt.wantChunk || (i < len(a.writes)-1 && w != tt.wantChunk) {
+					t.Errorf("write %d has %d bytes (chunk %d)", i, w, tt.wantChunk)
+				}
+			}
+			if a.finishName != "file.bin" || a.finishSize != int64(tt.size) {
+				t.Errorf("Finish(%q, %d), want (\"file.bin\", %d)", a.finishName, a.finishSize, tt.size)
+			}
+			if !bytes.Equal(a.head, data[:min(4, len(data))]) {
+				t.Errorf("Finish read %x through the ReaderAt, want %x", a.head, data[:min(4, len(data))])
+			}
+		})
+	}
+}
+
+func TestDescribeReusesEngine(t *testing.T) {
+	a := newHashAnalyzer()
+	e := New(a, MinChunk)
+	for _, s := range []string{"first file, longer", "second"} {
+		info, err := e.Describe(newMemFile([]byte(s)), s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := oxhash.SumHex([]byte(s)); info.Hash != want {
+			t.Errorf("%q: hash %s, want %s (state leaked between files?)", s, info.Hash, want)
+		}
+	}
+	if a.resets != 2 {
+		t.Errorf("analyzer reset %d times, want once per file", a.resets)
+	}
+}
+
+func TestDescribeProgressIsThrottled(t *testing.T) {
+	const chunks = 40
+	tests := []struct {
+		name string
+		step time.Duration // clock advance per reading
+		want int           // reports, the final one included
+	}{
+		{"slow reads report every chunk", ProgressInterval, chunks},
+		{"fast reads report every other chunk", ProgressInterval / 2, chunks / 2},
+		{"instant reads report only the end", 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New(newHashAnalyzer(), MinChunk)
+			e.now = fakeClock(tt.step)
+			size := int64(chunks * MinChunk)
+			var got [][2]int64
+			_, err := e.Describe(newMemFile(pattern(int(size))), "a", func(done, total int64) {
+				got = append(got, [2]int64{done, total})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tt.want {
+				t.Fatalf("%d progress reports, want %d: %v", len(got), tt.want, got)
+			}
+			prev := int64(0)
+			for _, p := range got {
+				if p[1] != size || p[0] <= prev || p[0]%MinChunk != 0 {
+					t.Fatalf("bad report %v after %d", p, prev)
+				}
+				prev = p[0]
+			}
+			if prev != size {
+				t.Errorf("last report %d, want %d", prev, size)
+			}
+		})
+	}
+}
+
+func TestDescribeErrors(t *testing.T) {
+	data := pattern(3 * MinChunk)
+	tests := []struct {
+		name    string
+		file    func() *memFile
+		a       func() *hashAnalyzer
+		wantErr string
+	}{
+		{"read fails mid-file", func() *memFile {
+			f := newMemFile(data)
+			f.failAt = MinChunk + 10
+			return f
+		}, newHashAnalyzer, "reading bytes 262144-524288: NotReadableError"},
+		{"file shrank", func() *memFile {
+			f := newMemFile(data[:MinChunk+5])
+			f.size = int64(len(data))
+			return f
+		}, newHashAnalyzer, "file ended at byte 262149, before its size 786432"},
+		{"negative size", func() *memFile {
+			f := newMemFile(nil)
+			f.size = -1
+			return f
+		}, newHashAnalyzer, "negative file size -1"},
+		{"analyzer fails", func() *memFile { return newMemFile(data) }, func() *hashAnalyzer {
+			a := newHashAnalyzer()
+			a.writeErr = errors.New("boom")
+			return a
+		}, "analysing bytes 0-262144: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.a(), MinChunk).Describe(tt.file(), "x.bin", nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestBaseName(t *testing.T) {
+	for in, want := range map[string]string{
+		"a.csv": "a.csv", "dir/a.csv": "a.csv", "d.x/y/README": "README", "": "", "dir/": "",
+	} {
+		if got := BaseName(in); got != want {
+			t.Errorf("BaseName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPreviewSkipsNonTabular(t *testing.T) {
+	for _, p := range []string{"a.png", "README", "dir.csv/notes.txt", "x.jsonx"} {
+		tbl, err := Preview(newMemFile([]byte("a,b\n1,2\n")), p, 5)
+		if tbl != nil || err != nil {
+			t.Errorf("Preview(%q) = %v, %v; want nil, nil", p, tbl, err)
+		}
+	}
+	if _, err := Preview(newMemFile([]byte("a,b\n")), "a.csv", 0); err == nil {
+		t.Error("Preview with maxRows 0 succeeded, want an error")
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	tests := []struct {
+		name  string
+		valid bool
+	}{
+		{"my-repo", true}, {"a1", true}, {"x", false}, {"-bad", false}, {"has space", false}, {"", false},
+	}
+	for _, tt := range tests {
+		msg := ValidateName(tt.name)
+		if (msg == "") != tt.valid {
+			t.Errorf("ValidateName(%q) = %q, want valid=%v", tt.name, msg, tt.valid)
+		}
+		if !tt.valid && !strings.Contains(msg, tt.name) {
+			t.Errorf("ValidateName(%q) message %q does not name the input", tt.name, msg)
+		}
+	}
+}
+
+// FuzzDescribeChunking checks that whatever the content and chunk size, the
+// analyzer sees exactly the file's bytes in order, and progress only grows.
+func FuzzDescribeChunking(f *testing.F) {
+	f.Add([]byte(""), uint32(0), uint16(0))
+	f.Add([]byte("hello"), uint32(MinChunk), uint16(3))
+	f.Add(bytes.Repeat([]byte("ab\n"), 1000), uint32(1), uint16(7))
+	f.Fuzz(func(t *testing.T, seed []byte, chunk uint32, repeat uint16) {
+		data := bytes.Repeat(seed, int(repeat%300)+1)
+		e := New(newHashAnalyzer(), int(chunk%(2*MaxChunk)))
+		e.now = fakeClock(ProgressInterval / 3)
+		last := int64(-1)
+		info, err := e.Describe(newMemFile(data), "f", func(done, total int64) {
+			if done <= last || done > total || total != int64(len(data)) {
+				t.Fatalf("progress %d/%d after %d", done, total, last)
+			}
+			last = done
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := oxhash.SumHex(data); info.Hash != want {
+			t.Fatalf("hash %s, want %s", info.Hash, want)
+		}
+		if last != int64(len(data)) {
+			t.Fatalf("final progress %d, want %d", last, len(data))
+		}
+	})
+}
+
+// BenchmarkDescribe measures the chunk loop's own cost over memory (the
+// browser's read is the real limit; this shows the loop adds nothing).
+func BenchmarkDescribe(b *testing.B) {
+	data := pattern(64 << 20)
+	e := New(newHashAnalyzer(), DefaultChunk)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Describe(newMemFile(data), "f.bin", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

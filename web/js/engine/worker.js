@@ -1,0 +1,93 @@
+// oxdrop engine worker: one Go WebAssembly instance (build/dist/oxdrop.wasm,
+// source in wasm/) per Web Worker. Started and driven by pool.js; see
+// README.md in this folder for the message protocol.
+//
+// Files are read with FileReaderSync, which exists only in workers: it lets
+// Go's io.ReaderAt be synchronous, so the Go side streams each File in
+// chunks into one reused buffer and reads header/footer ranges on demand.
+/* global Go, FileReaderSync */
+'use strict';
+
+const reader = new FileReaderSync();
+
+// readSlice is handed to Go: bytes [start, end) of file as a Uint8Array, or
+// a string that says why they could not be read (Go turns it into an error).
+function readSlice(file, start, end) {
+  try {
+    return new Uint8Array(reader.readAsArrayBuffer(file.slice(start, end)));
+  } catch (err) {
+    return `${err && err.name ? err.name + ': ' : ''}${err && err.message ? err.message : String(err)}`;
+  }
+}
+
+let engine = null;
+let memory = null; // the Go instance's linear memory, for memoryStats()
+
+async function init({ baseURL, module }) {
+  importScripts(new URL('wasm_exec.js', baseURL).href);
+  const go = new Go();
+  let instance;
+  if (module) {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } else {
+    const url = new URL('oxdrop.wasm', baseURL).href;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`could not load the engine from ${url}: HTTP ${res.status}`);
+    ({ instance } = await WebAssembly.instantiate(await res.arrayBuffer(), go.importObject));
+  }
+  // run() executes Go's main synchronously until it blocks, by which time
+  // it has installed globalThis.oxdropEngine; the promise settles only if
+  // Go exits (a panic), after which every call must fail loudly.
+  memory = instance.exports.mem;
+  go.run(instance).then(() => self.postMessage({ type: 'fatal', message: 'the Go engine exited' }));
+  engine = globalThis.oxdropEngine;
+  if (!engine) throw new Error('the Go engine did not start (oxdropEngine missing)');
+}
+
+function reply(id, out, what, path) {
+  if (out && typeof out.error === 'string') {
+    self.postMessage({ type: 'error', id, message: `could not ${what} ${path}: ${out.error}` });
+  } else {
+    self.postMessage({ type: 'result', id, value: JSON.parse(out.json) });
+  }
+}
+
+self.onmessage = async (e) => {
+  const m = e.data;
+  if (m.type === 'init') {
+    try {
+      await init(m);
+      self.postMessage({ type: 'ready' });
+    } catch (err) {
+      self.postMessage({ type: 'fatal', message: err && err.message ? err.message : String(err) });
+    }
+    return;
+  }
+  if (m.type === 'stats') {
+    self.postMessage({ type: 'stats', id: m.id, wasmBytes: memory ? memory.buffer.byteLength : 0 });
+    return;
+  }
+  try {
+    switch (m.type) {
+      case 'describe': {
+        const progress = (done, total) => self.postMessage({ type: 'progress', id: m.id, done, total });
+        reply(m.id, engine.describe(m.file, m.path, m.chunkSize, readSlice, progress), 'read', m.path);
+        break;
+      }
+      case 'preview':
+        reply(m.id, engine.preview(m.file, m.path, m.maxRows, readSlice), 'preview', m.path);
+        break;
+      case 'validateName':
+        self.postMessage({ type: 'result', id: m.id, value: engine.validateName(String(m.name)) });
+        break;
+      default:
+        self.postMessage({ type: 'error', id: m.id, message: `unknown engine request ${JSON.stringify(m.type)}` });
+    }
+  } catch (err) {
+    // A throw here means the Go instance is unusable (it panicked or
+    // exited): report the job's failure, then ask to be replaced.
+    const why = err && err.message ? err.message : String(err);
+    self.postMessage({ type: 'error', id: m.id, message: `could not ${m.type === 'preview' ? 'preview' : 'read'} ${m.path ?? ''}: engine failure: ${why}` });
+    self.postMessage({ type: 'fatal', message: why });
+  }
+};

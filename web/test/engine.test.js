@@ -1,0 +1,220 @@
+// Browser tests of the engine (web/js/engine/pool.js + worker.js + the Go
+// wasm) in headless Chromium. Needs `npm run build` first (build/dist).
+// Run: node --test web/test/engine.test.js
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { distDir, fixturesDir, launchChromium, listFiles, repoRoot, startStaticServer, jsHeapUsed } from './helpers.js';
+
+// The test page: a file input (files reach the page as real on-disk Files,
+// as when a person picks them) and a pool of two workers.
+const page = `<!doctype html><meta charset="utf-8"><title>engine test</title>
+<input type="file" id="files" multiple>
+<script type="module">
+import { EnginePool } from './js/engine/pool.js';
+window.EnginePool = EnginePool;
+window.pool = new EnginePool({ size: 2 });
+window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.message);
+</script>`;
+
+const big = 512 << 20;
+let server, browser, pg, cdp, tmp, bigPath;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(distDir, 'oxdrop.wasm')), 'build/dist/oxdrop.wasm is missing: run `npm run build` first');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-engine-'));
+  server = await startStaticServer({ routes: { '/engine-test.html': page } });
+  browser = await launchChromium();
+  pg = await browser.newPage();
+  pg.on('pageerror', (e) => console.error('page error:', e));
+  await pg.goto(server.url + 'engine-test.html');
+  assert.equal(await pg.evaluate(() => window.poolReady), 'ok');
+  cdp = await pg.context().newCDPSession(pg);
+  await cdp.send('Performance.enable');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// describeAll describes every file of the page's input through the pool;
+// paths[i] is the relative path given to the i-th chosen file.
+function describeAll(paths) {
+  return pg.evaluate(async (paths) => {
+    const files = [...document.getElementById('files').files];
+    if (files.length !== paths.length) throw new Error(`${files.length} files chosen, ${paths.length} expected`);
+    const out = {};
+    await Promise.all(files.map(async (f, i) => {
+      try {
+        out[paths[i]] = await window.pool.describe(f, paths[i]);
+      } catch (e) {
+        out[paths[i]] = { error: e.message };
+      }
+    }));
+    return out;
+  }, paths);
+}
+
+// inspect runs the native Go describer (the CLI the server shares) over a
+// folder or file, keyed by path (relative to a folder; as given for a file).
+let oxdropBin;
+function inspect(target) {
+  if (!oxdropBin) {
+    oxdropBin = path.join(tmp, 'oxdrop');
+    execFileSync('go', ['build', '-o', oxdropBin, './server/cmd/oxdrop'], { cwd: repoRoot, stdio: 'inherit' });
+  }
+  const out = execFileSync(oxdropBin, ['inspect', target], { maxBuffer: 64 << 20 }).toString();
+  return Object.fromEntries(out.trim().split('\n').map((l) => JSON.parse(l)).map((e) => [e.path, e]));
+}
+
+test('every Oxen fixture described in the browser equals `oxdrop inspect`', { skip: !fs.existsSync(fixturesDir) && `no fixtures at ${fixturesDir}` }, async () => {
+  const rel = listFiles(fixturesDir).filter((p) => p !== 'NOTICE');
+  assert.ok(rel.length >= 40, `only ${rel.length} fixtures found`);
+  const want = inspect(fixturesDir);
+  await pg.setInputFiles('#files', rel.map((p) => path.join(fixturesDir, p)));
+  const got = await describeAll(rel);
+  for (const p of rel) {
+    assert.ok(want[p], `inspect printed nothing for ${p}`);
+    const { hash, size, data_type, mime_type, extension, metadata } = want[p];
+    assert.deepEqual(got[p], { hash, size, data_type, mime_type, extension, metadata }, p);
+  }
+  // Spot checks against oxen-behaviour.md §6, so both sides cannot agree on a wrong answer.
+  assert.equal(got['text/hello.txt'].hash, '1bfd09d1a433fb78117b4c7b1583d16d');
+  assert.deepEqual(got['text/hello.txt'].metadata, { text: { num_lines: 1, num_chars: 5 } });
+  assert.equal(got['video/dog_skatez.mov'].hash, '9d592dcaac962c0c17474a1300f838c');
+  assert.equal(got['images/mnist_7.png'].mime_type, 'image/png');
+  assert.equal(got['data/invalid.parquet'].data_type, 'binary');
+  assert.equal(got['csvs/mixed_data_types.csv'].metadata.tabular.schema.hash, 'b5b7dc9a8e80092727639432be2323f3');
+});
+
+// writePatterned writes size bytes that never repeat with a short period
+// (each MiB carries its index), without holding more than 1 MiB.
+function writePatterned(file, size) {
+  const block = Buffer.alloc(1 << 20);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 31 + (i >> 11)) & 0xff;
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let off = 0; off < size; off += block.length) {
+      block.writeUInt32LE(off / block.length, 0);
+      fs.writeSync(fd, block, 0, Math.min(block.length, size - off));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function ensureBig() {
+  if (bigPath) return;
+  bigPath = path.join(tmp, 'big.bin');
+  writePatterned(bigPath, big);
+}
+
+test('a 512 MiB file hashes like Go, with bounded memory and throttled progress', async () => {
+  ensureBig();
+  const want = inspect(bigPath)[bigPath];
+  assert.ok(want, `inspect printed nothing for ${bigPath}`);
+  await pg.setInputFiles('#files', bigPath);
+  const heapBefore = await jsHeapUsed(cdp);
+  const r = await pg.evaluate(async () => {
+    const f = document.getElementById('files').files[0];
+    let reports = 0;
+    let last = 0;
+    let monotone = true;
+    const t0 = performance.now();
+    const info = await window.pool.describe(f, 'big.bin', {
+      onProgress(done, total) {
+        reports++;
+        if (done < last || total !== f.size) monotone = false;
+        last = done;
+      },
+    });
+    const ms = performance.now() - t0;
+    return { info, ms, reports, last, monotone, mem: await window.pool.memoryStats() };
+  });
+  const heapAfter = await jsHeapUsed(cdp);
+  assert.equal(r.info.hash, want.hash);
+  assert.equal(r.info.size, big);
+  assert.equal(r.info.data_type, want.data_type);
+  assert.ok(r.monotone && r.last === big, `progress went backwards or did not reach the end (${r.last})`);
+  // At most one report per ~50 ms, plus the final one.
+  assert.ok(r.reports <= Math.ceil(r.ms / 50) + 2, `${r.reports} progress reports in ${r.ms.toFixed(0)} ms`);
+  const grew = (heapAfter - heapBefore) / (1 << 20);
+  assert.ok(grew < 32, `page heap grew by ${grew.toFixed(1)} MiB`);
+  for (const { wasmBytes } of r.mem) {
+    assert.ok(wasmBytes < 64 << 20, `a worker's Go memory is ${(wasmBytes / (1 << 20)).toFixed(1)} MiB`);
+  }
+  console.log(`# 512 MiB in ${r.ms.toFixed(0)} ms (${(big / (1 << 20) / (r.ms / 1000)).toFixed(0)} MiB/s), ${r.reports} progress reports, page heap +${grew.toFixed(1)} MiB, Go memory ${r.mem.map((m) => (m.wasmBytes / (1 << 20)).toFixed(0) + ' MiB').join(', ')}`);
+});
+
+test('cancel stops a running job at once and the pool keeps working', async () => {
+  ensureBig();
+  await pg.setInputFiles('#files', bigPath);
+  const r = await pg.evaluate(async () => {
+    const f = document.getElementById('files').files[0];
+    const ac = new AbortController();
+    const started = new Promise((resolve) => { window.onFirstProgress = resolve; });
+    const running = window.pool.describe(f, 'big.bin', { signal: ac.signal, onProgress: () => window.onFirstProgress() });
+    // A queued job (behind two running ones) cancelled by cancelAll.
+    const second = window.pool.describe(f, 'big-2.bin');
+    const third = window.pool.describe(f, 'big-3.bin');
+    await started;
+    const t0 = performance.now();
+    ac.abort();
+    const first = await running.then(() => 'resolved', (e) => e.name);
+    const abortMs = performance.now() - t0;
+    window.pool.cancelAll();
+    const others = await Promise.allSettled([second, third]);
+    const after = await window.pool.describe(new File(['Hello'], 'hello.txt'), 'hello.txt');
+    const already = await window.pool.describe(f, 'x', { signal: AbortSignal.abort() }).then(() => 'resolved', (e) => e.name);
+    return { first, abortMs, others: others.map((o) => o.status + ':' + (o.reason?.name ?? '')), after, already };
+  });
+  assert.equal(r.first, 'AbortError');
+  assert.ok(r.abortMs < 1000, `abort took ${r.abortMs} ms`);
+  assert.deepEqual(r.others, ['rejected:AbortError', 'rejected:AbortError']);
+  assert.equal(r.after.hash, '1bfd09d1a433fb78117b4c7b1583d16d');
+  assert.equal(r.already, 'AbortError');
+});
+
+test('empty, broken and unreadable files give a result or a clear error, never a hang', async () => {
+  const gone = path.join(tmp, 'gone.csv');
+  fs.writeFileSync(gone, 'a,b\n1,2\n');
+  await pg.setInputFiles('#files', gone);
+  // Chromium snapshots a picked file's size and time on first use; after
+  // that the file vanishes, and reading must fail cleanly.
+  assert.equal(await pg.evaluate(() => document.getElementById('files').files[0].size), 8);
+  fs.rmSync(gone);
+  const r = await pg.evaluate(async () => {
+    const timeout = (p) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error('hang')), 10000))]);
+    const run = (f, p) => timeout(window.pool.describe(f, p)).then((v) => v, (e) => ({ error: e.message }));
+    return {
+      empty: await run(new File([], 'empty.csv'), 'dir/empty.csv'),
+      parquet: await run(new File(['PAR1 not really'], 'broken.parquet'), 'broken.parquet'),
+      png: await run(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2])], 'cut.png'), 'cut.png'),
+      gone: await run(document.getElementById('files').files[0], 'folder/gone.csv'),
+    };
+  });
+  assert.equal(r.empty.size, 0);
+  assert.equal(r.empty.hash, '99aa06d3014798d86001c324468d497f'); // XXH3-128 of nothing
+  assert.equal(r.parquet.data_type, 'binary'); // tabular whose metadata fails is downgraded, as Oxen does
+  assert.equal(r.png.mime_type, 'image/png');
+  assert.match(r.gone.error ?? JSON.stringify(r.gone), /^could not read folder\/gone\.csv: .*(NotFoundError|NotReadableError)/);
+});
+
+test('preview and validateName answer through the pool', async () => {
+  const r = await pg.evaluate(async () => ({
+    valid: await window.pool.validateName('my-repo'),
+    invalid: await window.pool.validateName('-x'),
+    notTabular: await window.pool.preview(new File(['hi'], 'a.txt'), 'a.txt'),
+    csv: await window.pool.preview(new File(['a,b\n1,x\n2,y\n3,z\n'], 't.csv'), 'dir/t.csv', 2).catch((e) => ({ error: e.message })),
+  }));
+  assert.equal(r.valid, '');
+  assert.match(r.invalid, /Invalid repository or namespace name '-x'/);
+  assert.equal(r.notTabular, null);
+  assert.deepEqual(r.csv.columns, ['a', 'b']);
+  assert.equal(r.csv.rows.length, 2);
+});
