@@ -2,6 +2,7 @@ package videometa
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -25,17 +26,24 @@ type mp4Track struct {
 func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 	w := bmff.NewWalker(r, size)
 	var ftyp, moov *bmff.Box
-	err := w.Children(0, size, func(b bmff.Box) error {
+	for off := int64(0); off < size; {
+		b, err := w.Header(off, size)
+		if err != nil {
+			// The crate only rejects a box larger than the whole file; one
+			// that merely runs past the end (a cut mdat) ends the walk.
+			var big bmff.ErrPastEnd
+			if !errors.As(err, &big) || big.Size > uint64(size) || big.Type == "moov" {
+				return nil, fmt.Errorf("videometa: mp4: %w", err)
+			}
+			break
+		}
 		switch b.Type {
 		case "ftyp":
 			ftyp = &b
 		case "moov":
 			moov = &b // the crate keeps the last moov it meets
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("videometa: mp4: %w", err)
+		off = b.End
 	}
 	if ftyp == nil {
 		return nil, fmt.Errorf("videometa: mp4: no ftyp box")
@@ -47,6 +55,19 @@ func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("videometa: mp4: %w", err)
 	}
+	// The crate keys tracks by id in a HashMap: a later trak with the same
+	// id replaces an earlier one, whose handler is then never checked.
+	byID := map[uint32]int{}
+	for i, t := range tracks {
+		byID[t.id] = i
+	}
+	kept := tracks[:0:0]
+	for i, t := range tracks {
+		if byID[t.id] == i {
+			kept = append(kept, t)
+		}
+	}
+	tracks = kept
 	for _, t := range tracks {
 		if !knownHandlers[t.handler] {
 			return nil, fmt.Errorf("videometa: mp4: track %d has handler type %q, which Oxen's mp4 reader rejects", t.id, t.handler)

@@ -218,6 +218,10 @@ func TestBoxSizes(t *testing.T) {
 		{"box size 3", append(bytes.Clone(base[:ftypLen]), append(u32(3), moov[4:]...)...), false},
 		{"largesize 8", append(bytes.Clone(base[:ftypLen]), append(append([]byte{0, 0, 0, 1}, "moov"...), append(u64(8), moov[8:]...)...)...), false},
 		{"no moov", bytes.Clone(base[:ftypLen]), false},
+		// A cut mdat after moov ends the walk, as in the crate; an mdat
+		// claiming more than the whole file is an error there.
+		{"cut mdat after moov", append(bytes.Clone(base), append(u32(100), "mdat"...)...), true},
+		{"mdat larger than file", append(bytes.Clone(base), append(u32(1<<31), "mdat"...)...), false},
 		{"no ftyp", bytes.Clone(moov), false},
 	}
 	for _, tt := range tests {
@@ -236,6 +240,27 @@ func TestBoxSizes(t *testing.T) {
 				t.Errorf("got %+v, want %+v", *got, want)
 			}
 		})
+	}
+}
+
+func TestDuplicateTrackIDs(t *testing.T) {
+	// Two traks with id 1: the crate's HashMap keeps the last, so an
+	// unknown handler on the first is never looked at.
+	base := synthMP4(mvhdV0(1000, 2500), 16, 8)
+	i := bytes.Index(base, []byte("trak")) - 4
+	trak := base[i:]
+	tmcd := bytes.Clone(trak)
+	copy(tmcd[bytes.Index(tmcd, []byte("vide")):], "tmcd")
+	moovStart := bytes.Index(base, []byte("moov")) - 4
+	build := func(traks ...[]byte) []byte {
+		inner := append(bytes.Clone(base[moovStart+8:i]), bytes.Join(traks, nil)...)
+		return append(bytes.Clone(base[:moovStart]), box("moov", inner)...)
+	}
+	if _, err := read(build(tmcd, trak)); err != nil {
+		t.Errorf("tmcd replaced by a later trak with the same id: %v", err)
+	}
+	if _, err := read(build(trak, tmcd)); err == nil {
+		t.Error("tmcd as the last trak with id 1: no error")
 	}
 }
 

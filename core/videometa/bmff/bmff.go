@@ -47,6 +47,18 @@ func (w *Walker) FileSize() int64 { return w.size }
 // ErrTooManyBoxes is returned once MaxBoxes headers have been read.
 var ErrTooManyBoxes = errors.New("bmff: too many boxes")
 
+// ErrPastEnd reports a box whose size runs past its parent (or the file).
+type ErrPastEnd struct {
+	Type   string
+	Offset int64
+	Size   uint64
+	Room   int64
+}
+
+func (e ErrPastEnd) Error() string {
+	return fmt.Sprintf("bmff: box %q at offset %d has size %d but only %d bytes remain", e.Type, e.Offset, e.Size, e.Room)
+}
+
 // Header reads the box header at off, which must lie inside [off, end).
 // A 32-bit size of 1 means a 64-bit largesize follows; 0 means the box runs
 // to end. The box must fit inside end.
@@ -76,15 +88,21 @@ func (w *Walker) Header(off, end int64) (Box, error) {
 			return Box{}, err
 		}
 		large := binary.BigEndian.Uint64(h[8:16])
-		if large < 16 || large > uint64(end-off) {
-			return Box{}, fmt.Errorf("bmff: box %q at offset %d has 64-bit size %d outside 16..%d", b.Type, off, large, end-off)
+		if large < 16 {
+			return Box{}, fmt.Errorf("bmff: box %q at offset %d has 64-bit size %d (< 16)", b.Type, off, large)
+		}
+		if large > uint64(end-off) {
+			return Box{}, ErrPastEnd{Type: b.Type, Offset: off, Size: large, Room: end - off}
 		}
 		b.Data = off + 16
 		b.End = off + int64(large)
 		return b, nil
 	}
-	if size < 8 || size > end-off {
-		return Box{}, fmt.Errorf("bmff: box %q at offset %d has size %d outside 8..%d", b.Type, off, size, end-off)
+	if size < 8 {
+		return Box{}, fmt.Errorf("bmff: box %q at offset %d has size %d (< 8)", b.Type, off, size)
+	}
+	if size > end-off {
+		return Box{}, ErrPastEnd{Type: b.Type, Offset: off, Size: uint64(size), Room: end - off}
 	}
 	b.End = off + size
 	return b, nil

@@ -17,12 +17,12 @@ func TestHeader(t *testing.T) {
 		{"32-bit size", "\x00\x00\x00\x0cfree\x00\x00\x00\x00", 0, Box{Type: "free", Start: 0, Data: 8, End: 12}, ""},
 		{"largesize", "\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x12ab", 0, Box{Type: "mdat", Start: 0, Data: 16, End: 18}, ""},
 		{"size 0 to end", "\x00\x00\x00\x00mdatabc", 0, Box{Type: "mdat", Start: 0, Data: 8, End: 11}, ""},
-		{"size under 8", "\x00\x00\x00\x07free", 0, Box{}, "outside 8.."},
-		{"size past end", "\x00\x00\x00\x10free", 0, Box{}, "outside 8.."},
-		{"largesize under 16", "\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x08", 0, Box{}, "64-bit size 8"},
+		{"size under 8", "\x00\x00\x00\x07free", 0, Box{}, "(< 8)"},
+		{"size past end", "\x00\x00\x00\x10free", 0, Box{}, "only 8 bytes remain"},
+		{"largesize under 16", "\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x08", 0, Box{}, "64-bit size 8 (< 16)"},
 		{"largesize cut", "\x00\x00\x00\x01mdat\x00\x00", 0, Box{}, "no room"},
 		{"header cut", "\x00\x00\x00", 0, Box{}, "too few"},
-		{"box past parent", "\x00\x00\x00\x0cfree\x00\x00\x00\x00", 10, Box{}, "outside 8..10"},
+		{"box past parent", "\x00\x00\x00\x0cfree\x00\x00\x00\x00", 10, Box{}, "only 10 bytes remain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
