@@ -324,9 +324,15 @@ func TestFloat80(t *testing.T) {
 		{make([]byte, 10), 0},
 		{[]byte{0xC0, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0}, -44100},
 		{[]byte{0x7F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0}, math.Inf(1)},
+		{[]byte{0x40, 0x0E, 0, 0, 0, 0, 0, 0, 0, 0}, 0},           // no fraction bits: zero, as lofty
+		{[]byte{0x40, 0x0E, 0x2C, 0x44, 0, 0, 0, 0, 0, 0}, 44100}, // integer bit ignored, as lofty
 	}
+	tests = append(tests, struct {
+		b    []byte
+		want float64
+	}{[]byte{0x7F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 1}, math.NaN()})
 	for _, tt := range tests {
-		if got := float80(tt.b); got != tt.want {
+		if got := float80(tt.b); got != tt.want && !(math.IsNaN(got) && math.IsNaN(tt.want)) {
 			t.Errorf("float80(% x) = %v, want %v", tt.b, got, tt.want)
 		}
 	}
@@ -417,3 +423,111 @@ func BenchmarkAudioVorbis(b *testing.B) { benchFile(b, "testdata/tone.ogg") }
 func BenchmarkAudioOpus(b *testing.B)   { benchFile(b, "testdata/tone.opus") }
 func BenchmarkAudioM4A(b *testing.B)    { benchFile(b, "testdata/tone.m4a") }
 func BenchmarkAudioAIFF(b *testing.B)   { benchFile(b, "testdata/tone.aiff") }
+
+func aiffFile(compressed bool, chunks ...[]byte) []byte {
+	form := "AIFF"
+	if compressed {
+		form = "AIFC"
+	}
+	body := append([]byte(form), bytes.Join(chunks, nil)...)
+	return append(append([]byte("FORM"), binary.BigEndian.AppendUint32(nil, uint32(len(body)))...), body...)
+}
+
+func beChunk(id string, payload []byte) []byte {
+	out := append([]byte(id), binary.BigEndian.AppendUint32(nil, uint32(len(payload)))...)
+	out = append(out, payload...)
+	if len(payload)%2 == 1 {
+		out = append(out, 0)
+	}
+	return out
+}
+
+func comm(channels uint16, frames uint32, rate []byte) []byte {
+	b := binary.BigEndian.AppendUint16(nil, channels)
+	b = binary.BigEndian.AppendUint32(b, frames)
+	b = binary.BigEndian.AppendUint16(b, 16)
+	return beChunk("COMM", append(b, rate...))
+}
+
+func TestAIFF(t *testing.T) {
+	r44100 := []byte{0x40, 0x0E, 0xAC, 0x44, 0, 0, 0, 0, 0, 0}
+	ssnd := beChunk("SSND", make([]byte, 9))
+	tests := []struct {
+		name    string
+		file    []byte
+		want    model.AudioMeta
+		wantErr string
+	}{
+		// 44100 frames + 44 → 1000.99 ms, truncated.
+		{"truncates ms", aiffFile(false, comm(2, 44144, r44100), ssnd), model.AudioMeta{NumSeconds: 1.0, NumChannels: 2, SampleRate: 44100}, ""},
+		{"aifc, ssnd first", aiffFile(true, ssnd, comm(1, 88200, r44100)), model.AudioMeta{NumSeconds: 2.0, NumChannels: 1, SampleRate: 44100}, ""},
+		{"no frames", aiffFile(false, comm(1, 0, r44100), ssnd), model.AudioMeta{NumSeconds: 0, NumChannels: 1, SampleRate: 44100}, ""},
+		{"no COMM", aiffFile(false, ssnd), model.AudioMeta{}, "COMM"},
+		{"no SSND", aiffFile(false, comm(1, 1, r44100)), model.AudioMeta{}, "SSND"},
+		{"short COMM", aiffFile(false, beChunk("COMM", make([]byte, 17)), ssnd), model.AudioMeta{}, "< 18"},
+		{"0 channels", aiffFile(false, comm(0, 1, r44100), ssnd), model.AudioMeta{}, "0 channels"},
+		{"negative rate", aiffFile(false, comm(1, 1, append([]byte{0xC0}, r44100[1:]...)), ssnd), model.AudioMeta{}, "sample rate"},
+		{"not AIFF", append([]byte("FORM\x00\x00\x00\x04WAVE"), ssnd...), model.AudioMeta{}, "FORM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := read(tt.file, "aif")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got != tt.want {
+				t.Errorf("got %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+// patched returns a copy of the file with the first occurrence of from
+// replaced by to (same length).
+func patched(t *testing.T, b []byte, from, to string) []byte {
+	t.Helper()
+	i := bytes.Index(b, []byte(from))
+	if i < 0 {
+		t.Fatalf("%q not found", from)
+	}
+	c := bytes.Clone(b)
+	copy(c[i:], to)
+	return c
+}
+
+func TestHeaderErrors(t *testing.T) {
+	opus := readFile(t, "testdata/tone.opus")
+	ogg := readFile(t, "testdata/tone.ogg")
+	m4a := readFile(t, "testdata/tone.m4a")
+	head := bytes.Index(opus, []byte("OpusHead"))
+	threeChannels := bytes.Clone(opus)
+	threeChannels[head+9] = 3 // mapping family 0 allows 2 at most
+	tests := []struct {
+		name, ext string
+		file      []byte
+		wantErr   string
+	}{
+		{"opus without OpusTags", "opus", patched(t, opus, "OpusTags", "OpusTagz"), "OpusTags"},
+		{"opus without OpusHead", "opus", patched(t, opus, "OpusHead", "OpusHeat"), "OpusHead"},
+		{"opus 3 channels family 0", "opus", threeChannels, "mapping family"},
+		{"vorbis without comment header", "ogg", patched(t, ogg, "\x03vorbis", "\x03vorbiz"), "comment"},
+		{"opus read as vorbis", "ogg", opus, "identification"},
+		{"ogg without pages", "ogg", []byte("OggT" + strings.Repeat("\x00", 40)), "no Ogg page"},
+		{"m4a without sound track", "m4a", patched(t, m4a, "soun", "vide"), "no audio track"},
+		{"m4a not starting with ftyp", "m4a", patched(t, m4a, "ftyp", "free"), "ftyp"},
+		{"m4a without moov", "m4a", patched(t, m4a, "moov", "moof"), "moov"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := read(tt.file, tt.ext); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

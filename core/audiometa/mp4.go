@@ -21,6 +21,9 @@ func readMP4(s *source) (props, error) {
 	if err != nil || first.Type != "ftyp" {
 		return props{}, errors.New("audiometa: mp4: the file does not start with an ftyp box")
 	}
+	if first.End-first.Start < 12 {
+		return props{}, errors.New("audiometa: mp4: ftyp box too short")
+	}
 	var moov *bmff.Box
 	errStop := errors.New("stop")
 	err = w.Children(0, s.size, func(b bmff.Box) error {

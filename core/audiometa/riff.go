@@ -211,26 +211,23 @@ func readAIFF(s *source) (props, error) {
 	return props{millis: ms, channels: uint8(channels), sampleRate: sampleRate}, nil
 }
 
-// float80 converts an IEEE 754 80-bit extended float (big-endian).
+// float80 converts an 80-bit extended float (big-endian) the way lofty's
+// F80::as_f64 does: the explicit integer bit is ignored, the fraction is
+// truncated to 52 bits and the exponent re-biased without range checks
+// (out-of-range exponents give values the caller then rejects).
 func float80(b []byte) float64 {
-	sign := b[0]&0x80 != 0
-	exp := int(binary.BigEndian.Uint16(b[0:2]) & 0x7FFF)
+	sign := uint64(b[0] >> 7)
+	exp := binary.BigEndian.Uint16(b[0:2]) & 0x7FFF
 	frac := binary.BigEndian.Uint64(b[2:10])
-	var v float64
-	switch {
-	case exp == 0x7FFF:
-		if frac<<1 == 0 {
-			v = math.Inf(1)
-		} else {
-			v = math.NaN()
+	if exp == 0x7FFF {
+		if frac == 0 {
+			return math.Float64frombits(sign<<63 | math.Float64bits(math.Inf(1)))
 		}
-	case exp == 0 && frac == 0:
-		v = 0
-	default:
-		v = math.Ldexp(float64(frac), exp-16383-63)
+		return math.NaN()
 	}
-	if sign {
-		v = -v
+	if frac == 0 {
+		return math.Float64frombits(sign << 63)
 	}
-	return v
+	e := int16(exp) - 16383 + 1023
+	return math.Float64frombits(sign<<63 | uint64(int64(e))<<52 | (frac&0x7FFF_FFFF_FFFF_FFFF)>>11)
 }
