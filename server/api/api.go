@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/oxdrop/oxdrop/build"
@@ -257,6 +258,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &ae):
 	case errors.As(err, &mbe):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is over the limit of %d bytes", mbe.Limit)}
+	case errors.Is(err, syscall.ENOSPC): // a full disk is the operator's problem, but the client must know it is not theirs
+		h.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{http.StatusInsufficientStorage, "The server is out of storage space; nothing of this upload was kept"}
 	default:
 		h.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{http.StatusInternalServerError, "Internal server error; the server log has the details"}

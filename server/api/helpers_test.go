@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -264,3 +265,7 @@ func validate(t *testing.T, schema string, body []byte) {
 
 // repoRoot is the module root, from this package's directory.
 func repoRoot() string { return filepath.Join("..", "..") }
+
+var putOpts = store.PutOptions{}
+
+func bufioReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }

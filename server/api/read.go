@@ -112,7 +112,7 @@ func (h *handler) getFile(w http.ResponseWriter, r *http.Request, namespace, nam
 	// The bytes are the uploader's: never let them run as a page of ours.
 	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'")
 	disp := "inline"
-	if !inlineSafe(ct) {
+	if !inlineSafe(ct) || activeExtension(p) {
 		disp = "attachment"
 	}
 	hd.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": path.Base(p)}))
@@ -120,6 +120,16 @@ func (h *handler) getFile(w http.ResponseWriter, r *http.Request, namespace, nam
 	hd.Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(blob, 0, blob.Size()))
 	return nil
+}
+
+// activeExtension: names a browser may treat as a page or script whatever
+// the Content-Type says (a saved download, a misdetected type).
+func activeExtension(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js", ".mjs", ".pdf", ".swf":
+		return true
+	}
+	return false
 }
 
 // inlineSafe lists the types a browser shows without running anything;
