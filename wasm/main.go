@@ -2,20 +2,27 @@
 
 // Command wasm is oxdrop's WebAssembly entry: one Go instance per Web
 // Worker (web/js/engine/worker.js). It installs a global oxdropEngine with
-// three coarse calls and then waits for them:
+// a few coarse calls and then waits for them:
 //
-//	describe(file, path, chunkSize, readSlice, onProgress) -> {json} | {error}
-//	preview(file, path, maxRows, readSlice)                -> {json} | {error} ("null" when not tabular)
-//	validateName(name)                                     -> "" | message
+//	describe(file, path, chunkSize, readSlice, stream, onProgress) -> Promise<{json} | {error}>
+//	preview(file, path, maxRows, readSlice)                        -> {json} | {error} ("null" when not tabular)
+//	validateName(name)                                             -> "" | message
+//	chunkSizes                                                     -> {min, max, default}
 //
-// readSlice(file, start, end) is the worker's FileReaderSync read, returning
-// a Uint8Array or an error string; Go copies each chunk into one reused
-// buffer (see wasm/engine), so memory stays bounded whatever the file size.
-// All the logic lives in wasm/engine; this file only adapts JS values.
+// readSlice(file, start, end) is the worker's synchronous FileReaderSync
+// read (a Uint8Array, or an error string): Finish and previews use it for
+// the few header/footer ranges they need. stream.next() resolves to the
+// file's next chunk (or null at the end), read ahead on another thread by
+// the worker's reader; a null stream makes Go read the chunks through
+// readSlice. Each chunk is copied into one reused Go buffer (wasm/engine),
+// so memory stays bounded whatever the file size. The calls cross the JS
+// boundary once per file and once per multi-MiB chunk, so their cost
+// (microseconds) is noise next to the hashing.
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"syscall/js"
@@ -29,6 +36,10 @@ type jsFile struct {
 	size       int64
 }
 
+func newJSFile(file, read js.Value) *jsFile {
+	return &jsFile{file: file, read: read, size: int64(file.Get("size").Float())}
+}
+
 func (f *jsFile) Size() int64 { return f.size }
 
 func (f *jsFile) ReadAt(p []byte, off int64) (int, error) {
@@ -38,17 +49,104 @@ func (f *jsFile) ReadAt(p []byte, off int64) (int, error) {
 	end := min(off+int64(len(p)), f.size)
 	v := f.read.Invoke(f.file, off, end)
 	if v.Type() == js.TypeString {
-		return 0, fmt.Errorf("%s", v.String())
+		return 0, errors.New(v.String())
 	}
 	n := js.CopyBytesToGo(p, v)
-	if int64(n) < int64(len(p)) && off+int64(n) >= f.size {
+	if n < len(p) {
 		return n, io.EOF
 	}
 	return n, nil
 }
 
-func newJSFile(file, read js.Value) *jsFile {
-	return &jsFile{file: file, read: read, size: int64(file.Get("size").Float())}
+// jsStream is an io.Reader over the worker's chunk stream.
+type jsStream struct {
+	src      js.Value
+	cur      js.Value // the chunk being consumed
+	off, len int
+	done     bool
+}
+
+func (s *jsStream) Read(p []byte) (int, error) {
+	for s.off >= s.len {
+		if s.done {
+			return 0, io.EOF
+		}
+		v, err := await(s.src.Call("next"))
+		if err != nil {
+			return 0, err
+		}
+		if v.IsNull() || v.IsUndefined() {
+			s.done = true
+			return 0, io.EOF
+		}
+		s.cur, s.off, s.len = v, 0, v.Get("length").Int()
+	}
+	src := s.cur
+	if s.off > 0 || s.len > len(p) {
+		src = s.cur.Call("subarray", s.off, min(s.off+len(p), s.len))
+	}
+	n := js.CopyBytesToGo(p, src)
+	s.off += n
+	return n, nil
+}
+
+// await blocks this goroutine (not the worker's event loop) until the
+// promise settles; a rejection's reason becomes the error text.
+func await(promise js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	onOK := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- settled{v: arg0(a)}
+		return nil
+	})
+	onErr := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		reason := arg0(a)
+		msg := reason.String()
+		if reason.Type() == js.TypeObject && reason.Get("message").Type() == js.TypeString {
+			msg = reason.Get("message").String()
+		}
+		ch <- settled{err: errors.New(msg)}
+		return nil
+	})
+	defer onOK.Release()
+	defer onErr.Release()
+	promise.Call("then", onOK, onErr)
+	r := <-ch
+	return r.v, r.err
+}
+
+func arg0(a []js.Value) js.Value {
+	if len(a) == 0 {
+		return js.Undefined()
+	}
+	return a[0]
+}
+
+// async runs fn on its own goroutine (so it may await promises) and returns
+// a Promise of its result. A panic becomes an error result: one hostile file
+// must not take the worker's Go instance down.
+func async(fn func() any) js.Value {
+	var resolve js.Value
+	executor := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		resolve = a[0]
+		return nil
+	})
+	defer executor.Release()
+	promise := js.Global().Get("Promise").New(executor)
+	go func() {
+		var out any
+		defer func() {
+			if r := recover(); r != nil {
+				out = map[string]any{"error": fmt.Sprintf("internal error: %v", r)}
+			}
+			resolve.Invoke(out)
+		}()
+		out = fn()
+	}()
+	return promise
 }
 
 func result(v any, err error) any {
@@ -66,7 +164,7 @@ func main() {
 	var eng *engine.Engine
 	api := map[string]any{
 		"describe": js.FuncOf(func(_ js.Value, args []js.Value) any {
-			file, path, chunk, read, onProgress := args[0], args[1].String(), args[2].Int(), args[3], args[4]
+			file, path, chunk, read, stream, onProgress := args[0], args[1].String(), args[2].Int(), args[3], args[4], args[5]
 			if eng == nil || eng.ChunkSize() != min(max(chunk, engine.MinChunk), engine.MaxChunk) {
 				eng = engine.New(newAnalyzer(), chunk)
 			}
@@ -74,8 +172,14 @@ func main() {
 			if onProgress.Type() == js.TypeFunction {
 				progress = func(done, total int64) { onProgress.Invoke(done, total) }
 			}
-			info, err := eng.Describe(newJSFile(file, read), path, progress)
-			return result(info, err)
+			var r io.Reader
+			if stream.Type() == js.TypeObject {
+				r = &jsStream{src: stream}
+			}
+			return async(func() any {
+				info, err := eng.Describe(newJSFile(file, read), r, path, progress)
+				return result(info, err)
+			})
 		}),
 		"preview": js.FuncOf(func(_ js.Value, args []js.Value) any {
 			file, path, maxRows, read := args[0], args[1].String(), args[2].Int(), args[3]

@@ -28,9 +28,12 @@ function inHelper(method, file) {
 const unpad = (hex) => hex.replace(/^0+(?=.)/, '');
 
 let pool;
+let syncPool;
 export const methods = {
   // oxdrop: the engine pool exactly as the app uses it.
   oxdrop: async (file) => (await pool.describe(file, file.name)).hash,
+  // The same without the reader thread: read and hash alternate on one thread.
+  'oxdrop no read-ahead': async (file) => (await syncPool.describe(file, file.name)).hash,
   // hash-wasm's streaming XXH3-128 over file.stream(), on the page.
   'hash-wasm stream': async (file) => {
     const h = await createXXHash128();
@@ -67,7 +70,10 @@ window.bench = {
     const t0 = performance.now();
     pool = new EnginePool(size ? { size } : {});
     await pool.ready();
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    syncPool = new EnginePool({ size: 1, readAhead: false });
+    await syncPool.ready();
+    return ms;
   },
   async run(method, index) {
     const file = document.getElementById('files').files[index];

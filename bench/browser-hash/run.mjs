@@ -5,7 +5,8 @@
 // and a read-only pass (same two ways), all in one headless Chromium run:
 // 3 repetitions each, interleaved, median. Also the engine's start-up (time
 // to pool.ready()) and the wasm size. Needs `npm run build` first.
-//   OXDROP_BENCH_PORT (default 3301), OXDROP_BENCH_REPS (default 3)
+//   OXDROP_BENCH_PORT (default 3301), OXDROP_BENCH_REPS (default 3),
+//   OXDROP_BENCH_SIZES (MiB, default "256,1024")
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { distDir, launchChromium, repoRoot, startStaticServer } from '../../web/
 const here = path.dirname(fileURLToPath(import.meta.url));
 const reps = Number(process.env.OXDROP_BENCH_REPS || 3);
 const port = Number(process.env.OXDROP_BENCH_PORT || 3301);
-const sizes = [256 << 20, 1 << 30];
+const sizes = (process.env.OXDROP_BENCH_SIZES || '256,1024').split(',').map((m) => Number(m) * (1 << 20));
 
 function writePatterned(file, size) {
   if (fs.existsSync(file) && fs.statSync(file).size === size) return;
@@ -25,7 +26,7 @@ function writePatterned(file, size) {
   try {
     for (let off = 0; off < size; off += block.length) {
       block.writeUInt32LE(off / block.length, 0);
-      fs.writeSync(fd, block);
+      fs.writeSync(fd, block, 0, Math.min(block.length, size - off));
     }
   } finally {
     fs.closeSync(fd);

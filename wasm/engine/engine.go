@@ -70,20 +70,26 @@ func (e *Engine) ChunkSize() int { return len(e.buf) }
 
 // Describe streams every byte of f through the analyzer, then finishes it
 // under the file name of path (its last "/"-separated element: the
-// extension decides the type). progress may be nil; it is called at most
-// once per ProgressInterval, and always once at the end.
-func (e *Engine) Describe(f File, path string, progress Progress) (model.FileInfo, error) {
+// extension decides the type). The bytes come from stream, which must yield
+// f's content in order; in the browser it is fed by a reader thread, so the
+// next chunk is read while this one is hashed. A nil stream reads f in
+// order through ReadAt. progress may be nil; it is called at most once per
+// ProgressInterval, and always once at the end.
+func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progress) (model.FileInfo, error) {
 	size := f.Size()
 	if size < 0 {
 		return model.FileInfo{}, fmt.Errorf("negative file size %d", size)
+	}
+	if stream == nil {
+		stream = io.NewSectionReader(f, 0, size)
 	}
 	e.analyzer.Reset()
 	last := e.now()
 	for off := int64(0); off < size; {
 		n := int(min(int64(len(e.buf)), size-off))
 		chunk := e.buf[:n]
-		if err := readFull(f, chunk, off); err != nil {
-			return model.FileInfo{}, err
+		if got, err := io.ReadFull(stream, chunk); err != nil {
+			return model.FileInfo{}, readError(off, off+int64(got), n, size, err)
 		}
 		if _, err := e.analyzer.Write(chunk); err != nil {
 			return model.FileInfo{}, fmt.Errorf("analysing bytes %d-%d: %w", off, off+int64(n), err)
@@ -106,16 +112,13 @@ func (e *Engine) Describe(f File, path string, progress Progress) (model.FileInf
 	return info, nil
 }
 
-// readFull fills p from off, or says which range could not be read.
-func readFull(f File, p []byte, off int64) error {
-	n, err := f.ReadAt(p, off)
-	if n == len(p) {
-		return nil
+// readError says which range of the file could not be read, or where it
+// ended early.
+func readError(off, at int64, want int, size int64, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("file ended at byte %d, before its size %d (changed while reading?)", at, size)
 	}
-	if err == nil || errors.Is(err, io.EOF) {
-		return fmt.Errorf("file ended at byte %d, before its size %d (changed while reading?)", off+int64(n), f.Size())
-	}
-	return fmt.Errorf("reading bytes %d-%d: %w", off, off+int64(len(p)), err)
+	return fmt.Errorf("reading bytes %d-%d: %w", off, off+int64(want), err)
 }
 
 // BaseName is the last element of a "/"-separated relative path.

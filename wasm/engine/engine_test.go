@@ -3,9 +3,11 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/oxdrop/oxdrop/core/model"
@@ -100,7 +102,7 @@ func TestDescribeChunksAndHash(t *testing.T) {
 			if e.ChunkSize() != tt.wantChunk {
 				t.Fatalf("ChunkSize() = %d, want %d", e.ChunkSize(), tt.wantChunk)
 			}
-			info, err := e.Describe(newMemFile(data), "dir/sub/file.bin", nil)
+			info, err := e.Describe(newMemFile(data), nil, "dir/sub/file.bin", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +131,7 @@ func TestDescribeReusesEngine(t *testing.T) {
 	a := newHashAnalyzer()
 	e := New(a, MinChunk)
 	for _, s := range []string{"first file, longer", "second"} {
-		info, err := e.Describe(newMemFile([]byte(s)), s, nil)
+		info, err := e.Describe(newMemFile([]byte(s)), nil, s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +161,7 @@ func TestDescribeProgressIsThrottled(t *testing.T) {
 			e.now = fakeClock(tt.step)
 			size := int64(chunks * MinChunk)
 			var got [][2]int64
-			_, err := e.Describe(newMemFile(pattern(int(size))), "a", func(done, total int64) {
+			_, err := e.Describe(newMemFile(pattern(int(size))), nil, "a", func(done, total int64) {
 				got = append(got, [2]int64{done, total})
 			})
 			if err != nil {
@@ -213,9 +215,51 @@ func TestDescribeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(tt.a(), MinChunk).Describe(tt.file(), "x.bin", nil)
+			_, err := New(tt.a(), MinChunk).Describe(tt.file(), nil, "x.bin", nil)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestDescribeFromStream covers the browser's path: bytes arrive from a
+// separate stream (the reader thread) in pieces of any size, while Finish
+// still reads ranges through the File.
+func TestDescribeFromStream(t *testing.T) {
+	data := pattern(2*MinChunk + 1234)
+	tests := []struct {
+		name    string
+		stream  func() io.Reader
+		wantErr string
+	}{
+		{"whole chunks", func() io.Reader { return bytes.NewReader(data) }, ""},
+		{"odd pieces", func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) }, ""},
+		{"one byte at a time", func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) }, ""},
+		{"data and EOF together", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(data)) }, ""},
+		{"stream fails", func() io.Reader {
+			return io.MultiReader(bytes.NewReader(data[:MinChunk+7]), iotest.ErrReader(errors.New("NotFoundError: gone")))
+		}, "reading bytes 262144-524288: NotFoundError: gone"},
+		{"stream too short", func() io.Reader { return bytes.NewReader(data[:100]) }, "file ended at byte 100, before its size 525522"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newHashAnalyzer()
+			info, err := New(a, MinChunk).Describe(newMemFile(data), tt.stream(), "s.bin", nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := oxhash.SumHex(data); info.Hash != want {
+				t.Errorf("hash %s, want %s", info.Hash, want)
+			}
+			if fmt.Sprint(a.writes) != fmt.Sprint([]int{MinChunk, MinChunk, 1234}) {
+				t.Errorf("writes %v: the analyzer must get whole chunks whatever the stream's pieces", a.writes)
 			}
 		})
 	}
@@ -272,7 +316,7 @@ func FuzzDescribeChunking(f *testing.F) {
 		e := New(newHashAnalyzer(), int(chunk%(2*MaxChunk)))
 		e.now = fakeClock(ProgressInterval / 3)
 		last := int64(-1)
-		info, err := e.Describe(newMemFile(data), "f", func(done, total int64) {
+		info, err := e.Describe(newMemFile(data), nil, "f", func(done, total int64) {
 			if done <= last || done > total || total != int64(len(data)) {
 				t.Fatalf("progress %d/%d after %d", done, total, last)
 			}
@@ -298,7 +342,7 @@ func BenchmarkDescribe(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.Describe(newMemFile(data), "f.bin", nil); err != nil {
+		if _, err := e.Describe(newMemFile(data), nil, "f.bin", nil); err != nil {
 			b.Fatal(err)
 		}
 	}

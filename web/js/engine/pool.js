@@ -32,6 +32,7 @@ export class EnginePool {
   #baseURL;
   #workerURL;
   #chunkSize;
+  #readAhead;
   #module;
   #slots = [];
   #queue = [];
@@ -45,11 +46,14 @@ export class EnginePool {
    * @param {number} [opts.size]       workers (Go instances); defaults to the core count
    * @param {URL|string} [opts.baseURL] folder holding oxdrop.wasm and wasm_exec.js (the app root)
    * @param {number} [opts.chunkSize]   bytes read per step, 256 KiB to 4 MiB (Go clamps it)
+   * @param {boolean} [opts.readAhead] read the next chunks on a nested reader worker while Go
+   *                                   hashes (default); false reads and hashes on one thread
    */
-  constructor({ size = globalThis.navigator?.hardwareConcurrency || 2, baseURL = new URL('../../', import.meta.url), chunkSize = DEFAULT_CHUNK } = {}) {
+  constructor({ size = globalThis.navigator?.hardwareConcurrency || 2, baseURL = new URL('../../', import.meta.url), chunkSize = DEFAULT_CHUNK, readAhead = true } = {}) {
     this.#baseURL = new URL(baseURL, globalThis.location?.href).href;
     this.#workerURL = new URL('./worker.js', import.meta.url);
     this.#chunkSize = chunkSize;
+    this.#readAhead = readAhead;
     this.#module = compileEngine(new URL('oxdrop.wasm', this.#baseURL).href);
     this.#module.catch(() => {}); // surfaced through ready() and each job
     const n = Math.max(1, Math.floor(size) || 1);
@@ -69,7 +73,7 @@ export class EnginePool {
    * {hash, size, data_type, mime_type, extension, metadata}.
    */
   describe(file, path, { onProgress, signal } = {}) {
-    return this.#enqueue({ type: 'describe', file, path, chunkSize: this.#chunkSize }, { onProgress, signal, path });
+    return this.#enqueue({ type: 'describe', file, path, chunkSize: this.#chunkSize, readAhead: this.#readAhead }, { onProgress, signal, path });
   }
 
   /** The head of a tabular file {columns, dtypes, rows}, or null when the file is not tabular. */

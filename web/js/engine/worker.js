@@ -20,6 +20,69 @@ function readSlice(file, start, end) {
   }
 }
 
+// openStream returns the chunks of file, in order, read ahead by a nested
+// reader worker (reader.js): next() resolves to a Uint8Array, or null after
+// the last byte, and rejects with the reason a read failed. Without nested
+// workers it returns null and Go reads through readSlice instead.
+let readerWorker;
+let generation = 0;
+const AHEAD = 2; // chunks read beyond the one Go is hashing
+
+function openStream(file, chunkSize) {
+  if (readerWorker === undefined) {
+    try {
+      readerWorker = typeof Worker === 'function' ? new Worker(new URL('reader.js', self.location.href)) : null;
+    } catch {
+      readerWorker = null;
+    }
+  }
+  if (!readerWorker) return null;
+  const gen = ++generation;
+  const ready = [];
+  let waiting = null;
+  let failure = null;
+  let taken = 0;
+  const settle = () => {
+    if (!waiting) return;
+    const w = waiting;
+    if (ready.length) {
+      waiting = null;
+      const buf = ready.shift();
+      taken += buf.byteLength;
+      readerWorker.postMessage({ type: 'more', gen });
+      w.resolve(new Uint8Array(buf));
+    } else if (failure !== null) {
+      waiting = null;
+      w.reject(failure);
+    }
+  };
+  readerWorker.onmessage = (e) => {
+    const m = e.data;
+    if (m.gen !== gen) return; // left over from an earlier file
+    if (m.type === 'chunk') ready.push(m.buf);
+    else failure = m.message;
+    settle();
+  };
+  readerWorker.onerror = (e) => {
+    e.preventDefault();
+    failure = `the reader worker failed: ${e.message || 'could not start reader.js'}`;
+    settle();
+  };
+  readerWorker.postMessage({ type: 'open', gen, file, chunk: chunkSize, ahead: AHEAD });
+  return {
+    next() {
+      if (taken >= file.size) return Promise.resolve(null);
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        settle();
+      });
+    },
+    close() {
+      readerWorker.postMessage({ type: 'close', gen });
+    },
+  };
+}
+
 let engine = null;
 let memory = null; // the Go instance's linear memory, for memoryStats()
 
@@ -71,7 +134,13 @@ self.onmessage = async (e) => {
     switch (m.type) {
       case 'describe': {
         const progress = (done, total) => self.postMessage({ type: 'progress', id: m.id, done, total });
-        reply(m.id, engine.describe(m.file, m.path, m.chunkSize, readSlice, progress), 'read', m.path);
+        const { min, max } = engine.chunkSizes;
+        const stream = m.readAhead === false ? null : openStream(m.file, Math.min(Math.max(m.chunkSize, min), max));
+        try {
+          reply(m.id, await engine.describe(m.file, m.path, m.chunkSize, readSlice, stream, progress), 'read', m.path);
+        } finally {
+          stream?.close();
+        }
         break;
       }
       case 'preview':
