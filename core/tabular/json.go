@@ -126,13 +126,16 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 	}
 	out := &jsonArray{}
 	var types []*jtype
+	var raw json.RawMessage
 	for dec.More() {
 		cr.mark = dec.InputOffset()
+		// Decoding into a RawMessage validates the element with the
+		// decoder's scanner; the buffer is reused past the kept rows.
+		raw = raw[:0]
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("json element %d: %w", out.count, err)
+		}
 		if out.count < inferRows || len(out.rows) < keepRows {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, fmt.Errorf("json element %d: %w", out.count, err)
-			}
 			if out.count < inferRows {
 				t, err := inferValue(newDecoder(raw), 0)
 				if err != nil {
@@ -141,10 +144,8 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 				types = dedup(append(types, t))
 			}
 			if len(out.rows) < keepRows {
-				out.rows = append(out.rows, raw)
+				out.rows = append(out.rows, bytes.Clone(raw))
 			}
-		} else if err := skipValue(dec); err != nil {
-			return nil, fmt.Errorf("json element %d: %w", out.count, err)
 		}
 		out.count++
 	}
@@ -162,26 +163,6 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 		return nil, err
 	}
 	return out, nil
-}
-
-// skipValue consumes one JSON value token by token, without keeping it.
-func skipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('['), json.Delim('{'):
-			depth++
-		case json.Delim(']'), json.Delim('}'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 func readJSONArray(r io.ReaderAt, size int64) (*model.TabularMeta, error) {

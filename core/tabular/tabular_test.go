@@ -255,7 +255,7 @@ func TestPreviewFixtures(t *testing.T) {
 // A head limited by headCap must end on a line boundary.
 func TestReadHeadCutsAtLine(t *testing.T) {
 	body := []byte("aaaa\nbbbb\ncccc\n")
-	head, err := readHead(bytes.NewReader(body), int64(len(body)), 12)
+	head, err := readHead(bytes.NewReader(body), int64(len(body)), 12, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
