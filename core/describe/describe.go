@@ -9,7 +9,6 @@
 package describe
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -57,8 +56,9 @@ func (a *Analyzer) Write(p []byte) (int, error) {
 	if a.headLen < len(a.head) {
 		a.headLen += copy(a.head[a.headLen:], p)
 	}
-	a.newlines += uint64(bytes.Count(p, []byte{'\n'}))
-	a.chars += nonContinuation(p)
+	newlines, chars := countLinesAndChars(p)
+	a.newlines += newlines
+	a.chars += chars
 	a.last = p[len(p)-1]
 	a.size += int64(len(p))
 	return len(p), nil
