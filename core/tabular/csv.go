@@ -355,15 +355,22 @@ func readCSV(r io.ReaderAt, size int64, sep byte, lines LineCount) (*model.Tabul
 	if err != nil {
 		return nil, err
 	}
-	physical := 1 + lines.Newlines
-	if lines.EndsWithNewline {
-		physical--
-	}
 	return &model.TabularMeta{
 		Width:  uint64(len(h.columns)),
-		Height: physical - 1,
+		Height: max(physicalLines(lines), 1) - 1,
 		Schema: model.NewSchema(fieldsOf(h.columns, h.dtypes)),
 	}, nil
+}
+
+// physicalLines is Oxen's count_lines with remove_trailing_blank_line: one
+// more than the '\n' count, less one when the file ends with '\n'. (An
+// inconsistent count, a final '\n' with no '\n' counted, gives 0 rather
+// than wrapping around.)
+func physicalLines(lines LineCount) uint64 {
+	if lines.EndsWithNewline {
+		return lines.Newlines
+	}
+	return lines.Newlines + 1
 }
 
 func fieldsOf(names, dtypes []string) []model.Field {

@@ -90,13 +90,9 @@ func readJSONL(r io.ReaderAt, size int64, lines LineCount) (*model.TabularMeta, 
 	if err != nil {
 		return nil, err
 	}
-	height := 1 + lines.Newlines
-	if lines.EndsWithNewline {
-		height--
-	}
 	return &model.TabularMeta{
 		Width:  uint64(len(names)),
-		Height: height,
+		Height: physicalLines(lines),
 		Schema: model.NewSchema(fieldsOf(names, dtypes)),
 	}, nil
 }

@@ -263,3 +263,19 @@ func TestReadHeadCutsAtLine(t *testing.T) {
 		t.Errorf("head %q", head)
 	}
 }
+
+func TestInconsistentLineCount(t *testing.T) {
+	body := []byte("a\n1\n")
+	for _, ext := range []string{"csv", "jsonl"} {
+		if ext == "jsonl" {
+			body = []byte(`{"a":1}` + "\n")
+		}
+		m, err := Read(bytes.NewReader(body), int64(len(body)), ext, LineCount{Newlines: 0, EndsWithNewline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Height != 0 {
+			t.Errorf("%s: height %d from an inconsistent line count", ext, m.Height)
+		}
+	}
+}
