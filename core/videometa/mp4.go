@@ -158,17 +158,24 @@ func readTrak(w *bmff.Walker, trak bmff.Box) (mp4Track, error) {
 	if err != nil {
 		return t, err
 	}
-	if hdlr.Size() < 24 {
-		return t, fmt.Errorf("track %d: hdlr box payload is %d bytes, under 24", t.id, hdlr.Size())
+	// mp4 0.14.0 wants room for a name of at least one byte after the
+	// 24 fixed bytes.
+	if hdlr.Size() < 25 {
+		return t, fmt.Errorf("track %d: hdlr box payload is %d bytes, under 25", t.id, hdlr.Size())
 	}
 	h, err := w.Read(hdlr, hdlr.Data+8, 4)
 	if err != nil {
 		return t, err
 	}
 	t.handler = string(h)
-	_, stbl, err := requireChildren(w, minf, "dinf", "stbl")
+	dinf, stbl, err := requireChildren(w, minf, "dinf", "stbl")
 	if err != nil {
 		return t, err
+	}
+	if _, ok, err := w.Find(dinf, "dref"); err != nil {
+		return t, err
+	} else if !ok {
+		return t, fmt.Errorf("track %d: dinf box has no dref box", t.id)
 	}
 	return t, readStbl(w, stbl, &t)
 }
@@ -230,14 +237,19 @@ func readStbl(w *bmff.Walker, stbl bmff.Box, t *mp4Track) error {
 	if err != nil {
 		return err
 	}
-	if entry.Type != "avc1" {
+	switch entry.Type {
+	case "mp4a":
+		return checkMp4a(w, entry, t)
+	case "avc1":
+	default:
 		// mp4 0.14 takes width/height from avc1 only; hev1/vp09 and others
 		// fall back to tkhd.
 		return nil
 	}
 	// avc1 payload: 6 reserved, data ref index, 16 pre-defined/reserved,
 	// width, height, resolutions, reserved, frame count, compressor name,
-	// depth, pre-defined: 78 bytes, then child boxes that must include avcC.
+	// depth, pre-defined: 78 bytes, then, for mp4 0.14.0, avcC must be the
+	// very next box.
 	wh, err := w.Read(entry, entry.Data+24, 4)
 	if err != nil {
 		return fmt.Errorf("track %d: avc1: %w", t.id, err)
@@ -245,13 +257,36 @@ func readStbl(w *bmff.Walker, stbl bmff.Box, t *mp4Track) error {
 	if entry.Size() < 78 {
 		return fmt.Errorf("track %d: avc1 payload is %d bytes, under 78", t.id, entry.Size())
 	}
-	if _, ok, err := w.Find(bmff.Box{Type: "avc1", Data: entry.Data + 78, End: entry.End}, "avcC"); err != nil {
+	child, err := w.Header(entry.Data+78, entry.End)
+	if err != nil {
 		return fmt.Errorf("track %d: avc1: %w", t.id, err)
-	} else if !ok {
-		return fmt.Errorf("track %d: avc1 has no avcC box", t.id)
+	}
+	if child.Type != "avcC" {
+		return fmt.Errorf("track %d: avc1 has %q where avcC must follow", t.id, child.Type)
 	}
 	t.width = uint64(binary.BigEndian.Uint16(wh[0:2]))
 	t.height = uint64(binary.BigEndian.Uint16(wh[2:4]))
+	return nil
+}
+
+// checkMp4a mirrors the one check mp4 0.14.0 makes on an mp4a entry that
+// can fail on real files: after the 28 fixed bytes, a box header whose size
+// exceeds the entry's own (QuickTime sound v1/v2 entries put more fields
+// there, which the crate misreads as a box).
+func checkMp4a(w *bmff.Walker, entry bmff.Box, t *mp4Track) error {
+	if entry.Size() < 28 {
+		return fmt.Errorf("track %d: mp4a payload is %d bytes, under 28", t.id, entry.Size())
+	}
+	if entry.Size() == 28 {
+		return nil
+	}
+	h, err := w.Read(bmff.Box{Type: "mp4a", Data: entry.Data, End: w.FileSize()}, entry.Data+28, 8)
+	if err != nil {
+		return fmt.Errorf("track %d: mp4a: %w", t.id, err)
+	}
+	if size := binary.BigEndian.Uint32(h); size != 1 && int64(size) > entry.End-entry.Start {
+		return fmt.Errorf("track %d: mp4a holds a box of %d bytes, larger than the entry", t.id, size)
+	}
 	return nil
 }
 

@@ -140,7 +140,7 @@ func synthMP4(mvhd []byte, width, height uint32) []byte {
 	stsd := append(u32(0), u32(1)...)
 	stsd = append(stsd, box("mp4v", make([]byte, 78))...)
 	stbl := box("stbl", box("stsd", stsd), box("stts", u64(0)), box("stsc", u64(0)), box("stsz", u64(0), u32(0)), box("stco", u64(0)))
-	trak := box("trak", box("tkhd", tkhd), box("mdia", box("mdhd", make([]byte, 24)), box("hdlr", hdlr), box("minf", box("dinf"), stbl)))
+	trak := box("trak", box("tkhd", tkhd), box("mdia", box("mdhd", make([]byte, 24)), box("hdlr", hdlr), box("minf", box("dinf", box("dref", u64(0))), stbl)))
 	return append(box("ftyp", []byte("isom\x00\x00\x00\x00")), box("moov", box("mvhd", mvhd), trak)...)
 }
 
@@ -269,7 +269,7 @@ func TestMissingRequiredBoxes(t *testing.T) {
 	if _, err := read(base); err != nil {
 		t.Fatalf("base file: %v", err)
 	}
-	for _, typ := range []string{"mvhd", "tkhd", "mdia", "mdhd", "hdlr", "minf", "dinf", "stbl", "stsd", "stts", "stsc", "stsz", "stco"} {
+	for _, typ := range []string{"mvhd", "tkhd", "mdia", "mdhd", "hdlr", "minf", "dinf", "dref", "stbl", "stsd", "stts", "stsc", "stsz", "stco"} {
 		t.Run(typ, func(t *testing.T) {
 			b := bytes.Clone(base)
 			i := bytes.Index(b, []byte(typ))
@@ -296,6 +296,17 @@ func TestAvc1WithoutAvcCFails(t *testing.T) {
 	copy(b[i:], "xvcC")
 	if _, err := read(b); err == nil || !strings.Contains(err.Error(), "avcC") {
 		t.Fatalf("err = %v, want missing avcC", err)
+	}
+}
+
+func TestMp4aEntryWithQuickTimeFields(t *testing.T) {
+	// Patch the audio entry's first child (esds) size to exceed the entry:
+	// mp4 0.14.0 rejects that, and with it the whole file.
+	b := bytes.Clone(readFile(t, "testdata/audio_first.mp4"))
+	i := bytes.Index(b, []byte("esds")) - 4
+	binary.BigEndian.PutUint32(b[i:], 5000)
+	if _, err := read(b); err == nil || !strings.Contains(err.Error(), "mp4a") {
+		t.Fatalf("err = %v, want the mp4a entry rejected", err)
 	}
 }
 
