@@ -277,6 +277,8 @@ func TestMP3(t *testing.T) {
 		{"single frame", mp3Frames(1, true, nil), model.AudioMeta{}, "no valid MPEG frame"},
 		{"only zeros", make([]byte, 1000), model.AudioMeta{}, "zero"},
 		{"bad id3 version", append([]byte("ID3\x05\x00\x00\x00\x00\x00\x00"), mp3Frames(3, true, nil)...), model.AudioMeta{}, "version"},
+		{"id3 extended header too small", append([]byte("ID3\x04\x00\x40\x00\x00\x00\x10\x00\x00\x00\x05"), append(make([]byte, 12), mp3Frames(3, true, nil)...)...), model.AudioMeta{}, "extended header"},
+		{"id3 extended header", append([]byte("ID3\x04\x00\x40\x00\x00\x00\x10\x00\x00\x00\x06"), append(make([]byte, 12), mp3Frames(3, true, nil)...)...), model.AudioMeta{NumSeconds: 0.078, NumChannels: 2, SampleRate: 44100}, ""},
 		{"fake APE", append([]byte("APETAGEY"), mp3Frames(3, true, nil)...), model.AudioMeta{}, "APE"},
 	}
 	for _, tt := range tests {

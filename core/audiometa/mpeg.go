@@ -124,6 +124,15 @@ func readMPEG(s *source) (props, error) {
 			if err != nil {
 				return props{}, fmt.Errorf("audiometa: mp3: %w", err)
 			}
+			if h[3] >= 3 && h[5]&0x40 != 0 { // extended header, checked as lofty does
+				x, err := s.bytesAt(pos+10, 4)
+				if err != nil {
+					return props{}, fmt.Errorf("audiometa: mp3: ID3v2 extended header: %w", err)
+				}
+				if ext := syncsafe(x); ext < 6 || ext >= size {
+					return props{}, fmt.Errorf("audiometa: mp3: ID3v2 extended header size %d is invalid for a %d-byte tag", ext, size)
+				}
+			}
 			pos += 10 + int64(size)
 			if footer {
 				pos += 10
