@@ -4,10 +4,32 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
 )
+
+// finishWithin fails the input when Finish takes longer than a few
+// seconds (a hang in an extractor would otherwise stall the fuzzer silently).
+func finishWithin(t *testing.T, a *Analyzer, name string, b []byte) (model.FileInfo, error) {
+	type result struct {
+		info model.FileInfo
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		info, err := a.Finish(name, bytes.NewReader(b), int64(len(b)))
+		done <- result{info, err}
+	}()
+	select {
+	case r := <-done:
+		return r.info, r.err
+	case <-time.After(5 * time.Second):
+		t.Fatalf("Finish(%q, %d bytes) still running after 5s", name, len(b))
+		return model.FileInfo{}, nil
+	}
+}
 
 // FuzzDescribe runs the whole pipeline on arbitrary bytes and names: it
 // must never panic or fail (the reader never fails here), the hash and size
@@ -31,7 +53,7 @@ func FuzzDescribe(f *testing.F) {
 			a.Write(rest[:n])
 			rest = rest[n:]
 		}
-		info, err := a.Finish(name, bytes.NewReader(b), int64(len(b)))
+		info, err := finishWithin(t, a, name, b)
 		if err != nil {
 			t.Fatalf("Finish: %v", err)
 		}
