@@ -1,8 +1,12 @@
 package tabular
 
 import (
+	"fmt"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // The polars-io regexes, as the reference the hand-written matchers follow.
@@ -52,6 +56,78 @@ func FuzzCSVLiterals(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := inferCSVField([]byte(s)), refInfer(lossy([]byte(s))); got != want {
 			t.Fatalf("%q: got %d, regex gives %d", s, got, want)
+		}
+	})
+}
+
+// refQuoteRes are qsv-sniffer's quote regexes, spelled with Go's Unicode
+// classes, as the reference for quoteMatches.
+var refQuoteRes = func() map[byte]*regexp.Regexp {
+	const ws = `[\t\n\v\f\r \x{85}\x{a0}\p{Z}\x{1680}\x{2028}\x{2029}\x{3000}]`
+	// Go's regexp has no Other_Alphabetic class: spell out its ranges.
+	var oa strings.Builder
+	for _, r := range unicode.Other_Alphabetic.R16 {
+		fmt.Fprintf(&oa, `\x{%x}-\x{%x}`, r.Lo, r.Hi)
+	}
+	for _, r := range unicode.Other_Alphabetic.R32 {
+		fmt.Fprintf(&oa, `\x{%x}-\x{%x}`, r.Lo, r.Hi)
+	}
+	m := map[byte]*regexp.Regexp{}
+	for _, q := range []byte{'\'', '"', '`'} {
+		qs := regexp.QuoteMeta(string(q))
+		m[q] = regexp.MustCompile(qs + ws + `*?([^\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}` + oa.String() + `\x{200c}\x{200d}\n'"` + "`" + `])` + ws + `*` + qs)
+	}
+	return m
+}()
+
+func quoteDelims(s string, q byte) []string {
+	var out []string
+	quoteMatches(s, q, func(d string) { out = append(out, d) })
+	return out
+}
+
+func refQuoteDelims(s string, q byte) []string {
+	var out []string
+	for _, m := range refQuoteRes[q].FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestQuoteMatches(t *testing.T) {
+	tests := []struct {
+		line string
+		q    byte
+		want []string
+	}{
+		{`"a","b","c"`, '"', []string{",", ","}},
+		{`"a" , "b"`, '"', []string{","}},
+		{`"a" "b"`, '"', []string{" "}},
+		{`'x';'y'`, '\'', []string{";"}},
+		{`"a"x"b"`, '"', nil},
+		{`"a"é"b"`, '"', nil},
+		{`"a"→"b"`, '"', []string{"→"}},
+		{`""`, '"', nil},
+	}
+	for _, tt := range tests {
+		got, ref := quoteDelims(tt.line, tt.q), refQuoteDelims(tt.line, tt.q)
+		if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(ref, tt.want) {
+			t.Errorf("%s: got %q, regex %q, want %q", tt.line, got, ref, tt.want)
+		}
+	}
+}
+
+// FuzzQuoteMatches checks the hand-written matcher against the regexes.
+func FuzzQuoteMatches(f *testing.F) {
+	for _, s := range []string{`"a","b"`, `' ; '`, "`\u3000|\u3000`", `"a"  "b"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = lossy([]byte(s))
+		for _, q := range []byte{'\'', '"', '`'} {
+			if got, ref := quoteDelims(s, q), refQuoteDelims(s, q); !reflect.DeepEqual(got, ref) {
+				t.Fatalf("%q quote %c: got %q, regex %q", s, q, got, ref)
+			}
 		}
 	})
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"math"
-	"regexp"
-	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // This file reproduces the csv dialect sniffing of qsv-sniffer 0.10 (the
@@ -59,17 +59,72 @@ func sampleLines(head []byte) [][]byte {
 	return lines
 }
 
-// quoteRes match `q\s*?(delim)\s*q` per quote candidate. Rust's regex \w
-// and \s are Unicode-aware, so they are spelled with Unicode classes here.
-var quoteRes = func() map[byte]*regexp.Regexp {
-	const ws = `[\t\n\v\f\r \x{85}\x{a0}\p{Z}]`
-	m := map[byte]*regexp.Regexp{}
-	for _, q := range []byte{'\'', '"', '`'} {
-		qs := regexp.QuoteMeta(string(q))
-		m[q] = regexp.MustCompile(qs + ws + `*?([^\p{L}\p{M}\p{Nd}\p{Pc}\p{Nl}\n'"` + "`" + `])` + ws + `*` + qs)
+// isRustSpace is Rust regex's Unicode \s (White_Space).
+func isRustSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0x85, 0xa0:
+		return true
 	}
-	return m
-}()
+	return r > 0xff && unicode.Is(unicode.White_Space, r)
+}
+
+// isQuoteDelim is the class [^\w\n'"`] with Rust's Unicode \w.
+func isQuoteDelim(r rune) bool {
+	switch r {
+	case '\n', '\'', '"', '`', '_':
+		return false
+	}
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r) ||
+		unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Other_Alphabetic, r) ||
+		r == 0x200c || r == 0x200d)
+}
+
+// quoteMatches finds the matches of qsv-sniffer's regex
+// `q\s*?(?P<delim>[^\w\n'"`])\s*q` in s, leftmost-first and without
+// overlap as Regex::captures_iter does, and calls fn with each delimiter.
+// Matching by hand keeps the regexp package out of the wasm binary.
+func quoteMatches(s string, q byte, fn func(delim string)) {
+	for i := 0; i < len(s); {
+		if s[i] != q {
+			i++
+			continue
+		}
+		end, delim := quoteMatchAt(s, i+1, q)
+		if end < 0 {
+			i++
+			continue
+		}
+		fn(delim)
+		i = end
+	}
+}
+
+// quoteMatchAt tries the rest of the pattern after an opening quote at
+// j-1: the lazy \s*? grows one space at a time until the delimiter and the
+// greedy \s* before the closing quote succeed.
+func quoteMatchAt(s string, j int, q byte) (int, string) {
+	for k := j; k < len(s); {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		if isQuoteDelim(r) {
+			m := k + size
+			for m < len(s) {
+				r2, size2 := utf8.DecodeRuneInString(s[m:])
+				if !isRustSpace(r2) {
+					break
+				}
+				m += size2
+			}
+			if m < len(s) && s[m] == q {
+				return m + 1, s[k : k+size]
+			}
+		}
+		if !isRustSpace(r) {
+			return -1, ""
+		}
+		k += size
+	}
+	return -1, ""
+}
 
 var errSniff = errors.New("csv dialect sniffing failed")
 
@@ -83,19 +138,17 @@ func sniff(head []byte) (dialect, error) {
 	haveDelim := false
 	bestCount := 0
 	for _, q := range []byte{'\'', '"', '`'} {
-		re := quoteRes[q]
 		count := 0
 		var order []string
 		freq := map[string]int{}
 		for _, line := range lines {
-			s := strings.ToValidUTF8(string(line), "\uFFFD")
-			for _, m := range re.FindAllStringSubmatch(s, -1) {
+			quoteMatches(lossy(line), q, func(d string) {
 				count++
-				if freq[m[1]] == 0 {
-					order = append(order, m[1])
+				if freq[d] == 0 {
+					order = append(order, d)
 				}
-				freq[m[1]]++
-			}
+				freq[d]++
+			})
 		}
 		if count == 0 || count <= bestCount {
 			continue
