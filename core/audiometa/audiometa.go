@@ -35,6 +35,7 @@ const (
 	formatMPEG
 	formatVorbis
 	formatOpus
+	formatSpeex
 	formatMP4
 )
 
@@ -53,6 +54,8 @@ func formatFromExt(ext string) format {
 		return formatVorbis
 	case "opus":
 		return formatOpus
+	case "spx":
+		return formatSpeex
 	case "mp4", "m4a", "m4b", "m4p", "m4r", "m4v", "3gp":
 		return formatMP4
 	}
@@ -83,9 +86,11 @@ func Read(r io.ReaderAt, size int64, ext string) (*model.AudioMeta, error) {
 	case formatMPEG:
 		p, err = readMPEG(s)
 	case formatVorbis:
-		p, err = readOgg(s, false)
+		p, err = readOgg(s, oggVorbis)
 	case formatOpus:
-		p, err = readOgg(s, true)
+		p, err = readOgg(s, oggOpus)
+	case formatSpeex:
+		p, err = readOgg(s, oggSpeex)
 	case formatMP4:
 		p, err = readMP4(s)
 	}
@@ -124,6 +129,9 @@ func sniff(s *source) (format, error) {
 		}
 		if bytes.Contains(head, []byte("\x01vorbis")) {
 			return formatVorbis, nil
+		}
+		if bytes.Contains(head, []byte("Speex   ")) {
+			return formatSpeex, nil
 		}
 	case bytes.HasPrefix(head, []byte("ID3")):
 		// An ID3v2 tag: lofty then looks at what follows it.

@@ -49,6 +49,7 @@ func TestReadFiles(t *testing.T) {
 		{"testdata/tone.ogg", model.AudioMeta{NumSeconds: 1.1, NumChannels: 2, SampleRate: 44100}},
 		{"testdata/tone.opus", model.AudioMeta{NumSeconds: 1.5, NumChannels: 1, SampleRate: 48000}},
 		{"testdata/tone24k.opus", model.AudioMeta{NumSeconds: 0.8, NumChannels: 1, SampleRate: 24000}},
+		{"testdata/tone.spx", model.AudioMeta{NumSeconds: 0.891, NumChannels: 1, SampleRate: 16000}},
 		{"testdata/tone.m4a", model.AudioMeta{NumSeconds: 1.246, NumChannels: 2, SampleRate: 22050}},
 		{"testdata/vbr_xing.mp3", model.AudioMeta{NumSeconds: 1.358, NumChannels: 2, SampleRate: 22050}},
 		{"testdata/cbr_info.mp3", model.AudioMeta{NumSeconds: 1.045, NumChannels: 1, SampleRate: 44100}},
@@ -343,7 +344,7 @@ func TestFloat80(t *testing.T) {
 // Every truncation and many single-byte corruptions must give an error or
 // a value, never a panic.
 func TestTruncatedAndCorrupted(t *testing.T) {
-	files := []string{"testdata/tone.ogg", "testdata/tone.opus", "testdata/tone.m4a", "testdata/vbr_xing.mp3", "testdata/cbr_noxing.mp3", "testdata/tone.flac", "testdata/tone.aiff", "testdata/s24_mono_22k.wav"}
+	files := []string{"testdata/tone.ogg", "testdata/tone.opus", "testdata/tone.spx", "testdata/tone.m4a", "testdata/vbr_xing.mp3", "testdata/cbr_noxing.mp3", "testdata/tone.flac", "testdata/tone.aiff", "testdata/s24_mono_22k.wav"}
 	for _, p := range files {
 		b := readFile(t, p)
 		ext := strings.TrimPrefix(filepath.Ext(p), ".")
@@ -386,7 +387,7 @@ func TestOggTailOnly(t *testing.T) {
 }
 
 func FuzzAudio(f *testing.F) {
-	exts := []string{"wav", "flac", "mp3", "ogg", "opus", "m4a", "aiff", "bin"}
+	exts := []string{"wav", "flac", "mp3", "ogg", "opus", "m4a", "aiff", "bin", "spx"}
 	for i, p := range []string{"testdata/vbr_xing.mp3", "testdata/tone.opus"} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b, uint8(2+i*2))
@@ -520,6 +521,7 @@ func TestHeaderErrors(t *testing.T) {
 		{"opus 3 channels family 0", "opus", threeChannels, "mapping family"},
 		{"vorbis without comment header", "ogg", patched(t, ogg, "\x03vorbis", "\x03vorbiz"), "comment"},
 		{"opus read as vorbis", "ogg", opus, "identification"},
+		{"opus read as speex", "spx", opus, "Speex header"},
 		{"ogg without pages", "ogg", []byte("OggT" + strings.Repeat("\x00", 40)), "no Ogg page"},
 		{"m4a without sound track", "m4a", patched(t, m4a, "soun", "vide"), "no audio track"},
 		{"m4a not starting with ftyp", "m4a", patched(t, m4a, "ftyp", "free"), "ftyp"},

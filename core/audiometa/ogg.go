@@ -8,7 +8,7 @@ import (
 
 // maxPacketPrefix is how much of each header packet is kept: enough for
 // the identification headers and the comment packet's signature.
-const maxPacketPrefix = 64
+const maxPacketPrefix = 80
 
 // maxHeaderBytes bounds how far the header packets may extend (a Vorbis
 // comment packet with cover art can be large; its pages are skipped).
@@ -49,16 +49,28 @@ func readOggPage(s *source, off int64) (oggPage, error) {
 	return p, nil
 }
 
-// readOgg mirrors lofty's Vorbis and Opus readers: the identification and
-// comment packets (and, for Vorbis, the setup packet) must be complete;
-// channels and sample rate come from the identification header; the
-// duration from the last page's granule position minus the first page's
-// (minus pre-skip for Opus, which always runs at 48 kHz). lofty walks every
-// page header to find the last page; here only the file's tail is read.
-func readOgg(s *source, opus bool) (props, error) {
+type oggCodec int
+
+const (
+	oggVorbis oggCodec = iota
+	oggOpus
+	oggSpeex
+)
+
+// readOgg mirrors lofty's Vorbis, Opus and Speex readers: the header
+// packets (identification and comment, plus setup for Vorbis) must be
+// complete; channels and sample rate come from the identification header;
+// the duration from the last page's granule position minus the first
+// page's (minus pre-skip for Opus, which always runs at 48 kHz). lofty
+// walks every page header to find the last page; here only the file's tail
+// is read.
+func readOgg(s *source, codec oggCodec) (props, error) {
 	name, count := "vorbis", 3
-	if opus {
+	switch codec {
+	case oggOpus:
 		name, count = "opus", 2
+	case oggSpeex:
+		name, count = "speex", 2
 	}
 	first, packets, err := oggHeaderPackets(s, count)
 	if err != nil {
@@ -66,7 +78,8 @@ func readOgg(s *source, opus bool) (props, error) {
 	}
 	var p props
 	var preSkip uint64
-	if opus {
+	switch codec {
+	case oggOpus:
 		id := packets[0]
 		if len(id) < 8 || string(id[:8]) != "OpusHead" {
 			return props{}, errors.New("audiometa: opus: first packet is not OpusHead")
@@ -88,7 +101,24 @@ func readOgg(s *source, opus bool) (props, error) {
 			// lofty panics building the channel mask here.
 			return props{}, fmt.Errorf("audiometa: opus: %d channels", p.channels)
 		}
-	} else {
+	case oggSpeex:
+		id := packets[0]
+		if len(id) < 8 || string(id[:8]) != "Speex   " {
+			return props{}, errors.New("audiometa: speex: first packet is not a Speex header")
+		}
+		if len(id) < 80 {
+			return props{}, fmt.Errorf("audiometa: speex: header packet of %d bytes (< 80)", len(id))
+		}
+		if v := binary.LittleEndian.Uint32(id[28:32]); v > 1 {
+			return props{}, fmt.Errorf("audiometa: speex: unknown stream version %d", v)
+		}
+		p.sampleRate = binary.LittleEndian.Uint32(id[36:40])
+		ch := binary.LittleEndian.Uint32(id[48:52])
+		if ch != 1 && ch != 2 {
+			return props{}, fmt.Errorf("audiometa: speex: %d channels (must be 1 or 2)", ch)
+		}
+		p.channels = uint8(ch)
+	default:
 		id := packets[0]
 		if len(id) < 7 || string(id[:7]) != "\x01vorbis" {
 			return props{}, errors.New("audiometa: vorbis: first packet is not a Vorbis identification header")
@@ -106,15 +136,15 @@ func readOgg(s *source, opus bool) (props, error) {
 	if !ok {
 		return p, nil // lofty leaves the duration at zero
 	}
-	if opus {
-		total := satSub(satSub(last.granule, first.granule), preSkip)
-		if total > 0 {
+	switch total := satSub(last.granule, first.granule); {
+	case codec == oggOpus:
+		if total = satSub(total, preSkip); total > 0 {
 			p.millis = divRound(total*1000, 48000)
 		}
-	} else if p.sampleRate > 0 {
-		if total := satSub(last.granule, first.granule); total > 0 {
-			p.millis = mulDivRound128(total, 1000, uint64(p.sampleRate))
-		}
+	case p.sampleRate > 0 && total > 0 && codec == oggSpeex:
+		p.millis = divRound(total*1000, uint64(p.sampleRate)) // u64, wrapping as lofty's
+	case p.sampleRate > 0 && total > 0:
+		p.millis = mulDivRound128(total, 1000, uint64(p.sampleRate)) // lofty uses u128 for Vorbis
 	}
 	return p, nil
 }
