@@ -187,8 +187,12 @@ func readTkhd(w *bmff.Walker, tkhd bmff.Box, t *mp4Track) error {
 	}
 	// Offsets inside the payload: v1 has 64-bit times and duration.
 	idOff, whOff := int64(12), int64(76)
-	if vf[0] == 1 {
+	switch vf[0] {
+	case 0:
+	case 1:
 		idOff, whOff = 20, 88
+	default:
+		return fmt.Errorf("tkhd version %d is neither 0 nor 1", vf[0])
 	}
 	id, err := w.Read(tkhd, tkhd.Data+idOff, 4)
 	if err != nil {

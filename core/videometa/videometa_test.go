@@ -287,6 +287,14 @@ func TestMissingRequiredBoxes(t *testing.T) {
 	}
 }
 
+func TestTkhdVersion(t *testing.T) {
+	b := synthMP4(mvhdV0(1000, 2500), 16, 8)
+	b[bytes.Index(b, []byte("tkhd"))+4] = 2
+	if _, err := read(b); err == nil || !strings.Contains(err.Error(), "tkhd version 2") {
+		t.Fatalf("err = %v, want tkhd version 2 rejected", err)
+	}
+}
+
 func TestAvc1WithoutAvcCFails(t *testing.T) {
 	b := bytes.Clone(readFile(t, filepath.Join(fixtureDir, "basketball.mp4")))
 	i := bytes.Index(b, []byte("avcC"))
