@@ -106,7 +106,9 @@ type jsonArray struct {
 	rows          []json.RawMessage // the first keepRows elements
 }
 
-func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) {
+// With whole false (previews) it stops once inference and the kept rows
+// are done, leaving the rest of the file unread and unvalidated.
+func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonArray, error) {
 	if size == 0 {
 		return nil, errors.New("empty json file")
 	}
@@ -124,6 +126,9 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 	var types []*jtype
 	var raw json.RawMessage
 	for dec.More() {
+		if !whole && out.count >= inferRows && len(out.rows) >= keepRows {
+			break
+		}
 		cr.mark = dec.InputOffset()
 		// Decoding into a RawMessage validates the element with the
 		// decoder's scanner; the buffer is reused past the kept rows.
@@ -145,11 +150,13 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 		}
 		out.count++
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("json: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("json: data after the closing ']'")
+	if whole {
+		if _, err := dec.Token(); err != nil {
+			return nil, fmt.Errorf("json: %w", err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errors.New("json: data after the closing ']'")
+		}
 	}
 	if out.count == 0 {
 		return nil, errors.New("json array is empty")
@@ -162,7 +169,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int) (*jsonArray, error) 
 }
 
 func readJSONArray(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
-	a, err := scanJSONArray(r, size, 0)
+	a, err := scanJSONArray(r, size, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +237,7 @@ func previewJSONL(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
 }
 
 func previewJSONArray(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
-	a, err := scanJSONArray(r, size, maxRows)
+	a, err := scanJSONArray(r, size, maxRows, false)
 	if err != nil {
 		return nil, err
 	}

@@ -279,3 +279,42 @@ func TestInconsistentLineCount(t *testing.T) {
 		}
 	}
 }
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r *bytes.Reader
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+func TestJSONArrayPreviewStopsEarly(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := 0; i < 5*inferRows; i++ {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `{"i":%d,"pad":"xxxxxxxxxxxxxxxxxxxx"}`, i)
+	}
+	sb.WriteString("] trailing data the preview never reaches")
+	body := []byte(sb.String())
+	c := &countingReaderAt{r: bytes.NewReader(body)}
+	p, err := Preview(c, int64(len(body)), "json", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 3 || p.Rows[2][0] != "2" || p.Dtypes[0] != "i64" {
+		t.Errorf("preview %+v", p)
+	}
+	if c.n > int64(len(body))/2 {
+		t.Errorf("preview read %d of %d bytes", c.n, len(body))
+	}
+	if _, err := readBytes(t, body, "json"); err == nil {
+		t.Error("Read accepted trailing data")
+	}
+}
