@@ -26,6 +26,7 @@ type mp4Track struct {
 func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 	w := bmff.NewWalker(r, size)
 	var ftyp, moov *bmff.Box
+	var moofs []bmff.Box
 	for off := int64(0); off < size; {
 		b, err := w.Header(off, size)
 		if err != nil {
@@ -42,6 +43,8 @@ func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 			ftyp = &b
 		case "moov":
 			moov = &b // the crate keeps the last moov it meets
+		case "moof":
+			moofs = append(moofs, b)
 		}
 		off = b.End
 	}
@@ -68,6 +71,9 @@ func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 		}
 	}
 	tracks = kept
+	if err := checkFragments(w, moofs, byID); err != nil {
+		return nil, fmt.Errorf("videometa: mp4: %w", err)
+	}
 	for _, t := range tracks {
 		if !knownHandlers[t.handler] {
 			return nil, fmt.Errorf("videometa: mp4: track %d has handler type %q, which Oxen's mp4 reader rejects", t.id, t.handler)
@@ -79,6 +85,44 @@ func readMP4(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 		}
 	}
 	return nil, fmt.Errorf("videometa: mp4: no video track")
+}
+
+// checkFragments mirrors what mp4 0.14.0 requires of a fragmented file:
+// each moof holds an mfhd, each traf a tfhd, and every traf's track id
+// names a track of the moov.
+func checkFragments(w *bmff.Walker, moofs []bmff.Box, tracks map[uint32]int) error {
+	for _, moof := range moofs {
+		hasMfhd := false
+		err := w.Children(moof.Data, moof.End, func(b bmff.Box) error {
+			switch b.Type {
+			case "mfhd":
+				hasMfhd = true
+			case "traf":
+				tfhd, ok, err := w.Find(b, "tfhd")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("traf at offset %d has no tfhd box", b.Start)
+				}
+				id, err := w.Read(tfhd, tfhd.Data+4, 4)
+				if err != nil {
+					return fmt.Errorf("tfhd: %w", err)
+				}
+				if _, ok := tracks[binary.BigEndian.Uint32(id)]; !ok {
+					return fmt.Errorf("fragment refers to track %d, which the moov does not have", binary.BigEndian.Uint32(id))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !hasMfhd {
+			return fmt.Errorf("moof at offset %d has no mfhd box", moof.Start)
+		}
+	}
+	return nil
 }
 
 // readMoov returns the movie duration in whole milliseconds and the tracks.

@@ -44,6 +44,8 @@ func TestReadFiles(t *testing.T) {
 		{"testdata/moov_end.mp4", model.VideoMeta{NumSeconds: 1.5, Width: 96, Height: 64}},
 		{"testdata/audio_first.mp4", model.VideoMeta{NumSeconds: 1.2, Width: 64, Height: 96}},
 		{"testdata/mpeg4.mov", model.VideoMeta{NumSeconds: 2.3, Width: 80, Height: 48}},
+		// Fragmented (empty moov): the crate's duration is the mvhd's, 0.
+		{"testdata/fragmented.mp4", model.VideoMeta{NumSeconds: 0, Width: 48, Height: 32}},
 		{"testdata/vp8.webm", model.VideoMeta{NumSeconds: 1.3, Width: 112, Height: 80}},
 		{"testdata/mpeg4.mkv", model.VideoMeta{NumSeconds: 0.7, Width: 72, Height: 56}},
 	}
@@ -284,6 +286,21 @@ func TestMissingRequiredBoxes(t *testing.T) {
 	copy(b[bytes.Index(b, []byte("stco")):], "co64")
 	if _, err := read(b); err != nil {
 		t.Fatalf("co64: %v", err)
+	}
+}
+
+func TestFragmentTrackIDs(t *testing.T) {
+	b := bytes.Clone(readFile(t, "testdata/fragmented.mp4"))
+	i := bytes.Index(b, []byte("tfhd"))
+	binary.BigEndian.PutUint32(b[i+8:], 9)
+	if _, err := read(b); err == nil || !strings.Contains(err.Error(), "track 9") {
+		t.Fatalf("err = %v, want the unknown fragment track rejected", err)
+	}
+	b = bytes.Clone(readFile(t, "testdata/fragmented.mp4"))
+	i = bytes.Index(b, []byte("mfhd"))
+	copy(b[i:], "xfhd")
+	if _, err := read(b); err == nil || !strings.Contains(err.Error(), "mfhd") {
+		t.Fatalf("err = %v, want the missing mfhd rejected", err)
 	}
 }
 
