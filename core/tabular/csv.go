@@ -292,7 +292,7 @@ type csvHead struct {
 	lines   [][]byte
 }
 
-// parseCSVHead infers header and schema of a csv (sep 0: sniff) from the
+// parseCSVHead infers header and schema of a csv (sep 0: sniffed) from the
 // file head, as Polars does with infer_schema_length 10000.
 func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 	if size == 0 {
@@ -304,9 +304,11 @@ func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := dialect{delim: sep, quote: '"'}
-	if sep == 0 {
-		d = sniffCSV(head)
+	// Oxen sniffs tsv files too and keeps only the quote char: the tab
+	// separator is forced.
+	d := sniffCSV(head)
+	if sep != 0 {
+		d.delim = sep
 	}
 	b := bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF"))
 	b = bytes.TrimLeft(b, "\r\n")

@@ -41,6 +41,9 @@ func TestCSVEdgeCases(t *testing.T) {
 		{"leading blank lines", "csv", "\n\na,b\n1,2\n", 2, 3, "a:i64, b:i64"},
 		{"tsv keeps commas", "tsv", "a\tb\n1,2\tx\n", 2, 1, "a:str, b:str"},
 		{"tsv types", "tsv", "a\tb\n1\t2.0\n", 2, 1, "a:i64, b:f64"},
+		// Oxen sniffs tsv files for the quote char: here ' (quoted tabs), so
+		// the quoted tab does not split the field.
+		{"tsv sniffed quote", "tsv", "'a'\t'b'\n'x\ty'\t'1'\n'z'\t'2'\n", 2, 2, "a:str, b:i64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
