@@ -140,6 +140,8 @@ func TestWAV(t *testing.T) {
 		{"12-bit", wavFile(fmtChunk(1, 1, 8000, 12), data(10)), model.AudioMeta{}, "multiple of 8"},
 		{"short extensible", wavFile(fmtChunk(0xFFFE, 1, 8000, 16), data(10)), model.AudioMeta{}, "extensible"},
 		{"fmt larger than file", wavFile(append([]byte("fmt "), le.AppendUint32(nil, 1<<30)...)), model.AudioMeta{}, "fmt"},
+		{"LIST INFO past the end", wavFile(fmtChunk(1, 1, 1000, 8), data(10), append([]byte("LIST\x00\x01\x00\x00INFO"), make([]byte, 8)...)), model.AudioMeta{}, "LIST INFO"},
+		{"other LIST past the end is skipped", wavFile(fmtChunk(1, 1, 1000, 8), data(10), append([]byte("LIST\x00\x01\x00\x00adtl"), make([]byte, 8)...)), model.AudioMeta{NumSeconds: 0.01, NumChannels: 1, SampleRate: 1000}, ""},
 		{"not WAVE", append([]byte("RIFF\x04\x00\x00\x00AVI "), data(4)...), model.AudioMeta{}, "not WAVE"},
 	}
 	for _, tt := range tests {

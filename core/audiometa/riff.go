@@ -72,8 +72,12 @@ func readWAV(s *source) (props, error) {
 			if size < 4 {
 				return props{}, errors.New("audiometa: wav: LIST chunk smaller than 4 bytes")
 			}
-			if _, err := s.bytesAt(pos, 4); err != nil {
+			listType, err := s.bytesAt(pos, 4)
+			if err != nil {
 				return props{}, fmt.Errorf("audiometa: wav: LIST chunk: %w", err)
+			}
+			if string(listType) == "INFO" && pos+int64(size) > s.size {
+				return props{}, fmt.Errorf("audiometa: wav: LIST INFO chunk of %d bytes runs past the end of the file", size)
 			}
 			pos, remaining = skipChunk(pos, remaining, size)
 		default:
