@@ -9,13 +9,14 @@
 //	validateName(name)                                             -> "" | message
 //	chunkSizes                                                     -> {min, max, default}
 //
-// readSlice(file, start, end) is the worker's synchronous FileReaderSync
-// read (a Uint8Array, or an error string): Finish and previews use it for
-// the few header/footer ranges they need. stream.next() resolves to the
-// file's next chunk (or null at the end), read ahead on another thread by
-// the worker's reader; a null stream makes Go read the chunks through
-// readSlice. Each chunk is copied into one reused Go buffer (wasm/engine),
-// so memory stays bounded whatever the file size. The calls cross the JS
+// readSlice(file, start, end, addr) is the worker's synchronous
+// FileReaderSync read, copied to addr in Go's memory (the byte count, or an
+// error string): Finish and previews use it for the few header/footer
+// ranges they need. stream.next(addr, max) copies the file's next bytes,
+// read ahead on another thread by the worker's reader, and resolves to
+// the count (0 at the end); a null stream makes Go read the chunks through
+// readSlice. Chunks land in one reused Go buffer (wasm/engine), so memory
+// stays bounded whatever the file size. The calls cross the JS
 // boundary once per file and once per multi-MiB chunk, so their cost
 // (microseconds) is noise next to the hashing.
 package main
@@ -25,10 +26,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/oxdrop/oxdrop/wasm/engine"
 )
+
+// Bulk bytes never enter Go as JS objects: a js.Value stays referenced in
+// Go's value table until Go's own GC finalizes it, and our Go heap barely
+// grows, so each 4 MiB Uint8Array handed to Go would live on (measured: the
+// worker held the whole 512 MiB file). Instead Go passes the address of its
+// destination and the worker copies straight into the wasm memory, answering
+// with a byte count (a number, which needs no table entry).
+
+// addr is the address of p's first byte in wasm linear memory. Go's
+// collector does not move objects, so it stays valid while p is alive.
+func addr(p []byte) int { return int(uintptr(unsafe.Pointer(unsafe.SliceData(p)))) }
 
 // jsFile reads a browser File (or Blob) through the worker's readSlice.
 type jsFile struct {
@@ -47,46 +61,46 @@ func (f *jsFile) ReadAt(p []byte, off int64) (int, error) {
 		return 0, fmt.Errorf("read at %d outside the file (size %d)", off, f.size)
 	}
 	end := min(off+int64(len(p)), f.size)
-	v := f.read.Invoke(f.file, off, end)
+	if end == off {
+		return 0, io.EOF
+	}
+	v := f.read.Invoke(f.file, off, end, addr(p))
+	runtime.KeepAlive(p)
 	if v.Type() == js.TypeString {
 		return 0, errors.New(v.String())
 	}
-	n := js.CopyBytesToGo(p, v)
+	n := v.Int()
 	if n < len(p) {
 		return n, io.EOF
 	}
 	return n, nil
 }
 
-// jsStream is an io.Reader over the worker's chunk stream.
+// jsStream is an io.Reader over the worker's chunk stream: next(addr, max)
+// copies up to max bytes of the file's next chunk to addr and resolves to
+// the count, 0 at the end.
 type jsStream struct {
-	src      js.Value
-	cur      js.Value // the chunk being consumed
-	off, len int
-	done     bool
+	src  js.Value
+	done bool
 }
 
 func (s *jsStream) Read(p []byte) (int, error) {
-	for s.off >= s.len {
+	if s.done || len(p) == 0 {
 		if s.done {
 			return 0, io.EOF
 		}
-		v, err := await(s.src.Call("next"))
-		if err != nil {
-			return 0, err
-		}
-		if v.IsNull() || v.IsUndefined() {
-			s.done = true
-			return 0, io.EOF
-		}
-		s.cur, s.off, s.len = v, 0, v.Get("length").Int()
+		return 0, nil
 	}
-	src := s.cur
-	if s.off > 0 || s.len > len(p) {
-		src = s.cur.Call("subarray", s.off, min(s.off+len(p), s.len))
+	v, err := await(s.src.Call("next", addr(p), len(p)))
+	runtime.KeepAlive(p)
+	if err != nil {
+		return 0, err
 	}
-	n := js.CopyBytesToGo(p, src)
-	s.off += n
+	n := v.Int()
+	if n == 0 {
+		s.done = true
+		return 0, io.EOF
+	}
 	return n, nil
 }
 

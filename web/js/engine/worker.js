@@ -10,19 +10,29 @@
 
 const reader = new FileReaderSync();
 
-// readSlice is handed to Go: bytes [start, end) of file as a Uint8Array, or
-// a string that says why they could not be read (Go turns it into an error).
-function readSlice(file, start, end) {
+// goBytes is a view of n bytes of Go's memory at addr. The memory's buffer
+// is replaced when Go's heap grows, so the view is made afresh each time.
+const goBytes = (addr, n) => new Uint8Array(memory.buffer, addr, n);
+
+const errorText = (err) => `${err && err.name ? err.name + ': ' : ''}${err && err.message ? err.message : String(err)}`;
+
+// readSlice is handed to Go: it copies bytes [start, end) of file to addr in
+// Go's memory and returns the count, or a string that says why they could
+// not be read (Go turns it into an error).
+function readSlice(file, start, end, addr) {
   try {
-    return new Uint8Array(reader.readAsArrayBuffer(file.slice(start, end)));
+    const buf = reader.readAsArrayBuffer(file.slice(start, end));
+    goBytes(addr, buf.byteLength).set(new Uint8Array(buf));
+    return buf.byteLength;
   } catch (err) {
-    return `${err && err.name ? err.name + ': ' : ''}${err && err.message ? err.message : String(err)}`;
+    return errorText(err);
   }
 }
 
-// openStream returns the chunks of file, in order, read ahead by a nested
-// reader worker (reader.js): next() resolves to a Uint8Array, or null after
-// the last byte, and rejects with the reason a read failed. Without nested
+// openStream returns the bytes of file, in order, read ahead in chunks by a
+// nested reader worker (reader.js): next(addr, max) copies up to max of the
+// next bytes to addr in Go's memory and resolves to the count (0 after the
+// last byte), or rejects with the reason a read failed. Without nested
 // workers it returns null and Go reads through readSlice instead.
 let readerWorker;
 let generation = 0;
@@ -42,15 +52,24 @@ function openStream(file, chunkSize) {
   let waiting = null;
   let failure = null;
   let taken = 0;
+  let current = null; // the chunk being copied out, and how far
+  let used = 0;
   const settle = () => {
     if (!waiting) return;
     const w = waiting;
-    if (ready.length) {
-      waiting = null;
-      const buf = ready.shift();
-      taken += buf.byteLength;
+    if (!current && ready.length) {
+      current = new Uint8Array(ready.shift());
+      used = 0;
       readerWorker.postMessage({ type: 'more', gen });
-      w.resolve(new Uint8Array(buf));
+    }
+    if (current) {
+      waiting = null;
+      const n = Math.min(w.max, current.length - used);
+      goBytes(w.addr, n).set(used || n < current.length ? current.subarray(used, used + n) : current);
+      used += n;
+      taken += n;
+      if (used === current.length) current = null;
+      w.resolve(n);
     } else if (failure !== null) {
       waiting = null;
       w.reject(failure);
@@ -70,10 +89,10 @@ function openStream(file, chunkSize) {
   };
   readerWorker.postMessage({ type: 'open', gen, file, chunk: chunkSize, ahead: AHEAD });
   return {
-    next() {
-      if (taken >= file.size) return Promise.resolve(null);
+    next(addr, max) {
+      if (taken >= file.size) return Promise.resolve(0);
       return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
+        waiting = { resolve, reject, addr, max };
         settle();
       });
     },
@@ -122,7 +141,7 @@ self.onmessage = async (e) => {
       await init(m);
       self.postMessage({ type: 'ready' });
     } catch (err) {
-      self.postMessage({ type: 'fatal', message: err && err.message ? err.message : String(err) });
+      self.postMessage({ type: 'fatal', message: errorText(err) });
     }
     return;
   }
