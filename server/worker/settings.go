@@ -11,10 +11,16 @@ import (
 // Cloudflare's bare one.
 const defaultMaxBody = 95_000_000
 
+// defaultMaxJSON caps JSON bodies, which the API reads whole and which
+// grow in memory when parsed (a "Binary" byte array takes up to 4 bytes of
+// text per byte): a few of them must fit in an isolate's 128 MB.
+const defaultMaxJSON = 16_000_000
+
 // settings are the Worker's knobs, read from its environment (wrangler.jsonc
 // "vars" and secrets) on every request.
 type settings struct {
 	MaxBody    int64    // OXDROP_MAX_BODY: request body cap in bytes
+	MaxJSON    int64    // OXDROP_MAX_JSON: cap of a JSON body (read whole)
 	Tokens     []string // OXDROP_TOKENS (secret): bearer tokens for POST
 	CORSOrigin string   // OXDROP_CORS_ORIGIN: origin allowed to call the API
 	Bucket     string   // name of the R2 binding
@@ -26,6 +32,7 @@ const bucketBinding = "OXDROP_BUCKET"
 func loadSettings(getenv func(string) string) (settings, error) {
 	s := settings{
 		MaxBody:    defaultMaxBody,
+		MaxJSON:    defaultMaxJSON,
 		Tokens:     parseTokens(getenv("OXDROP_TOKENS")),
 		CORSOrigin: strings.TrimSpace(getenv("OXDROP_CORS_ORIGIN")),
 		Bucket:     bucketBinding,
@@ -36,6 +43,13 @@ func loadSettings(getenv func(string) string) (settings, error) {
 			return settings{}, fmt.Errorf("OXDROP_MAX_BODY=%q: %w", v, err)
 		}
 		s.MaxBody = n
+	}
+	if v := strings.TrimSpace(getenv("OXDROP_MAX_JSON")); v != "" {
+		n, err := parseSize(v)
+		if err != nil {
+			return settings{}, fmt.Errorf("OXDROP_MAX_JSON=%q: %w", v, err)
+		}
+		s.MaxJSON = n
 	}
 	return s, nil
 }

@@ -13,13 +13,15 @@ func TestLoadSettings(t *testing.T) {
 		want    settings
 		wantErr string
 	}{
-		{"defaults", nil, settings{MaxBody: 95_000_000, Bucket: "OXDROP_BUCKET"}, ""},
+		{"defaults", nil, settings{MaxBody: 95_000_000, MaxJSON: 16_000_000, Bucket: "OXDROP_BUCKET"}, ""},
 		{"all set", map[string]string{
 			"OXDROP_MAX_BODY":    "50MB",
+			"OXDROP_MAX_JSON":    "1MiB",
 			"OXDROP_TOKENS":      "abc,def\n# old one\n  ghi  ",
 			"OXDROP_CORS_ORIGIN": " https://example.org ",
-		}, settings{MaxBody: 50_000_000, Tokens: []string{"abc", "def", "ghi"}, CORSOrigin: "https://example.org", Bucket: "OXDROP_BUCKET"}, ""},
+		}, settings{MaxBody: 50_000_000, MaxJSON: 1 << 20, Tokens: []string{"abc", "def", "ghi"}, CORSOrigin: "https://example.org", Bucket: "OXDROP_BUCKET"}, ""},
 		{"bad size", map[string]string{"OXDROP_MAX_BODY": "lots"}, settings{}, `OXDROP_MAX_BODY="lots"`},
+		{"bad JSON size", map[string]string{"OXDROP_MAX_JSON": "0"}, settings{}, `OXDROP_MAX_JSON="0"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,8 +14,9 @@ const (
 	maxListLimit = 1000
 	// maxDeleteBatch is R2's cap on keys per delete call.
 	maxDeleteBatch = 1000
-	// chunkSize is the piece size of streaming puts.
-	chunkSize = 64 << 10
+	// chunkSize is the piece size of streaming puts: each piece costs a
+	// JS round trip, so pieces are large (memory holds one or two).
+	chunkSize = 1 << 20
 	// smallObjectMax: unknown-size puts up to this are buffered and put in
 	// one atomic call; partSize is the part size of larger ones (R2 wants
 	// equal parts of at least 5 MiB except the last).

@@ -1,0 +1,129 @@
+//go:build js && wasm
+
+package jsio
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"syscall/js"
+)
+
+// flushSize: response bytes are handed to JS in pieces of this size.
+const flushSize = 256 << 10
+
+var fixedLengthStream = js.Global().Get("FixedLengthStream")
+
+// runtimeWriter is the part of syumai's response writer used here: it can
+// take a JS stream as the body and be told the response is ready.
+type runtimeWriter interface {
+	http.ResponseWriter
+	WriteRawJSBody(body js.Value)
+	Ready()
+}
+
+// ResponseWriter wraps the runtime's writer. Responses with a
+// Content-Length stream through a FixedLengthStream whose writes are
+// awaited (bounded memory); others go to the runtime's writer unchanged.
+// Call Finish when the handler returns.
+type ResponseWriter struct {
+	http.ResponseWriter
+	started bool
+	writer  js.Value // the FixedLengthStream's writer, if used
+	buf     []byte
+	want    int64 // Content-Length
+	sent    int64
+	err     error
+}
+
+// NewResponseWriter wraps w.
+func NewResponseWriter(w http.ResponseWriter) *ResponseWriter {
+	return &ResponseWriter{ResponseWriter: w}
+}
+
+func (rw *ResponseWriter) start() {
+	rw.started = true
+	rt, ok := rw.ResponseWriter.(runtimeWriter)
+	if !ok || fixedLengthStream.IsUndefined() {
+		return
+	}
+	n, err := strconv.ParseInt(rw.Header().Get("Content-Length"), 10, 64)
+	if err != nil || n <= 0 {
+		return
+	}
+	stream := fixedLengthStream.New(float64(n))
+	rw.writer = stream.Get("writable").Call("getWriter")
+	rw.want = n
+	rt.WriteRawJSBody(stream.Get("readable"))
+	rt.Ready()
+}
+
+// Write implements http.ResponseWriter.
+func (rw *ResponseWriter) Write(p []byte) (int, error) {
+	if !rw.started {
+		rw.start()
+	}
+	if rw.writer.IsUndefined() {
+		return rw.ResponseWriter.Write(p)
+	}
+	if rw.err != nil {
+		return 0, rw.err
+	}
+	if rw.sent+int64(len(rw.buf))+int64(len(p)) > rw.want {
+		return 0, fmt.Errorf("jsio: response body is longer than its Content-Length %d", rw.want)
+	}
+	rw.buf = append(rw.buf, p...)
+	if len(rw.buf) >= flushSize {
+		rw.flush()
+	}
+	return len(p), rw.err
+}
+
+func (rw *ResponseWriter) flush() {
+	if len(rw.buf) == 0 || rw.err != nil {
+		return
+	}
+	u := uint8Array.New(len(rw.buf))
+	js.CopyBytesToJS(u, rw.buf)
+	if _, err := await(rw.writer.Call("write", u)); err != nil {
+		rw.err = fmt.Errorf("jsio: client went away: %w", err)
+	}
+	rw.sent += int64(len(rw.buf))
+	rw.buf = rw.buf[:0]
+}
+
+// Flush implements http.Flusher.
+func (rw *ResponseWriter) Flush() {
+	if !rw.writer.IsUndefined() {
+		rw.flush()
+	}
+	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Finish ends the body: it closes the stream if it is complete and aborts
+// it otherwise (the client then sees a failed download, never a short one).
+func (rw *ResponseWriter) Finish() {
+	if rw.writer.IsUndefined() {
+		return
+	}
+	rw.flush()
+	if rw.err == nil && rw.sent == rw.want {
+		_, _ = await(rw.writer.Call("close"))
+	} else {
+		_, _ = await(rw.writer.Call("abort", fmt.Sprintf("handler wrote %d of %d bytes", rw.sent, rw.want)))
+	}
+	// syumai's writer signals the end of the Go program when its own pipe
+	// is closed by JS; with our stream as the body that pipe is never read,
+	// so close it here (its exported Reader field).
+	if v := reflect.ValueOf(rw.ResponseWriter); v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+		if f := v.Elem().FieldByName("Reader"); f.IsValid() && f.CanInterface() {
+			if c, ok := f.Interface().(io.Closer); ok && c != nil {
+				_ = c.Close()
+			}
+		}
+	}
+}

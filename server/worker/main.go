@@ -1,0 +1,68 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/syumai/workers"
+	"github.com/syumai/workers/cloudflare"
+
+	"github.com/oxdrop/oxdrop/server/api"
+	"github.com/oxdrop/oxdrop/server/worker/jsio"
+	"github.com/oxdrop/oxdrop/server/worker/r2store"
+)
+
+func main() {
+	workers.Serve(http.HandlerFunc(serve))
+}
+
+// serve builds the whole handler for this one request (the instance is
+// fresh and is thrown away after it) and runs it.
+func serve(w http.ResponseWriter, r *http.Request) {
+	jsio.RequestBody(r)
+	rw := jsio.NewResponseWriter(w)
+	defer rw.Finish()
+	h, maxBody, err := newHandler()
+	if err != nil {
+		drain(r.Body)
+		writeError(rw, http.StatusInternalServerError, "Server misconfigured: "+err.Error())
+		return
+	}
+	limitBody(maxBody, h).ServeHTTP(rw, r)
+}
+
+func newHandler() (http.Handler, int64, error) {
+	s, err := loadSettings(cloudflare.Getenv)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := r2store.New(cloudflare.GetBinding(s.Bucket))
+	if err != nil {
+		return nil, 0, err
+	}
+	return api.New(api.Config{
+		Store: st,
+		// The app is served by Workers static assets (wrangler.jsonc
+		// "assets"), in front of the Worker: only /api/* reaches Go. An
+		// empty FS keeps the handler from serving the embedded copy.
+		Assets:       noAssets{},
+		MaxBodyBytes: s.MaxBody,
+		MaxJSONBytes: s.MaxJSON,
+		Tokens:       s.Tokens,
+		CORSOrigin:   s.CORSOrigin,
+		// One JSON line per request on stdout: console.log in the Worker,
+		// visible with `wrangler tail` or in the dashboard's logs.
+		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+	}), s.MaxBody, nil
+}
+
+// noAssets is an empty file system.
+type noAssets struct{}
+
+func (noAssets) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
