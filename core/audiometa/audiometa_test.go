@@ -426,6 +426,7 @@ func BenchmarkAudioMP3CBR(b *testing.B) { benchFile(b, "testdata/cbr_noxing.mp3"
 func BenchmarkAudioMP3VBR(b *testing.B) { benchFile(b, "testdata/vbr_xing.mp3") }
 func BenchmarkAudioVorbis(b *testing.B) { benchFile(b, "testdata/tone.ogg") }
 func BenchmarkAudioOpus(b *testing.B)   { benchFile(b, "testdata/tone.opus") }
+func BenchmarkAudioSpeex(b *testing.B)  { benchFile(b, "testdata/tone.spx") }
 func BenchmarkAudioM4A(b *testing.B)    { benchFile(b, "testdata/tone.m4a") }
 func BenchmarkAudioAIFF(b *testing.B)   { benchFile(b, "testdata/tone.aiff") }
 

@@ -207,8 +207,8 @@ func readMPEG(s *source) (props, error) {
 // skipZeros returns the offset of the first non-zero byte.
 func skipZeros(s *source, pos int64) (int64, error) {
 	buf := make([]byte, 4096)
-	for start := pos; pos-start < maxScan; {
-		n := int(min(int64(len(buf)), s.size-pos))
+	for start, chunk := pos, 16; pos-start < maxScan; chunk = min(2*chunk, len(buf)) {
+		n := int(min(int64(chunk), s.size-pos))
 		if n <= 0 {
 			return 0, errors.New("audiometa: mp3: the file holds only zero bytes")
 		}
