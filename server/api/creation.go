@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -303,6 +304,10 @@ func (c *creation) bodyError(p string, err error) error {
 		return err
 	case isTruncated(err):
 		return errorf(http.StatusBadRequest, "The request body ended inside file %q (client disconnected?)", p)
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.Canceled):
+		// The read timeout freed a stalled client (net/http cancels the
+		// request's context first) or the client went away: not our fault.
+		return errorf(http.StatusRequestTimeout, "The request body stopped arriving inside file %q (read timeout or client gone)", p)
 	}
 	return err
 }
