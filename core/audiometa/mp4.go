@@ -157,7 +157,7 @@ func readStsd(w *bmff.Walker, stsd bmff.Box, p *props) error {
 		case "mp4a":
 			return mp4aProperties(w, e, p)
 		case "alac":
-			return alacProperties(w, e, p)
+			return alacProperties(w, stsd, e, p)
 		case "fLaC":
 			return flacInMP4Properties(w, e, p)
 		}
@@ -294,10 +294,11 @@ func mp4aProperties(w *bmff.Walker, e bmff.Box, p *props) error {
 	return r.err
 }
 
-// alacProperties is lofty's alac_properties: only an 88-byte entry holding
-// a second alac box is read.
-func alacProperties(w *bmff.Walker, e bmff.Box, p *props) error {
-	if e.End-e.Start != 88 {
+// alacProperties is lofty's alac_properties: it reads only when the whole
+// stsd payload is 80 bytes (one standard 72-byte ALAC entry), taking the
+// inner alac box that follows the 28 bytes of sample entry fields.
+func alacProperties(w *bmff.Walker, stsd, e bmff.Box, p *props) error {
+	if stsd.Size() != 80 {
 		return nil
 	}
 	inner, err := w.Header(e.Data+28, e.End)
