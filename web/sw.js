@@ -31,6 +31,7 @@ const SHELL = [
   'js/upload.js',
   'js/engine/pool.js',
   'js/engine/worker.js',
+  'js/engine/reader.js',
   'wasm_exec.js',
   'oxdrop.wasm',
 ];

@@ -62,7 +62,7 @@ const STORE = {
 
 /**
  * One file in the list.
- * @typedef {{path: string, file: File, state: 'queued'|'hashing'|'done'|'error',
+ * @typedef {{path: string, file: File, size: number, state: 'queued'|'hashing'|'done'|'error',
  *   info: any, error: string, done: number, row: HTMLLIElement|null,
  *   controller: AbortController|null}} Entry
  */
@@ -113,11 +113,43 @@ function setEngineStatus(state, text) {
 // ---------------------------------------------------------------------------
 // Adding files
 
-/** Adds collected files: new paths get a row, a path already listed is replaced. */
-function addCollected({ files, problems }) {
+/**
+ * Adds collected files: new paths get a row, a path already listed is
+ * replaced. Work is done in slices of a few milliseconds with a yield to the
+ * browser between them: in Chromium even reading File.size of a file picked
+ * from disk can be a synchronous round trip to the browser process, so
+ * 10,000 files handled in one go would freeze the page for seconds. Adds
+ * are chained so two drops in a row keep their order.
+ */
+let adding = Promise.resolve();
+function addCollected(collected) {
+  if (uploading) {
+    showProblems([{ path: '', message: 'The upload is running: files added now would not be part of it. Add them after it finishes.' }]);
+    return adding;
+  }
+  adding = adding.then(() => addInSlices(collected)).catch((err) => showProblems([{ path: '', message: `Files could not be added: ${err?.message || err}` }]));
+  return adding;
+}
+
+const SLICE_MS = 8;
+
+function yieldToBrowser() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function addInSlices({ files, problems }) {
   const notes = [...problems];
   let replaced = 0;
-  for (const { file, path } of files) {
+  let sliceStart = performance.now();
+  for (let i = 0; i < files.length; i++) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      scheduleRender();
+      pump();
+      await yieldToBrowser();
+      sliceStart = performance.now();
+    }
+    const { file, path } = files[i];
     const bad = pathProblem(path);
     if (bad) {
       notes.push({ path, message: bad });
@@ -129,9 +161,9 @@ function addCollected({ files, problems }) {
       forget(old, true);
     }
     /** @type {Entry} */
-    const entry = { path, file, state: 'queued', info: null, error: '', done: 0, row: old?.row || null, controller: null };
+    const entry = { path, file, size: file.size, state: 'queued', info: null, error: '', done: 0, row: old?.row || null, controller: null };
     entries.set(path, entry);
-    totals.bytes += file.size;
+    totals.bytes += entry.size;
     if (entry.row) {
       // Keep the row (and its place) for the replacing file.
       dirty.add(entry);
@@ -189,11 +221,11 @@ function forget(entry, keepRow = false) {
   entry.controller?.abort();
   entry.controller = null;
   entries.delete(entry.path);
-  totals.bytes -= entry.file.size;
+  totals.bytes -= entry.size;
   totals.progressBytes -= entry.done;
   if (entry.state === 'done') {
     totals.described--;
-    totals.describedBytes -= entry.file.size;
+    totals.describedBytes -= entry.size;
     const t = entry.info.data_type;
     totals.byType.set(t, (totals.byType.get(t) || 0) - 1);
     const same = byHash.get(entry.info.hash);
@@ -211,7 +243,11 @@ function forget(entry, keepRow = false) {
   entry.state = 'removed';
   if (entry.row) {
     unwatchThumbnail(entry.row);
-    if (!keepRow) entry.row.remove();
+    if (!keepRow) {
+      const chunk = entry.row.parentElement;
+      entry.row.remove();
+      if (chunk && chunk !== els.list && chunk.childElementCount === 0) chunk.remove();
+    }
   }
   dirty.delete(entry);
   scheduleRender();
@@ -220,7 +256,11 @@ function forget(entry, keepRow = false) {
 
 function removeEntry(entry) {
   const row = entry.row;
-  const next = row?.nextElementSibling || row?.previousElementSibling;
+  const next =
+    row?.nextElementSibling ||
+    row?.parentElement?.nextElementSibling?.firstElementChild ||
+    row?.previousElementSibling ||
+    row?.parentElement?.previousElementSibling?.lastElementChild;
   forget(entry);
   // Keep keyboard focus in the list instead of dropping it on <body>.
   next?.querySelector('.rm')?.focus();
@@ -265,10 +305,10 @@ async function describe(entry) {
     if (entry.state !== 'hashing') return; // removed or replaced meanwhile
     entry.info = info;
     entry.state = 'done';
-    totals.progressBytes += entry.file.size - entry.done;
-    entry.done = entry.file.size;
+    totals.progressBytes += entry.size - entry.done;
+    entry.done = entry.size;
     totals.described++;
-    totals.describedBytes += entry.file.size;
+    totals.describedBytes += entry.size;
     totals.byType.set(info.data_type, (totals.byType.get(info.data_type) || 0) + 1);
     let same = byHash.get(info.hash);
     if (!same) byHash.set(info.hash, (same = new Set()));
@@ -302,9 +342,10 @@ function checkIdle() {
   for (const w of waiters) w();
 }
 
-function whenAllDescribed() {
-  if (pendingCount() === 0) return Promise.resolve();
-  return new Promise((resolve) => idleWaiters.push(resolve));
+async function whenAllDescribed() {
+  await adding; // files still being added count too
+  if (pendingCount() === 0) return;
+  await new Promise((resolve) => idleWaiters.push(resolve));
 }
 
 // ---------------------------------------------------------------------------
@@ -321,18 +362,36 @@ function scheduleRender() {
   requestAnimationFrame(renderFrame);
 }
 
+// Rows live in chunks of CHUNK_ROWS. Each chunk has content-visibility:
+// auto, so the browser skips style, layout and paint of every chunk out of
+// view: with 10,000 files only the few chunks on screen cost anything. (Per
+// row it would cost more than it saves: the browser checks the visibility of
+// every such element on each frame.)
+const CHUNK_ROWS = 100;
+const ROW_HEIGHT = 47; // px, a guess for chunks not yet rendered
+
+function lastChunk() {
+  let chunk = els.list.lastElementChild;
+  if (!chunk || chunk.childElementCount >= CHUNK_ROWS) {
+    chunk = document.createElement('div');
+    chunk.className = 'chunk';
+    chunk.setAttribute('role', 'presentation');
+    els.list.append(chunk);
+  }
+  return chunk;
+}
+
 function renderFrame() {
   frameRequested = false;
   const start = performance.now();
-  if (pendingRows.length) {
+  while (pendingRows.length && performance.now() - start < FRAME_BUDGET_MS) {
+    const chunk = lastChunk();
     const frag = document.createDocumentFragment();
-    let n = 0;
-    while (pendingRows.length && (n < 50 || performance.now() - start < FRAME_BUDGET_MS)) {
-      const entry = pendingRows.shift();
-      frag.append(makeRow(entry));
-      n++;
-    }
-    els.list.append(frag);
+    // Small steps, so the time budget is checked often.
+    const room = Math.min(20, CHUNK_ROWS - chunk.childElementCount);
+    for (let n = 0; n < room && pendingRows.length; n++) frag.append(makeRow(pendingRows.shift()));
+    chunk.append(frag);
+    chunk.style.containIntrinsicSize = `auto ${chunk.childElementCount * ROW_HEIGHT}px`;
   }
   for (const entry of dirty) {
     if (performance.now() - start > FRAME_BUDGET_MS * 1.5) break;
@@ -349,7 +408,7 @@ function makeRow(entry) {
   const [, name, , , size, , rm] = li.children;
   name.textContent = entry.path;
   name.title = `Preview ${entry.path}`;
-  size.textContent = formatBytes(entry.file.size);
+  size.textContent = formatBytes(entry.size);
   rm.setAttribute('aria-label', `Remove ${entry.path}`);
   entry.row = li;
   paintRow(entry);
@@ -360,7 +419,7 @@ function paintRow(entry) {
   const li = entry.row;
   const [icon, name, meta, mime, size, hash] = li.children;
   li.dataset.state = entry.state;
-  size.textContent = formatBytes(entry.file.size);
+  size.textContent = formatBytes(entry.size);
   if (entry.state === 'done') {
     const info = entry.info;
     if (li.dataset.hash !== info.hash) {
@@ -401,7 +460,7 @@ function paintRow(entry) {
     hash.title = entry.error;
     return;
   }
-  const frac = entry.file.size > 0 ? entry.done / entry.file.size : 0;
+  const frac = entry.size > 0 ? entry.done / entry.size : 0;
   let bar = hash.firstElementChild;
   if (!bar || !bar.classList.contains('bar')) {
     bar = document.createElement('span');
@@ -686,7 +745,7 @@ async function onSubmit(event) {
   setUploading(true);
   const cancelled = { value: false };
   uploading = { abort: () => (cancelled.value = true) };
-  if (pendingCount() > 0) {
+  if (pendingCount() > 0 || pendingRows.length) {
     els.uploadPhase.textContent = `Waiting for ${formatCount(pendingCount())} files to finish hashing…`;
     els.uploadProgress.removeAttribute('value');
     els.uploadFigures.textContent = '';
@@ -876,7 +935,7 @@ function wire() {
 
   els.list.addEventListener('click', (e) => {
     const button = e.target.closest('button');
-    const row = e.target.closest('li.row');
+    const row = e.target.closest('.row');
     if (!button || !row) return;
     const entry = entries.get(row.dataset.path);
     if (!entry) return;

@@ -1,0 +1,164 @@
+// Helpers for the page's browser tests (app*.test.js): where the built app
+// is, waiting until every listed file is described, reading the rows, and
+// building the oxdrop binary for the tests that need the real server.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { distDir, fixturesDir, listFiles, repoRoot } from './helpers.js';
+
+const run = promisify(execFile);
+
+/** The built app under test: build/dist, or OXDROP_APP_DIR. */
+export const appDir = process.env.OXDROP_APP_DIR || distDir;
+
+/** Why the app tests cannot run, or false when they can (a node:test skip value). */
+export function appMissing() {
+  const index = path.join(appDir, 'index.html');
+  if (!fs.existsSync(index)) return `${index} is missing: run "npm run build" first`;
+  if (!fs.readFileSync(index, 'utf8').includes('id="folder-input"')) return `${index} is not this page: run "npm run build" again`;
+  if (!fs.existsSync(path.join(appDir, 'oxdrop.wasm'))) return `${appDir}/oxdrop.wasm is missing: run "npm run build"`;
+  return false;
+}
+
+/** Why the fixture tests cannot run, or false when they can. */
+export function fixturesMissing() {
+  return fs.existsSync(fixturesDir) ? false : `the shared Oxen fixtures are not at ${fixturesDir}`;
+}
+
+/** Every fixture file, relative to the fixtures folder. */
+export function fixtureFiles() {
+  return listFiles(fixturesDir);
+}
+
+/** Opens the app and waits until the engine is up (or failed, which fails the test). */
+export async function openApp(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#engine-status')?.dataset.state !== 'loading', null, { timeout: 30_000 });
+  const state = await page.getAttribute('#engine-status', 'data-state');
+  if (state !== 'ready') throw new Error(`engine did not start: ${await page.textContent('#error')}`);
+}
+
+/** Waits until `count` rows exist and every row is described or failed. */
+export async function waitDescribed(page, count, timeout = 120_000) {
+  await page.waitForFunction(
+    (n) => {
+      const rows = document.querySelectorAll('#file-list [data-path]');
+      if (rows.length !== n) return false;
+      for (const r of rows) if (!r.dataset.hash && r.dataset.state !== 'error') return false;
+      return true;
+    },
+    count,
+    { timeout, polling: 250 },
+  );
+}
+
+/** Every row as {path, hash, type, mime, state, meta}. */
+export function readRows(page) {
+  return page.$$eval('#file-list [data-path]', (rows) =>
+    rows.map((r) => ({
+      path: r.dataset.path,
+      hash: r.dataset.hash,
+      type: r.dataset.type,
+      mime: r.dataset.mime,
+      state: r.dataset.state,
+      meta: r.querySelector('.meta')?.textContent ?? '',
+      duplicate: r.dataset.duplicate ?? '',
+      error: r.dataset.state === 'error' ? r.querySelector('.hash')?.textContent : '',
+    })),
+  );
+}
+
+let binary = null;
+
+/**
+ * Builds the oxdrop binary once per test process (into a temp folder) and
+ * returns its path. The build embeds build/dist, so build the app first.
+ */
+export async function oxdropBinary() {
+  if (binary) return binary;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-bin-'));
+  const out = path.join(dir, 'oxdrop');
+  await run('go', ['build', '-o', out, './server/cmd/oxdrop'], { cwd: repoRoot, env: { ...process.env, GOFLAGS: process.env.GOFLAGS || '-buildvcs=false' }, maxBuffer: 16 << 20 });
+  binary = out;
+  return out;
+}
+
+/** `oxdrop inspect DIR` as a map path → entry. */
+export async function inspect(dir) {
+  const bin = await oxdropBinary();
+  const { stdout } = await run(bin, ['inspect', dir], { maxBuffer: 64 << 20 });
+  const out = new Map();
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    const e = JSON.parse(line);
+    out.set(e.path, e);
+  }
+  return out;
+}
+
+/** True when the binary has the serve subcommand. */
+export async function hasServe() {
+  const bin = await oxdropBinary();
+  try {
+    await run(bin, ['serve', '-h'], { timeout: 10_000 });
+    return true;
+  } catch (err) {
+    return !/unknown command/.test(String(err.stderr || ''));
+  }
+}
+
+/**
+ * Starts `oxdrop serve` on 127.0.0.1 at a free port with a fresh data folder
+ * and any extra flags. Returns {url, dataDir, log(), stop()}.
+ */
+export async function startServer({ args = [] } = {}) {
+  const bin = await oxdropBinary();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-data-'));
+  const port = await freePort();
+  const child = spawn(bin, ['serve', '-addr', `127.0.0.1:${port}`, '-data', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`oxdrop serve exited (${child.exitCode}): ${log}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`oxdrop serve did not answer on ${url}: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,144 @@
+// The page against the real server (`oxdrop serve`, which also serves the
+// embedded app): the Oxen fixtures chosen as a folder become a repository
+// whose files read back byte for byte, the server's hashes match the
+// browser's, a taken name gives the 409 message, a missing token the 401
+// message, an over-limit upload the 413 message, and Cancel stops an upload
+// mid-way leaving nothing behind.
+// Needs the app built first (npm run build): the binary embeds build/dist.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixturesDir, launchChromium } from './helpers.js';
+import { appMissing, fixtureFiles, fixturesMissing, hasServe, openApp, startServer, waitDescribed } from './app-helpers.js';
+
+const skip = appMissing() || fixturesMissing();
+
+describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
+  let browser;
+  const servers = [];
+  let serveMissing = false;
+  before(async () => {
+    serveMissing = !(await hasServe());
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    for (const s of servers) await s.stop();
+  });
+
+  async function server(...args) {
+    const s = await startServer(...args);
+    servers.push(s);
+    return s;
+  }
+
+  async function fillForm(page, { namespace = 'ox', name, token = '' }) {
+    await page.fill('input[name=namespace]', namespace);
+    await page.fill('input[name=repo_name]', name);
+    await page.fill('input[name=author_name]', 'Bessie');
+    await page.fill('input[name=author_email]', 'bessie@oxen.ai');
+    await page.fill('input[name=token]', token);
+  }
+
+  test('create a repository from the fixtures folder, read identical bytes back; a taken name shows the 409 message', async (t) => {
+    if (serveMissing) return t.skip('oxdrop has no serve command yet');
+    const srv = await server();
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await openApp(page, srv.url);
+    await page.setInputFiles('input[type=file][webkitdirectory]', fixturesDir);
+    const files = fixtureFiles();
+    await waitDescribed(page, files.length);
+    await fillForm(page, { name: 'fixtures' });
+    await page.click('button[type=submit]');
+    const commit = page.locator('[data-commit-id]');
+    await page.waitForFunction(() => document.querySelector('[data-commit-id]')?.dataset.commitId || document.querySelector('#error')?.textContent, null, { timeout: 120_000 });
+    assert.equal(await page.textContent('#error'), '', 'no error');
+    const commitId = await commit.getAttribute('data-commit-id');
+    assert.match(commitId, /^[0-9a-f]{20,32}$/);
+    assert.match(await page.getAttribute('#result-verify', 'class'), /\bok\b/, await page.textContent('#result-verify'));
+    assert.match(await page.textContent('#result-verify'), new RegExp(`All ${files.length} server hashes match`));
+
+    // The repository link and its latest commit.
+    const href = await page.getAttribute('#result-link', 'href');
+    assert.equal(href, `${srv.url}api/repos/ox/fixtures`);
+    const repo = await (await fetch(href)).json();
+    assert.equal(repo.repository?.latest_commit?.id ?? repo.latest_commit?.id, commitId);
+
+    // Every file reads back byte for byte under its relative path.
+    const top = path.basename(fixturesDir);
+    for (const rel of files) {
+      const url = `${srv.url}api/repos/ox/fixtures/file/main/${[top, ...rel.split('/')].map(encodeURIComponent).join('/')}`;
+      const res = await fetch(url);
+      assert.equal(res.status, 200, `GET ${url}`);
+      const got = Buffer.from(await res.arrayBuffer());
+      assert.ok(got.equals(fs.readFileSync(path.join(fixturesDir, rel))), `bytes of ${rel}`);
+    }
+
+    // The same name again: 409, said in plain words in the alert.
+    await page.click('#start-over');
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', path.join(fixturesDir, 'text/hello.txt'));
+    await waitDescribed(page, 1);
+    await fillForm(page, { name: 'fixtures' });
+    await page.click('button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0, null, { timeout: 60_000 });
+    const alert = await page.textContent('[role=alert]#error');
+    assert.match(alert, /“fixtures” is already taken/);
+    assert.match(alert, /fixtures-2/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('401 without a token, 413 over the size limit, and Cancel mid-upload leaves nothing behind', async (t) => {
+    if (serveMissing) return t.skip('oxdrop has no serve command yet');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-auth-'));
+    try {
+      const tokens = path.join(dir, 'tokens');
+      fs.writeFileSync(tokens, 'sesame\n');
+      const srv = await server({ args: ['-tokens', tokens, '-max-body', '4MiB'] });
+      const page = await browser.newPage();
+      await openApp(page, srv.url);
+      const big = path.join(dir, 'big.bin');
+      fs.writeFileSync(big, Buffer.alloc(3 << 20, 7));
+      await page.setInputFiles('input[type=file]:not([webkitdirectory])', big);
+      await waitDescribed(page, 1);
+
+      const submitAndReadAlert = async () => {
+        await page.evaluate(() => (document.getElementById('error').textContent = ''));
+        await page.click('button[type=submit]');
+        await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0, null, { timeout: 60_000 });
+        return page.textContent('[role=alert]#error');
+      };
+      await fillForm(page, { name: 'locked' });
+      assert.match(await submitAndReadAlert(), /token is missing or wrong/);
+
+      // Cancel: slow the upload down so it is still running when Cancel is pressed.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
+      await fillForm(page, { name: 'cancelled', token: 'sesame' });
+      await page.click('button[type=submit]');
+      await page.waitForFunction(() => /left|estimating/.test(document.getElementById('upload-figures').textContent), null, { timeout: 30_000 });
+      await page.click('#cancel-upload');
+      await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0);
+      assert.match(await page.textContent('[role=alert]#error'), /cancelled/i);
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      const gone = await fetch(`${srv.url}api/repos/ox/cancelled`);
+      assert.equal(gone.status, 404, 'a cancelled upload creates nothing');
+
+      // Over the limit: 5 MiB against 4 MiB.
+      const bigger = path.join(dir, 'bigger.bin');
+      fs.writeFileSync(bigger, Buffer.alloc(5 << 20, 9));
+      await page.setInputFiles('input[type=file]:not([webkitdirectory])', bigger);
+      await waitDescribed(page, 2);
+      await fillForm(page, { name: 'toolarge', token: 'sesame' });
+      assert.match(await submitAndReadAlert(), /too large/);
+      await page.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

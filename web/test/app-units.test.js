@@ -1,0 +1,168 @@
+// Unit tests of the page's pure modules (no browser needed): the ETA meter,
+// number and metadata formatting, path checks, upload error wording, the
+// multipart payload order, and the folder walk's readEntries batching.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { ProgressMeter } from '../js/eta.js';
+import { formatBytes, formatDuration, metadataSummary, schemaSummary } from '../js/format.js';
+import { pathProblem } from '../js/paths.js';
+import { buildPayload, explainStatus, serverMessage, suggestName } from '../js/upload.js';
+import { readAllEntries, walkEntry } from '../js/collect.js';
+
+test('ETA never goes up, even when the speed drops', () => {
+  const total = 100e6;
+  const m = new ProgressMeter(total, { now: 0, halfLife: 1 });
+  // Fast at first, then ten times slower, then a stall, then fast again.
+  const samples = [];
+  let loaded = 0;
+  let t = 0;
+  for (let i = 0; i < 200; i++) {
+    t += 100;
+    const rate = i < 50 ? 10e6 : i < 120 ? 1e6 : i < 140 ? 0 : 20e6; // bytes/s
+    loaded = Math.min(total, loaded + (rate * 100) / 1000);
+    samples.push(m.update(loaded, t));
+  }
+  let last = Infinity;
+  let sawFinite = false;
+  for (const s of samples) {
+    assert.ok(s.eta <= last, `eta rose from ${last} to ${s.eta}`);
+    if (Number.isFinite(s.eta)) sawFinite = true;
+    last = s.eta;
+  }
+  assert.ok(sawFinite, 'an estimate was shown');
+  assert.equal(samples.at(-1).eta, 0, 'done means no time left');
+  assert.equal(samples.at(-1).fraction, 1);
+});
+
+test('ETA waits for half a second of history and tracks a steady speed', () => {
+  const m = new ProgressMeter(10e6, { now: 0 });
+  assert.equal(m.update(1e5, 100).eta, Infinity, 'no estimate from one early burst');
+  let s;
+  for (let t = 200; t <= 2000; t += 100) s = m.update((t / 1000) * 1e6, t); // 1 MB/s
+  assert.ok(Math.abs(s.speed - 1e6) / 1e6 < 0.2, `speed ${s.speed}`);
+  assert.ok(s.eta > 6 && s.eta < 10, `eta ${s.eta} for 8 MB left at 1 MB/s`);
+});
+
+test('formatBytes and formatDuration', () => {
+  for (const [n, want] of [[0, '0 B'], [999, '999 B'], [1000, '1.00 KB'], [1536, '1.54 KB'], [22964, '23.0 KB'], [1438901, '1.44 MB'], [512 * 2 ** 20, '537 MB'], [-1, '–']]) {
+    assert.equal(formatBytes(n), want, `formatBytes(${n})`);
+  }
+  for (const [s, want] of [[0, '0:00'], [7.4, '0:07'], [723, '12:03'], [3723, '1:02:03'], [Infinity, '–']]) {
+    assert.equal(formatDuration(s), want, `formatDuration(${s})`);
+  }
+});
+
+test('metadataSummary covers every metadata kind of oxen-behaviour §5', () => {
+  const cases = [
+    [null, ''],
+    [{ image: { width: 499, height: 375, color_space: null } }, '499×375'],
+    [{ image: { width: 28, height: 28, color_space: 'Grayscale' } }, '28×28 · Grayscale'],
+    [{ text: { num_lines: 5001, num_chars: 40000 } }, '5,001 lines · 40,000 chars'],
+    [{ text: { num_lines: 1, num_chars: 5 } }, '1 line · 5 chars'],
+    [{ tabular: { width: 5, height: 4, schema: { hash: 'x', fields: [] } } }, '4 rows × 5 cols'],
+    [{ video: { num_seconds: 1.6, width: 128, height: 176 } }, '1.6 s · 128×176'],
+    [{ audio: { num_seconds: 3.1, num_channels: 1, sample_rate: 16000 } }, '3.1 s · mono · 16 kHz'],
+    [{ audio: { num_seconds: 75, num_channels: 2, sample_rate: 44100 } }, '1:15 · stereo · 44.1 kHz'],
+  ];
+  for (const [meta, want] of cases) assert.equal(metadataSummary(meta), want, JSON.stringify(meta));
+  assert.equal(schemaSummary({ tabular: { width: 2, height: 1, schema: { hash: 'h', fields: [{ name: 'a', dtype: 'str' }, { name: 'b', dtype: 'i64' }] } } }), 'a: str, b: i64');
+});
+
+test('pathProblem mirrors the server path rules', () => {
+  const good = ['a.txt', 'oxen/csvs/emojis.csv', 'parquet/sft 100.parquet', 'é/ü.png', '.oxenrc', 'x/.oxen'];
+  for (const p of good) assert.equal(pathProblem(p), '', p);
+  const bad = ['', '/abs', 'a//b', 'a/./b', '../x', 'a/..', 'dir/', 'a\\b', 'tab\there', '.oxen/config', '.oxen', 'x'.repeat(1025)];
+  for (const p of bad) assert.notEqual(pathProblem(p), '', JSON.stringify(p));
+});
+
+test('error wording per HTTP status', () => {
+  const b400 = { error: { type: 'bad_request', title: 'Bad Request', detail: 'Name is required' }, status: 'error', status_message: 'bad_request' };
+  assert.match(explainStatus(400, b400, ''), /Name is required/);
+  const a400 = { status: 'error', status_message: "Invalid repository or namespace name 'x'.", oxen_version: '0.1' };
+  assert.match(explainStatus(400, a400, ''), /Invalid repository or namespace name 'x'/);
+  assert.match(explainStatus(401, null, ''), /token is missing or wrong/);
+  const conflict = explainStatus(409, { status: 'error', status_message: 'Repo already exists.' }, '', { name: 'cats' });
+  assert.match(conflict, /“cats” is already taken/);
+  assert.match(conflict, /cats-2/);
+  assert.match(explainStatus(413, { status: 'error', status_message: 'upload is over the limit of 100 MiB' }, ''), /limit is 100 MiB/);
+  assert.match(explainStatus(413, null, ''), /too large/);
+  assert.match(explainStatus(500, { status: 'error', status_message: 'Invalid body.' }, ''), /HTTP 500.*Invalid body/);
+  assert.equal(serverMessage(null, '<html>proxy error</html>'), '');
+  assert.equal(suggestName('cats'), 'cats-2');
+  assert.equal(suggestName('cats-2'), 'cats-3');
+});
+
+test('the payload has new_repo, name, email, manifest, then file[] parts in order', async () => {
+  const files = [
+    { file: new File(['Hello'], 'hello.txt'), path: 'text/hello.txt', hash: 'h1' },
+    { file: new File(['a,b\n'], 'x.csv'), path: 'x.csv', hash: 'h2' },
+  ];
+  const fd = buildPayload({ namespace: 'ox', name: 'cats', description: 'd', authorName: 'Bessie', authorEmail: 'b@oxen.ai' }, files);
+  const parts = [...fd.entries()];
+  assert.deepEqual(parts.map(([k]) => k), ['new_repo', 'name', 'email', 'manifest', 'file[]', 'file[]']);
+  assert.deepEqual(JSON.parse(parts[0][1]), { namespace: 'ox', name: 'cats', description: 'd' });
+  assert.equal(parts[1][1], 'Bessie');
+  assert.equal(parts[2][1], 'b@oxen.ai');
+  assert.deepEqual(JSON.parse(parts[3][1]), { 'text/hello.txt': 'h1', 'x.csv': 'h2' });
+  assert.equal(parts[4][1].name, 'text/hello.txt');
+  assert.equal(await parts[4][1].text(), 'Hello');
+  assert.equal(parts[5][1].name, 'x.csv');
+});
+
+// A FileSystemDirectoryReader stand-in that, like Chromium, hands out at most
+// 100 entries per readEntries call and then an empty array.
+function fakeDir(name, children, { failList = false } = {}) {
+  return {
+    name,
+    isFile: false,
+    isDirectory: true,
+    createReader() {
+      let i = 0;
+      let calls = 0;
+      return {
+        get calls() {
+          return calls;
+        },
+        readEntries(ok, fail) {
+          calls++;
+          if (failList) return setTimeout(() => fail(new DOMException('denied', 'NotReadableError')));
+          const batch = children.slice(i, i + 100);
+          i += batch.length;
+          setTimeout(() => ok(batch));
+        },
+      };
+    },
+  };
+}
+function fakeFile(name, { fail = false } = {}) {
+  return {
+    name,
+    isFile: true,
+    isDirectory: false,
+    file(ok, bad) {
+      setTimeout(() => (fail ? bad(new DOMException('gone', 'NotFoundError')) : ok(new File([name], name))));
+    },
+  };
+}
+
+test('readAllEntries keeps calling readEntries until it returns nothing', async () => {
+  const kids = Array.from({ length: 250 }, (_, i) => fakeFile(`f${i}.txt`));
+  const reader = fakeDir('d', kids).createReader();
+  const got = await readAllEntries(reader);
+  assert.equal(got.length, 250);
+  assert.equal(reader.calls, 4, '100 + 100 + 50 + the empty answer');
+});
+
+test('walkEntry keeps relative paths and reports what it cannot read', async () => {
+  const tree = fakeDir('top', [
+    fakeFile('a.txt'),
+    fakeDir('sub', [fakeFile('b.txt'), fakeFile('broken.bin', { fail: true })]),
+    fakeDir('empty', []),
+    fakeDir('locked', [], { failList: true }),
+  ]);
+  const out = { files: [], problems: [] };
+  await walkEntry(tree, '', out);
+  assert.deepEqual(out.files.map((f) => f.path), ['top/a.txt', 'top/sub/b.txt']);
+  assert.deepEqual(out.problems.map((p) => p.path), ['top/sub/broken.bin', 'top/empty/', 'top/locked/']);
+  for (const p of out.problems) assert.ok(p.message.length > 10, p.message);
+});
