@@ -55,23 +55,16 @@ func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) er
 	return nil
 }
 
-func newDecoder(b []byte) *json.Decoder {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec
-}
-
 // inferJSONL infers the schema of the first inferRows lines, each an object.
 func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
 	var rows []*jtype
 	err := jsonlLines(r, size, func(n int, line []byte) error {
-		dec := newDecoder(line)
-		t, err := inferValue(dec, 0)
+		if !json.Valid(line) {
+			return fmt.Errorf("jsonl line %d is not one valid JSON value", n)
+		}
+		t, err := inferJSON(line)
 		if err != nil {
 			return fmt.Errorf("jsonl line %d: %w", n, err)
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return fmt.Errorf("jsonl line %d: more than one JSON value", n)
 		}
 		if t.kind != jStruct {
 			return fmt.Errorf("jsonl line %d is %s, not an object", n, t)
@@ -138,7 +131,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 		}
 		if out.count < inferRows || len(out.rows) < keepRows {
 			if out.count < inferRows {
-				t, err := inferValue(newDecoder(raw), 0)
+				t, err := inferJSON(raw)
 				if err != nil {
 					return nil, fmt.Errorf("json element %d: %w", out.count, err)
 				}
