@@ -52,6 +52,8 @@ func TestReadFiles(t *testing.T) {
 		{"testdata/tone.spx", model.AudioMeta{NumSeconds: 0.891, NumChannels: 1, SampleRate: 16000}},
 		// ALAC: mdhd 3200 / 8000; channels and rate from the inner alac box.
 		{"testdata/alac.m4a", model.AudioMeta{NumSeconds: 0.4, NumChannels: 2, SampleRate: 8000}},
+		// FLAC in MP4: mdhd 3600 / 12000; STREAMINFO from dfLa.
+		{"testdata/flac.m4a", model.AudioMeta{NumSeconds: 0.3, NumChannels: 1, SampleRate: 12000}},
 		{"testdata/tone.m4a", model.AudioMeta{NumSeconds: 1.246, NumChannels: 2, SampleRate: 22050}},
 		{"testdata/vbr_xing.mp3", model.AudioMeta{NumSeconds: 1.358, NumChannels: 2, SampleRate: 22050}},
 		{"testdata/cbr_info.mp3", model.AudioMeta{NumSeconds: 1.045, NumChannels: 1, SampleRate: 44100}},
