@@ -100,4 +100,5 @@ func TestConcurrentCreatesOneName(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("losers' blobs still on disk: %s", list(left))
 	}
+	noInternalErrors(t, s)
 }

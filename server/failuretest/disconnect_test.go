@@ -52,4 +52,5 @@ func TestDisconnectMidPart(t *testing.T) {
 		})
 	}
 	intact(t, s.URL, keep)
+	noInternalErrors(t, s)
 }

@@ -153,3 +153,15 @@ func list(paths []string) string {
 	}
 	return strings.Join(paths, ", ")
 }
+
+// noInternalErrors fails the test if the server logged an internal error:
+// a client's disconnect, a race or a limit is the client's doing, and must
+// not read as a server fault in the operator's log.
+func noInternalErrors(t *testing.T, s *harness.Server) {
+	t.Helper()
+	for _, line := range strings.Split(s.Log(), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("the server logged an error: %s", line)
+		}
+	}
+}

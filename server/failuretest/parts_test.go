@@ -103,4 +103,5 @@ func TestTooManyParts(t *testing.T) {
 
 	// 100 files are within the limit.
 	create(t, s.URL, manyFiles("just-enough", 100))
+	noInternalErrors(t, s)
 }
