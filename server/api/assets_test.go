@@ -19,7 +19,11 @@ func TestAssets(t *testing.T) {
 		"manifest.webmanifest": {Data: []byte(`{"name":"oxdrop"}`)},
 		"icon.png":             {Data: []byte("\x89PNG fake")},
 	}
-	e := newEnv(t, func(c *Config) { c.Assets = app; c.CORSOrigin = "https://app.example"; c.ConnectSources = []string{"https://api.example"} })
+	e := newEnv(t, func(c *Config) {
+		c.Assets = app
+		c.CORSOrigin = "https://app.example"
+		c.ConnectSources = []string{"https://api.example"}
+	})
 	for path, ct := range map[string]string{
 		"/": "text/html; charset=utf-8", "/index.html": "text/html; charset=utf-8", "/js/app.js": "text/javascript; charset=utf-8",
 		"/oxdrop.wasm": "application/wasm", "/manifest.webmanifest": "application/manifest+json", "/icon.png": "image/png",
