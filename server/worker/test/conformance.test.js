@@ -1,0 +1,236 @@
+// One API conformance suite, run against every target: the native server
+// (`oxdrop serve` built from this tree, random loopback port, temp -data)
+// and the Workers build (build/worker, from `npm run worker:build`) under
+// Cloudflare's local runtime (workerd via Miniflare, R2 persisted to a temp
+// folder). Both get the same body cap so the 413 case is the same.
+//
+// OXDROP_CONFORMANCE_TARGETS=native or =workers runs one of them.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { xxhash128 } from "hash-wasm";
+import { root, startNative, startWorker, tempDir } from "./harness.js";
+
+const maxBody = 4_000_000;
+const fixtures = join(root, "..", "shared", "fixtures", "oxen");
+const targets = (process.env.OXDROP_CONFORMANCE_TARGETS || "native,workers").split(",");
+
+const starters = {
+  native: (dir) => startNative({ dataDir: dir, args: ["-max-body", String(maxBody)] }),
+  workers: (dir) => {
+    const built = join(root, "build", "worker");
+    if (!existsSync(join(built, "app.wasm"))) throw new Error("build/worker/app.wasm is missing: run `npm run worker:build` first");
+    return startWorker({ dir: built, persistDir: dir, bindings: { OXDROP_MAX_BODY: String(maxBody) } });
+  },
+};
+
+/** Oxen's hash: XXH3-128 as unpadded lowercase hex. */
+async function oxenHash(bytes) {
+  return BigInt(`0x${await xxhash128(bytes)}`).toString(16);
+}
+
+const user = { name: "Bessie Ox", email: "bessie@oxen.ai" };
+const json = (body) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+/** A multipart body with name/email first and one part per [path, bytes]. */
+function multipart(namespace, name, files) {
+  const fd = new FormData();
+  fd.append("name", user.name);
+  fd.append("email", user.email);
+  fd.append("new_repo", JSON.stringify({ namespace, name }));
+  for (const [path, bytes] of files) fd.append("file[]", new Blob([bytes]), path);
+  return { method: "POST", body: fd };
+}
+
+async function body(res) {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    assert.fail(`HTTP ${res.status}: body is not JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+function assertError(res, b, status, pattern) {
+  assert.equal(res.status, status, JSON.stringify(b));
+  assert.equal(b.status, "error", JSON.stringify(b));
+  assert.match(b.status_message, pattern);
+}
+
+/** Checks a creation response's shape (the OpenAPI schema's required parts). */
+function assertCreated(b, namespace, name, nFiles) {
+  assert.equal(b.status, "success");
+  assert.equal(b.status_message, "resource_created");
+  assert.equal(b.repository.namespace, namespace);
+  assert.equal(b.repository.name, name);
+  assert.equal(b.repository.min_version, "0.36.0");
+  const c = b.repository.latest_commit;
+  assert.match(c.id, /^[0-9a-f]{1,32}$/);
+  assert.deepEqual(c.parent_ids, []);
+  assert.equal(c.message, "Initial commit");
+  assert.equal(c.author, user.name);
+  assert.equal(c.email, user.email);
+  assert.ok(!Number.isNaN(Date.parse(c.timestamp)) && /Z$/.test(c.timestamp), c.timestamp);
+  assert.equal(b.metadata_entries.length, nFiles);
+  for (const e of b.metadata_entries) {
+    assert.equal(e.is_dir, false);
+    assert.equal(e.filename, e.resource.path.split("/").pop());
+    assert.equal(e.latest_commit.id, c.id);
+    for (const k of ["hash", "size", "data_type", "mime_type", "extension"]) assert.ok(k in e, `entry lacks ${k}`);
+  }
+}
+
+for (const name of targets) {
+  describe(`API conformance: ${name}`, () => {
+    let target;
+    let dir;
+    const url = (p) => `${target.url}${p}`;
+    const get = (p) => fetch(url(p));
+    const created = {}; // repo -> {path: bytes}, checked again after a restart
+
+    before(async () => {
+      dir = tempDir(`conformance-${name}`);
+      target = await starters[name](dir);
+    });
+    after(async () => {
+      await target?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("JSON create with Text and Binary contents; repository and file bytes read back", async () => {
+      const binary = [0, 1, 2, 254, 255, 10, 13, 0];
+      const res = await fetch(url("/api/repos"), json({
+        namespace: "ox", name: "json-repo",
+        files: [
+          { path: "notes/hello.txt", contents: { Text: "Hello" }, user },
+          { path: "raw/bytes.bin", contents: { Binary: binary }, user },
+        ],
+      }));
+      const b = await body(res);
+      assert.equal(res.status, 200, JSON.stringify(b));
+      assertCreated(b, "ox", "json-repo", 2);
+      const byPath = Object.fromEntries(b.metadata_entries.map((e) => [e.resource.path, e]));
+      assert.equal(byPath["notes/hello.txt"].hash, "1bfd09d1a433fb78117b4c7b1583d16d"); // Oxen's value
+      assert.equal(byPath["notes/hello.txt"].data_type, "text");
+      assert.equal(byPath["raw/bytes.bin"].hash, await oxenHash(Uint8Array.from(binary)));
+      assert.equal(byPath["raw/bytes.bin"].size, binary.length);
+
+      const repo = await get("/api/repos/ox/json-repo");
+      const rb = await body(repo);
+      assert.equal(repo.status, 200, JSON.stringify(rb));
+      assert.equal(JSON.stringify(rb).includes(b.repository.latest_commit.id), true, "repository view lacks the commit id");
+
+      const files = { "notes/hello.txt": Buffer.from("Hello"), "raw/bytes.bin": Buffer.from(binary) };
+      for (const [p, want] of Object.entries(files)) {
+        const f = await get(`/api/repos/ox/json-repo/file/main/${p}`);
+        assert.equal(f.status, 200);
+        assert.equal(f.headers.get("x-content-type-options"), "nosniff");
+        assert.ok(Buffer.from(await f.arrayBuffer()).equals(want), `${p} bytes differ`);
+      }
+      created["ox/json-repo"] = files;
+    });
+
+    test("multipart create keeps nested folder paths; real fixtures described", async (t) => {
+      const cat = join(fixtures, "images", "cat_1.jpg");
+      if (!existsSync(cat)) {
+        t.skip(`the Oxen fixtures are absent (${fixtures})`);
+        return;
+      }
+      const files = {
+        "photos/cats/cat_1.jpg": readFileSync(cat),
+        "docs/deep/er/readme.md": Buffer.from("# Title\n\nbody\n"),
+        "top.csv": Buffer.from("a,b\n1,2\n3,4\n"),
+      };
+      const res = await fetch(url("/api/repos"), multipart("ox", "folders", Object.entries(files)));
+      const b = await body(res);
+      assert.equal(res.status, 200, JSON.stringify(b));
+      assertCreated(b, "ox", "folders", 3);
+      const byPath = Object.fromEntries(b.metadata_entries.map((e) => [e.resource.path, e]));
+      assert.deepEqual(Object.keys(byPath).sort(), Object.keys(files).sort());
+      const img = byPath["photos/cats/cat_1.jpg"];
+      assert.equal(img.data_type, "image");
+      assert.equal(img.mime_type, "image/jpeg");
+      assert.match(JSON.stringify(img.metadata), /499/);
+      assert.match(JSON.stringify(img.metadata), /375/);
+      assert.equal(byPath["top.csv"].data_type, "tabular");
+      for (const [p, want] of Object.entries(files)) {
+        assert.equal(byPath[p].hash, await oxenHash(want), `${p} hash`);
+        const f = await get(`/api/repos/ox/folders/file/main/${p}`);
+        assert.equal(f.status, 200, p);
+        assert.ok(Buffer.from(await f.arrayBuffer()).equals(want), `${p} bytes differ`);
+      }
+      created["ox/folders"] = files;
+    });
+
+    test("names: Oxen's rule, 400 with its message", async () => {
+      for (const bad of ["a", "-ab", ".ab", "a b", "a/b", "ümlaut", ""]) {
+        const res = await fetch(url("/api/repos"), json({ namespace: "ox", name: bad }));
+        assertError(res, await body(res), 400, /Invalid repository or namespace name|name/i);
+      }
+      const res = await fetch(url("/api/repos"), json({ namespace: "ox", name: "a.b_c-9" }));
+      const b = await body(res);
+      assert.equal(res.status, 200, JSON.stringify(b));
+      assert.equal(b.repository.latest_commit, null);
+    });
+
+    test("409 when the name is taken", async () => {
+      const req = () => fetch(url("/api/repos"), json({ namespace: "ox", name: "taken", files: [{ path: "x.txt", contents: { Text: "x" }, user }] }));
+      assert.equal((await req()).status, 200);
+      const res = await req();
+      assertError(res, await body(res), 409, /^Repo already exists\.$/);
+    });
+
+    test("8 concurrent creates of one name: one 200, the rest 409", async () => {
+      const n = 8;
+      const res = await Promise.all(Array.from({ length: n }, (_, i) =>
+        fetch(url("/api/repos"), multipart("race", "one-name", [[`who/${i}.txt`, Buffer.from(`creator ${i}`)]]))));
+      const bodies = await Promise.all(res.map(body));
+      const codes = res.map((r) => r.status);
+      assert.equal(codes.filter((c) => c === 200).length, 1, `statuses ${codes} ${JSON.stringify(bodies.filter((b) => b.status === "error"))}`);
+      assert.equal(codes.filter((c) => c === 409).length, n - 1, `statuses ${codes}`);
+      const winner = codes.indexOf(200);
+      const f = await get(`/api/repos/race/one-name/file/main/who/${winner}.txt`);
+      assert.equal(await f.text(), `creator ${winner}`);
+      for (let i = 0; i < n; i++) {
+        if (i !== winner) assert.equal((await get(`/api/repos/race/one-name/file/main/who/${i}.txt`)).status, 404, `loser ${i}'s file is visible`);
+      }
+    });
+
+    test("413 over the body cap with a clear message, and nothing left behind", async () => {
+      const big = Buffer.alloc(maxBody + 1000, 7);
+      const res = await fetch(url("/api/repos"), multipart("ox", "too-big", [["big.bin", big]]));
+      const b = await body(res);
+      assertError(res, b, 413, new RegExp(String(maxBody)));
+      const again = await fetch(url("/api/repos"), multipart("ox", "too-big", [["small.bin", Buffer.from("ok")]]));
+      assert.equal(again.status, 200, "the name must be creatable after a rejected upload");
+    });
+
+    test("bad paths: 400 and the name stays free", async () => {
+      for (const p of ["../escape.txt", "/abs.txt", "a\\b.txt", "a/./b.txt"]) {
+        const res = await fetch(url("/api/repos"), json({ namespace: "ox", name: "paths", files: [{ path: p, contents: { Text: "x" }, user }] }));
+        assertError(res, await body(res), 400, /path/i);
+      }
+      assert.equal((await get("/api/repos/ox/paths")).status, 404);
+    });
+
+    test("404s: missing repository, missing file, unknown endpoint", async () => {
+      for (const p of ["/api/repos/ox/nope", "/api/repos/ox/json-repo/file/main/missing.txt", "/api/nothing-here"]) {
+        const res = await get(p);
+        assertError(res, await body(res), 404, /./);
+      }
+    });
+
+    test("a restart finds the repositories still there", async () => {
+      assert.ok(Object.keys(created).length > 0, "earlier tests created nothing to check");
+      await target.restart();
+      for (const [repo, files] of Object.entries(created)) {
+        assert.equal((await get(`/api/repos/${repo}`)).status, 200, repo);
+        for (const [p, want] of Object.entries(files)) {
+          const f = await get(`/api/repos/${repo}/file/main/${p}`);
+          assert.ok(Buffer.from(await f.arrayBuffer()).equals(want), `${repo}/${p} after restart`);
+        }
+      }
+    });
+  });
+}
