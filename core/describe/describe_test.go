@@ -2,8 +2,10 @@ package describe
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -245,8 +247,10 @@ func TestGenerated(t *testing.T) {
 }
 
 func TestGeneratedImages(t *testing.T) {
-	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x05\x00\x00\x00\x03\x08\x02\x00\x00\x00\x00\x00\x00\x00" +
-		"\x00\x00\x00\x00IDAT\x00\x00\x00\x00")
+	ihdr := []byte("IHDR\x00\x00\x00\x05\x00\x00\x00\x03\x08\x02\x00\x00\x00")
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
+	png = binary.BigEndian.AppendUint32(png, crc32.ChecksumIEEE(ihdr))
+	png = append(png, "\x00\x00\x00\x00IDAT\x00\x00\x00\x00"...)
 	info := describeBytes(t, "a.PNG", png)
 	if got := metaJSON(t, info.Metadata); got != `{"image":{"width":5,"height":3,"color_space":"RGB"}}` || info.DataType != model.Image {
 		t.Errorf("got %s %s", info.DataType, got)

@@ -17,8 +17,10 @@ var (
 // file made of millions of empty chunks cannot make us loop for long.
 const maxChunks = 4096
 
-// readPNG reads IHDR and walks chunk headers up to the first IDAT (as the
-// png crate's read_info does) to see whether a tRNS adds alpha.
+// readPNG reads IHDR and walks the chunks up to the first IDAT, as the png
+// crate's read_info does: it verifies each chunk's CRC (the png crate
+// rejects a mismatch, so Oxen has no size then) and notes a tRNS, which
+// adds alpha.
 func readPNG(s *source) (*model.ImageMeta, error) {
 	b, err := s.exact(8, 25)
 	if err != nil {
@@ -32,7 +34,7 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 	if w > 1<<31-1 || h > 1<<31-1 {
 		return nil, fmt.Errorf("dimensions %dx%d exceed 2^31-1", w, h)
 	}
-	off := int64(8 + 25)
+	off := int64(8)
 	trns := false
 	for i := 0; ; i++ {
 		if i == maxChunks {
@@ -52,6 +54,18 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 		}
 		if typ == "tRNS" {
 			trns = true
+		}
+		// The CRC covers the type and the data.
+		sum, err := s.crc32(off+4, 4+n)
+		if err != nil {
+			return nil, fmt.Errorf("%q chunk: %w", typ, err)
+		}
+		stored, err := s.exact(off+8+n, 4)
+		if err != nil {
+			return nil, fmt.Errorf("%q chunk CRC: %w", typ, err)
+		}
+		if got := be.Uint32(stored); got != sum {
+			return nil, fmt.Errorf("%q chunk CRC is %08x, computed %08x", typ, got, sum)
 		}
 		off += 12 + n
 	}
@@ -116,13 +130,18 @@ func pngColor(ctype, depth byte, trns bool) (string, error) {
 	}
 }
 
-// readJPEG walks the marker segments to the first start-of-frame.
+// readJPEG walks the marker segments as zune-jpeg's header pass does (the
+// image crate's JPEG decoder): the frame header must be baseline, extended
+// sequential or progressive (SOF0-2; lossless, hierarchical and arithmetic
+// frames are unsupported there, so Oxen has no size for them), and the
+// headers must reach a start-of-scan.
 func readJPEG(s *source) (*model.ImageMeta, error) {
+	var frame *model.ImageMeta
 	off := int64(2)
 	for i := 0; i < maxChunks; i++ {
 		b, err := s.exact(off, 2)
 		if err != nil {
-			return nil, fmt.Errorf("no start-of-frame marker: %w", err)
+			return nil, fmt.Errorf("headers end before a start-of-scan: %w", err)
 		}
 		if b[0] != 0xFF {
 			return nil, fmt.Errorf("expected a marker at offset %d, found 0x%02x", off, b[0])
@@ -132,26 +151,20 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 		case marker == 0xFF: // fill byte
 			off++
 			continue
-		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD7: // no length
+		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD8: // no length
 			off += 2
 			continue
-		case marker == 0xD9 || marker == 0xDA:
-			return nil, errors.New("no start-of-frame marker before the scan")
-		}
-		seg, err := s.exact(off+2, 8)
-		if err != nil && isSOF(marker) {
-			return nil, fmt.Errorf("start-of-frame segment: %w", err)
-		}
-		if isSOF(marker) {
-			h, w, comps := be.Uint16(seg[3:5]), be.Uint16(seg[5:7]), seg[7]
-			cs := model.ColorUnknown
-			switch comps {
-			case 1:
-				cs = model.ColorGrayscale
-			case 3:
-				cs = model.ColorRGB
+		case marker == 0xD9:
+			return nil, errors.New("end of image before a start-of-scan")
+		case marker == 0xDA:
+			if frame == nil {
+				return nil, errors.New("start-of-scan before any frame header")
 			}
-			return &model.ImageMeta{Width: uint32(w), Height: uint32(h), ColorSpace: cs}, nil
+			return frame, nil
+		case marker == 0xCC || marker == 0xDC:
+			return nil, fmt.Errorf("marker 0x%02x (arithmetic tables / DNL) is not supported", marker)
+		case isSOF(marker) && marker > 0xC2:
+			return nil, fmt.Errorf("frame type SOF%d (lossless, hierarchical or arithmetic) is not supported", marker-0xC0)
 		}
 		l, err := s.exact(off+2, 2)
 		if err != nil {
@@ -161,9 +174,24 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 		if n < 2 {
 			return nil, fmt.Errorf("segment 0x%02x has length %d < 2", marker, n)
 		}
+		if isSOF(marker) {
+			seg, err := s.exact(off+2, 8)
+			if err != nil {
+				return nil, fmt.Errorf("frame header: %w", err)
+			}
+			h, w, comps := be.Uint16(seg[3:5]), be.Uint16(seg[5:7]), seg[7]
+			cs := model.ColorUnknown
+			switch comps {
+			case 1:
+				cs = model.ColorGrayscale
+			case 3:
+				cs = model.ColorRGB
+			}
+			frame = &model.ImageMeta{Width: uint32(w), Height: uint32(h), ColorSpace: cs}
+		}
 		off += 2 + n
 	}
-	return nil, fmt.Errorf("no start-of-frame within the first %d segments", maxChunks)
+	return nil, fmt.Errorf("no start-of-scan within the first %d segments", maxChunks)
 }
 
 // isSOF: SOF0-3, 5-7, 9-11, 13-15 (0xC4 DHT, 0xC8 JPG and 0xCC DAC are not).

@@ -38,8 +38,8 @@ type countingReader struct {
 
 func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	c.calls++
-	if len(p) > maxRead {
-		panic("read larger than maxRead")
+	if len(p) > crcBlock {
+		panic("read larger than crcBlock")
 	}
 	return c.r.ReadAt(p, off)
 }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 
 	"github.com/oxdrop/oxdrop/core/model"
@@ -136,6 +137,33 @@ func (s *source) read(off int64, n int) ([]byte, error) {
 		return nil, errTruncated
 	}
 	return nil, err
+}
+
+// crcBlock is the read size when checksumming chunk data.
+const crcBlock = 4096
+
+// crc32 returns the IEEE CRC of size bytes at off, read crcBlock at a time
+// into a buffer that lives on the stack.
+func (s *source) crc32(off, n int64) (uint32, error) {
+	if off < 0 || n < 0 || off > s.size || s.size-off < n {
+		return 0, errTruncated
+	}
+	var buf [crcBlock]byte
+	var sum uint32
+	for n > 0 {
+		want := buf[:min(n, crcBlock)]
+		got, err := s.r.ReadAt(want, off)
+		if got < len(want) {
+			if err == nil || err == io.EOF {
+				err = errTruncated
+			}
+			return 0, err
+		}
+		sum = crc32.Update(sum, crc32.IEEETable, want)
+		off += int64(got)
+		n -= int64(got)
+	}
+	return sum, nil
 }
 
 // exact is read that insists on n bytes.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -41,6 +42,19 @@ func cmykJPEG(t testing.TB) []byte {
 	b = append([]byte{}, b...)
 	b[i+9] = 4
 	return b
+}
+
+// jpegWithSOF rewrites a baseline JPEG's frame marker to 0xFF sof.
+func jpegWithSOF(t testing.TB, sof byte) []byte {
+	b := append([]byte{}, encJPEG(t, image.NewGray(image.Rect(0, 0, 6, 4)))...)
+	b[bytes.Index(b, []byte{0xFF, 0xC0})+1] = sof
+	return b
+}
+
+// jpegCutBeforeScan keeps the headers of a JPEG up to (not including) SOS.
+func jpegCutBeforeScan(t testing.TB) []byte {
+	b := encJPEG(t, image.NewGray(image.Rect(0, 0, 6, 4)))
+	return b[:bytes.Index(b, []byte{0xFF, 0xDA})]
 }
 
 func webpFile(chunk string, payload []byte) []byte {
@@ -157,6 +171,12 @@ func tiffRGB(bo order, w, h uint32, spp, bits, photometric uint16) []byte {
 	return tiffFile(bo, tags, extra)
 }
 
+// fixIHDRCRC recomputes the IHDR CRC after a test edits the header.
+func fixIHDRCRC(b []byte) []byte {
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
 func pngWithTRNS(t testing.TB) []byte {
 	// A paletted PNG whose palette has a transparent entry gets tRNS.
 	p := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{255, 0, 0, 255}})
@@ -198,6 +218,8 @@ func TestReadGenerated(t *testing.T) {
 		{"png palette with tRNS", pngWithTRNS(t), model.ImageMeta{Width: 3, Height: 2, ColorSpace: model.ColorRGBA}},
 		{"jpeg rgb", encJPEG(t, rgb), model.ImageMeta{Width: 11, Height: 2, ColorSpace: model.ColorRGB}},
 		{"jpeg gray", encJPEG(t, image.NewGray(image.Rect(0, 0, 17, 3))), model.ImageMeta{Width: 17, Height: 3, ColorSpace: model.ColorGrayscale}},
+		{"jpeg progressive header", jpegWithSOF(t, 0xC2), model.ImageMeta{Width: 6, Height: 4, ColorSpace: model.ColorGrayscale}},
+		{"jpeg extended sequential header", jpegWithSOF(t, 0xC1), model.ImageMeta{Width: 6, Height: 4, ColorSpace: model.ColorGrayscale}},
 		{"jpeg cmyk", cmykJPEG(t), model.ImageMeta{Width: 7, Height: 5, ColorSpace: model.ColorUnknown}},
 		{"gif", gifBuf.Bytes(), model.ImageMeta{Width: 4, Height: 4, ColorSpace: model.ColorRGBA}},
 		{"webp vp8", webpFile("VP8 ", vp8(320, 240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
@@ -260,15 +282,29 @@ func TestReadRejects(t *testing.T) {
 		{"png zero width", func() []byte {
 			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
 			binary.BigEndian.PutUint32(b[16:], 0)
-			return b
+			return fixIHDRCRC(b)
 		}()},
 		{"png bad depth", func() []byte {
 			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
 			b[24] = 3
+			return fixIHDRCRC(b)
+		}()},
+		{"png bad IHDR CRC", func() []byte {
+			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+			b[29] ^= 1
+			return b
+		}()},
+		{"png bad tRNS CRC", func() []byte {
+			b := pngWithTRNS(t)
+			i := bytes.Index(b, []byte("tRNS"))
+			b[i+4] ^= 1 // first data byte
 			return b
 		}()},
 		{"png without IDAT", encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))[:33]},
 		{"jpeg without SOF", []byte{0xFF, 0xD8, 0xFF, 0xDA, 0, 2}},
+		{"jpeg lossless SOF3", jpegWithSOF(t, 0xC3)},
+		{"jpeg arithmetic SOF9", jpegWithSOF(t, 0xC9)},
+		{"jpeg headers without a scan", jpegCutBeforeScan(t)},
 		{"jpeg bad segment length", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 0, 0}},
 		{"vp8 not keyframe", webpFile("VP8 ", append([]byte{0x11}, vp8(3, 3)[1:]...))},
 		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
