@@ -115,6 +115,10 @@ func readArrowFile(r io.ReaderAt, size int64) ([]model.Field, uint64, error) {
 		return nil, 0, err
 	}
 	var rows uint64
+	// Honest blocks never overlap, so their messages add up to less than
+	// the file; the cap stops a footer that points every block at one big
+	// message from making the reads quadratic.
+	var metaRead int64
 	for k := 0; k < nb; k++ {
 		p := start + 24*k
 		off := int64(binary.LittleEndian.Uint64(buf[p:]))
@@ -122,9 +126,12 @@ func readArrowFile(r io.ReaderAt, size int64) ([]model.Field, uint64, error) {
 		if off < 0 || metaLen < 0 || off > size-10-n {
 			return nil, 0, fmt.Errorf("arrow: record batch block %d out of the file", k)
 		}
-		msg, _, err := readArrowMessage(r, off, size)
+		msg, end, err := readArrowMessage(r, off, size)
 		if err != nil {
 			return nil, 0, fmt.Errorf("arrow: record batch %d: %w", k, err)
+		}
+		if metaRead += end - off; metaRead > size {
+			return nil, 0, errors.New("arrow: record batch blocks overlap")
 		}
 		if msg == nil {
 			return nil, 0, fmt.Errorf("arrow: record batch %d is an end marker", k)

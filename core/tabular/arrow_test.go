@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"testing"
 )
@@ -74,5 +75,32 @@ func TestArrowBroken(t *testing.T) {
 				t.Errorf("no error, got %+v", m)
 			}
 		})
+	}
+}
+
+// Row counts come from the messages the footer blocks point at: pointing
+// the second block at the first batch (3 rows) gives 3+3.
+func TestArrowBlocksAreFollowed(t *testing.T) {
+	b, err := os.ReadFile("testdata/types.arrow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	footerAt := len(b) - 10 - int(binary.LittleEndian.Uint32(b[len(b)-10:]))
+	footer, err := fbRoot(b[footerAt : len(b)-10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, n, err := footer.vector(3, 24)
+	if err != nil || n != 2 {
+		t.Fatalf("blocks %d, %v", n, err)
+	}
+	dup := bytes.Clone(b)
+	copy(dup[footerAt+start+24:], b[footerAt+start:footerAt+start+24])
+	m, err := readBytes(t, dup, "arrow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Height != 6 {
+		t.Errorf("height %d, want 3+3", m.Height)
 	}
 }
