@@ -6,8 +6,12 @@ import (
 	"unicode/utf8"
 )
 
-// MaxPathBytes bounds a file path inside a repository.
-const MaxPathBytes = 1024
+// MaxPathBytes bounds a file path inside a repository, MaxNameBytes each
+// of its names (the common file system limit, NAME_MAX).
+const (
+	MaxPathBytes = 1024
+	MaxNameBytes = 255
+)
 
 // CleanPath validates a file path of a dropped file or folder tree: a
 // relative, slash-separated path whose every segment is a real name. It does
@@ -44,6 +48,9 @@ func CleanPath(p string) (string, error) {
 			return "", fmt.Errorf("file path %q contains a . segment", p)
 		case "..":
 			return "", fmt.Errorf("file path %q contains a .. segment, which would leave the repository", p)
+		}
+		if len(seg) > MaxNameBytes {
+			return "", fmt.Errorf("file path %q has a name of %d bytes, over the limit of %d bytes per file or folder name", p, len(seg), MaxNameBytes)
 		}
 	}
 	if first, _, _ := strings.Cut(p, "/"); first == ".oxen" {

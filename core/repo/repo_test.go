@@ -40,7 +40,9 @@ func TestCleanPath(t *testing.T) {
 		{"images/cats/cat 1.jpg", ""},
 		{"é/ß.txt", ""},
 		{"..a/b..", ""},
-		{strings.Repeat("a", MaxPathBytes), ""},
+		{strings.Repeat(strings.Repeat("a", 204)+"/", 4) + strings.Repeat("b", 204), ""}, // exactly MaxPathBytes
+		{strings.Repeat("a", MaxNameBytes), ""},
+		{"a/" + strings.Repeat("a", MaxNameBytes+1), "per file or folder name"},
 		{"", "empty"},
 		{strings.Repeat("a", MaxPathBytes+1), "over the limit"},
 		{"a\xffb", "not valid UTF-8"},

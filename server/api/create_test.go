@@ -262,7 +262,8 @@ func TestErrors(t *testing.T) {
 		{"dot", jsonFile(`"./a"`, `"x"`), 400, ". segment"},
 		{"backslash", jsonFile(`"a\\b"`, `"x"`), 400, "backslash"},
 		{"nul", jsonFile(`"a\u0000b"`, `"x"`), 400, "control character"},
-		{"long", jsonFile(`"`+strings.Repeat("a", 1025)+`"`, `"x"`), 400, "over the limit of 1024 bytes"},
+		{"long", jsonFile(`"`+strings.Repeat("a/", 513)+`"`, `"x"`), 400, "over the limit of 1024 bytes"},
+		{"long name", jsonFile(`"`+strings.Repeat("a", 256)+`"`, `"x"`), 400, "over the limit of 255 bytes per file or folder name"},
 		{"duplicate", `{"namespace":"ox","name":"n1","files":[{"path":"a","contents":"x",` + user + `},{"path":"a","contents":"y",` + user + `}]}`, 400, `Duplicate file path "a"`},
 		{"file and folder", `{"namespace":"ox","name":"n1","files":[{"path":"a","contents":"x",` + user + `},{"path":"a/b","contents":"y",` + user + `}]}`, 400, `puts a file inside "a"`},
 		{"too many", `{"namespace":"ox","name":"n1","files":[` + strings.Repeat(`{"path":"a","contents":"x",`+user+`},`, 3) + `{"path":"a","contents":"x",` + user + `}]}`, 413, "Too many files"},
@@ -363,7 +364,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.MaxBodyBytes = 100_000; c.MaxFileBytes = 10_000 })
+	e := newEnv(t, func(c *Config) { c.MaxBodyBytes = 100_000; c.MaxFileBytes = 10_000; c.MaxJSONBytes = 50_000 })
 	big := bytes.Repeat([]byte("x"), 200_000)
 	// By Content-Length, before reading.
 	body, ct := multipartBody(newRepo("ox", "big"), file("a", big))
@@ -382,6 +383,9 @@ func TestLimits(t *testing.T) {
 	// JSON file over the per-file limit.
 	e.postJSON(`{"namespace":"ox","name":"big","files":[{"path":"a","contents":"`+string(big[:10_001])+`",`+user+`}]}`).
 		expectError(t, 413, `File "a" is 10001 bytes, over the limit of 10000 bytes`)
+	// JSON bodies are read whole, so they have their own smaller cap.
+	e.postJSON(`{"namespace":"ox","name":"big","description":"` + string(big[:60_000]) + `"}`).
+		expectError(t, 413, "JSON body is over the limit of 50000 bytes")
 	e.noTrace()
 	if r := e.postMultipart(newRepo("ox", "big"), file("a", big[:10_000]), field("name", "a"), field("email", "b")); r.status != 200 {
 		t.Fatalf("at the limit: %d %s", r.status, r.body)
