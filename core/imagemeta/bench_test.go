@@ -18,12 +18,13 @@ func BenchmarkImageMeta(b *testing.B) {
 		"webp": webpFile("VP8X", vp8x(64, 64, 0x10)),
 		"bmp":  bmpFile(64, 64, 32, 108, 3, 0xFF000000),
 		"tiff": tiffRGB(binary.LittleEndian, 64, 64, 3, 8, 2),
+		"ico":  icoFile(icoEntry{16, 16, 32, icoBMP(16, 16)}, icoEntry{64, 64, 32, encPNG(b, image.NewNRGBA(image.Rect(0, 0, 64, 64)))}),
 	}
 	// A real camera-style JPEG walks several segments before its SOF.
 	if cat, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "oxen", "images", "cat_1.jpg")); err == nil {
 		files["jpeg-fixture"] = cat
 	}
-	for _, name := range []string{"png", "jpeg", "jpeg-fixture", "gif", "webp", "bmp", "tiff"} {
+	for _, name := range []string{"png", "jpeg", "jpeg-fixture", "gif", "webp", "bmp", "tiff", "ico"} {
 		f, ok := files[name]
 		if !ok {
 			continue

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/oxdrop/oxdrop/core/model"
 )
@@ -331,6 +332,7 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 	var w, h uint32
 	photometric, spp, sampleFormat := uint32(1<<31), uint32(1), uint32(1)
 	var bits uint32 = 1
+	hasData := false
 	for i := 0; i < n; i++ {
 		e, err := s.exact(ifd+2+int64(12*i), 12)
 		if err != nil {
@@ -368,7 +370,12 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 			spp = v
 		case 339:
 			sampleFormat = v
+		case 273, 324: // StripOffsets, TileOffsets
+			hasData = true
 		}
+	}
+	if !hasData {
+		return nil, errors.New("no StripOffsets or TileOffsets tag")
 	}
 	if photometric == 1<<31 {
 		return nil, errors.New("no PhotometricInterpretation tag")
@@ -414,4 +421,78 @@ func tiffColor(photometric, spp, bits, format uint32) string {
 		return model.ColorRGB
 	}
 	return model.ColorUnknown
+}
+
+// readICO picks the entry the image crate decodes (the highest bit depth,
+// then the largest area; the first on ties) and reads its embedded PNG or
+// headerless BMP. BMP entries decode to RGBA (the AND mask adds alpha); the
+// BMP height counts both the image and its mask, so it is halved.
+func readICO(s *source) (*model.ImageMeta, error) {
+	h, err := s.exact(0, 6)
+	if err != nil {
+		return nil, err
+	}
+	count := int64(le.Uint16(h[4:6]))
+	if count == 0 {
+		return nil, errors.New("ICO directory has no entries")
+	}
+	if 6+16*count > s.size {
+		return nil, fmt.Errorf("ICO directory of %d entries runs past the end of the file", count)
+	}
+	var bestOff uint32
+	var bestBPP uint16
+	var bestArea uint32
+	for i := int64(0); i < count; i++ {
+		e, err := s.exact(6+16*i, 16)
+		if err != nil {
+			return nil, err
+		}
+		planes, bpp := le.Uint16(e[4:6]), le.Uint16(e[6:8])
+		if planes > 256 || bpp > 256 {
+			return nil, fmt.Errorf("ICO entry %d has %d planes and %d bits per pixel", i, planes, bpp)
+		}
+		w, hh := uint32(e[0]), uint32(e[1])
+		if w == 0 {
+			w = 256
+		}
+		if hh == 0 {
+			hh = 256
+		}
+		if i == 0 || bpp > bestBPP || bpp == bestBPP && w*hh > bestArea {
+			bestOff, bestBPP, bestArea = le.Uint32(e[12:16]), bpp, w*hh
+		}
+	}
+	off := int64(bestOff)
+	if off >= s.size {
+		return nil, fmt.Errorf("ICO image at %d is past the end of the file", off)
+	}
+	inner := &source{r: io.NewSectionReader(s.r, off, s.size-off), size: s.size - off}
+	sig, err := inner.exact(0, 8)
+	if err != nil {
+		return nil, err
+	}
+	if string(sig) == "\x89PNG\r\n\x1a\n" {
+		return readPNG(inner)
+	}
+	d, err := inner.exact(0, 16)
+	if err != nil {
+		return nil, err
+	}
+	hdr := le.Uint32(d[0:4])
+	var bw, bh int64
+	switch {
+	case hdr == 12:
+		bw, bh = int64(le.Uint16(d[4:6])), int64(le.Uint16(d[6:8]))
+	case hdr >= 40 && hdr <= 124:
+		bw, bh = int64(int32(le.Uint32(d[4:8]))), int64(int32(le.Uint32(d[8:12])))
+	default:
+		return nil, fmt.Errorf("ICO BMP entry has unsupported DIB header size %d", hdr)
+	}
+	if bh < 0 {
+		bh = -bh
+	}
+	if bw <= 0 || bw > 1<<31-1 {
+		return nil, fmt.Errorf("ICO BMP entry has width %d", bw)
+	}
+	return &model.ImageMeta{Width: uint32(bw), Height: uint32(bh / 2), ColorSpace: model.ColorRGBA}, nil
 }

@@ -18,6 +18,7 @@ func FuzzImage(f *testing.F) {
 	f.Add(bmpFile(5, -6, 32, 108, 3, 0xFF000000))
 	f.Add(bmpCore(3, 4))
 	f.Add([]byte("GIF89a\x03\x00\x04\x00\x00\x00\x00"))
+	f.Add(icoFile(icoEntry{16, 16, 8, icoBMP(16, 16)}, icoEntry{0, 0, 32, encPNG(f, image.NewNRGBA(image.Rect(0, 0, 2, 2)))}))
 	f.Add(tiffRGB(binary.LittleEndian, 5, 5, 3, 8, 2))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := &countingReader{r: bytes.NewReader(b)}

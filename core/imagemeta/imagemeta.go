@@ -27,6 +27,7 @@ const (
 	WebP    Format = "webp"
 	BMP     Format = "bmp"
 	TIFF    Format = "tiff"
+	ICO     Format = "ico"
 	HEIF    Format = "heif" // recognised, not decodable (as in Oxen)
 	Unknown Format = ""
 )
@@ -50,6 +51,8 @@ func Detect(head []byte) Format {
 		return TIFF
 	case bytes.HasPrefix(head, []byte("BM")):
 		return BMP
+	case bytes.HasPrefix(head, []byte{0, 0, 1, 0}):
+		return ICO
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		switch string(head[8:12]) {
 		case "heic", "heix", "hevc", "hevx", "mif1", "msf1", "avif", "avis":
@@ -69,7 +72,8 @@ func Read(r io.ReaderAt, size int64) (*model.ImageMeta, error) {
 		return nil, err
 	}
 	var m *model.ImageMeta
-	switch f := Detect(head); f {
+	f := Detect(head) // head aliases the read buffer: decide before reading on
+	switch f {
 	case PNG:
 		m, err = readPNG(src)
 	case JPEG:
@@ -82,16 +86,18 @@ func Read(r io.ReaderAt, size int64) (*model.ImageMeta, error) {
 		m, err = readBMP(src)
 	case TIFF:
 		m, err = readTIFF(src)
+	case ICO:
+		m, err = readICO(src)
 	case HEIF:
 		return nil, fmt.Errorf("imagemeta: HEIF/AVIF images are not decoded: %w", ErrUnsupported)
 	default:
 		return nil, ErrUnsupported
 	}
 	if err != nil {
-		return nil, fmt.Errorf("imagemeta: %s: %w", Detect(head), err)
+		return nil, fmt.Errorf("imagemeta: %s: %w", f, err)
 	}
 	if m.Width == 0 || m.Height == 0 {
-		return nil, fmt.Errorf("imagemeta: %s: zero width or height (%dx%d)", Detect(head), m.Width, m.Height)
+		return nil, fmt.Errorf("imagemeta: %s: zero width or height (%dx%d)", f, m.Width, m.Height)
 	}
 	return m, nil
 }

@@ -156,11 +156,11 @@ func tiffFile(bo order, tags []tiffTag, extra []byte) []byte {
 }
 
 func tiffRGB(bo order, w, h uint32, spp, bits, photometric uint16) []byte {
-	ifdEnd := uint32(8 + 2 + 12*6 + 4)
 	tags := []tiffTag{
 		{256, 4, 1, w}, {257, 3, 1, h}, {258, 3, uint32(spp), uint32(bits)},
-		{262, 3, 1, uint32(photometric)}, {277, 3, 1, uint32(spp)}, {339, 3, 1, 1},
+		{262, 3, 1, uint32(photometric)}, {273, 4, 1, 8}, {277, 3, 1, uint32(spp)}, {339, 3, 1, 1},
 	}
+	ifdEnd := uint32(8 + 2 + 12*len(tags) + 4)
 	var extra []byte
 	if spp > 2 { // BitsPerSample values out of line
 		tags[2].value = ifdEnd
@@ -175,6 +175,35 @@ func tiffRGB(bo order, w, h uint32, spp, bits, photometric uint16) []byte {
 func fixIHDRCRC(b []byte) []byte {
 	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
 	return b
+}
+
+type icoEntry struct {
+	w, h byte
+	bpp  uint16
+	data []byte
+}
+
+// icoFile builds an icon directory followed by the entries' data.
+func icoFile(entries ...icoEntry) []byte {
+	b := []byte{0, 0, 1, 0}
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(entries)))
+	off := 6 + 16*len(entries)
+	for _, e := range entries {
+		b = append(b, e.w, e.h, 0, 0, 1, 0)
+		b = binary.LittleEndian.AppendUint16(b, e.bpp)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(e.data)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(off))
+		off += len(e.data)
+	}
+	for _, e := range entries {
+		b = append(b, e.data...)
+	}
+	return b
+}
+
+// icoBMP is a headerless BMP as icons hold it: the height counts the mask too.
+func icoBMP(w, h int32) []byte {
+	return bmpFile(w, 2*h, 32, 40, 0, 0)[14:]
 }
 
 func pngWithTRNS(t testing.TB) []byte {
@@ -234,6 +263,10 @@ func TestReadGenerated(t *testing.T) {
 		{"bmp v4 alpha mask", bmpFile(5, 6, 32, 108, 3, 0xFF000000), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGBA}},
 		{"bmp 8-bit palette", bmpFile(5, 6, 8, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
 		{"bmp os/2 core", bmpCore(30, 20), model.ImageMeta{Width: 30, Height: 20, ColorSpace: model.ColorRGB}},
+		{"ico png entry", icoFile(icoEntry{0, 0, 32, encPNG(t, rgba)}), model.ImageMeta{Width: 10, Height: 3, ColorSpace: model.ColorRGBA}},
+		{"ico bmp entry", icoFile(icoEntry{16, 16, 32, icoBMP(16, 16)}), model.ImageMeta{Width: 16, Height: 16, ColorSpace: model.ColorRGBA}},
+		{"ico picks deepest then largest", icoFile(icoEntry{16, 16, 8, icoBMP(16, 16)}, icoEntry{48, 48, 32, icoBMP(48, 48)},
+			icoEntry{32, 32, 32, icoBMP(32, 32)}, icoEntry{48, 48, 32, icoBMP(47, 47)}), model.ImageMeta{Width: 48, Height: 48, ColorSpace: model.ColorRGBA}},
 		{"tiff le rgb8", tiffRGB(le, 100, 50, 3, 8, 2), model.ImageMeta{Width: 100, Height: 50, ColorSpace: model.ColorRGB}},
 		{"tiff be rgba16", tiffRGB(be, 70000, 3, 4, 16, 2), model.ImageMeta{Width: 70000, Height: 3, ColorSpace: model.ColorRgba16}},
 		{"tiff gray8", tiffRGB(le, 8, 9, 1, 8, 1), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscale}},
@@ -310,6 +343,10 @@ func TestReadRejects(t *testing.T) {
 		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
 		{"bmp zero width", bmpFile(0, 5, 24, 40, 0, 0)},
 		{"bmp odd header", bmpFile(5, 5, 24, 20, 0, 0)},
+		{"ico no entries", []byte{0, 0, 1, 0, 0, 0}},
+		{"ico directory past the end", []byte{0, 0, 1, 0, 9, 0, 16, 16}},
+		{"ico entry with 300 bpp", icoFile(icoEntry{16, 16, 300, icoBMP(16, 16)})},
+		{"tiff without strips", tiffFile(binary.LittleEndian, []tiffTag{{256, 3, 1, 5}, {257, 3, 1, 5}, {262, 3, 1, 1}}, nil)},
 		{"tiff IFD beyond end", []byte("II*\x00\xff\xff\x00\x00")},
 		{"tiff no photometric", tiffFile(binary.LittleEndian, []tiffTag{{256, 3, 1, 5}, {257, 3, 1, 5}}, nil)},
 	}
