@@ -367,18 +367,23 @@ func (c *chain) viterbi() viterbiResult {
 
 // coreState follows csv_core's reader across sample lines the way
 // qsv-sniffer feeds them: each trimmed line is one read_record call on the
-// same reader, so a quoted field may span lines, and the count per call is
-// the number of field ends (delimiters outside quotes).
+// same reader, with no terminator, so a record (and a quoted field) runs on
+// into the next line; the count per call is the number of field ends.
+// An empty line is csv_core's EOF: it ends the pending record (one end),
+// and an EOF between records puts the reader in its final state, after
+// which every call counts nothing.
 type coreState struct {
 	delim, quote byte
 	st           int
 }
 
 const (
-	csStartField = iota
+	csStartRecord = iota
+	csStartField
 	csInField
 	csInQuoted
 	csQuoteInQuoted
+	csEnd
 )
 
 func newCoreState(delim, quote byte) *coreState {
@@ -386,29 +391,48 @@ func newCoreState(delim, quote byte) *coreState {
 }
 
 func (s *coreState) countEnds(line []byte) int {
+	if s.st == csEnd {
+		return 0
+	}
+	if len(line) == 0 {
+		if s.st == csStartRecord {
+			s.st = csEnd
+			return 0
+		}
+		s.st = csStartRecord
+		return 1
+	}
 	ends := 0
 	for _, b := range line {
+		term := b == '\r' || b == '\n'
 		switch s.st {
+		case csStartRecord:
+			if term {
+				continue // blank lines between records are skipped
+			}
+			s.st = csStartField
+			fallthrough
 		case csStartField:
-			switch b {
-			case s.quote:
+			switch {
+			case b == s.quote:
 				s.st = csInQuoted
-			case s.delim:
+			case b == s.delim:
 				ends++
-			case '\r', '\n':
-				// A record terminator inside the line ends the call: the
-				// sniffer ignores the rest of that line.
+			case term:
+				// The record ends inside the line: read_record returns
+				// here and the sniffer ignores the rest of the line.
+				s.st = csStartRecord
 				return ends + 1
 			default:
 				s.st = csInField
 			}
 		case csInField:
-			switch b {
-			case s.delim:
+			switch {
+			case b == s.delim:
 				ends++
 				s.st = csStartField
-			case '\r', '\n':
-				s.st = csStartField
+			case term:
+				s.st = csStartRecord
 				return ends + 1
 			}
 		case csInQuoted:
@@ -416,14 +440,14 @@ func (s *coreState) countEnds(line []byte) int {
 				s.st = csQuoteInQuoted
 			}
 		case csQuoteInQuoted:
-			switch b {
-			case s.quote:
+			switch {
+			case b == s.quote:
 				s.st = csInQuoted
-			case s.delim:
+			case b == s.delim:
 				ends++
 				s.st = csStartField
-			case '\r', '\n':
-				s.st = csStartField
+			case term:
+				s.st = csStartRecord
 				return ends + 1
 			default:
 				s.st = csInField

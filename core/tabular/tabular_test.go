@@ -321,3 +321,31 @@ func TestJSONArrayPreviewStopsEarly(t *testing.T) {
 		t.Error("Read accepted trailing data")
 	}
 }
+
+func TestCoreStateCountEnds(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines []string
+		want  []int
+	}{
+		{"plain", []string{`a;b;c`, `1;2;3`}, []int{2, 2}},
+		{"quoted delimiter", []string{`'a;b';c`}, []int{1}},
+		{"quoted field spans lines", []string{`'a;`, `b';c`, `d;e`}, []int{0, 1, 1}},
+		{"blank line ends the record", []string{`a;b`, ``, `c;d`}, []int{1, 1, 1}},
+		{"blank first line ends everything", []string{``, `a;b`, `c;d`}, []int{0, 0, 0}},
+		{"terminator inside a line", []string{"a;b\rc;d;e"}, []int{2}},
+		{"doubled quote", []string{`'it''s';x`}, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newCoreState(';', '\'')
+			var got []int
+			for _, l := range tt.lines {
+				got = append(got, s.countEnds([]byte(l)))
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
