@@ -74,7 +74,7 @@ const byHash = new Map();
 const queue = []; // entries waiting to be described
 let inFlight = 0;
 let maxInFlight = 4;
-const totals = { bytes: 0, described: 0, describedBytes: 0, progressBytes: 0, failed: 0, byType: new Map() };
+const totals = { unsized: 0, bytes: 0, described: 0, describedBytes: 0, progressBytes: 0, failed: 0, byType: new Map() };
 
 let pool = null;
 let engineError = '';
@@ -116,10 +116,12 @@ function setEngineStatus(state, text) {
 /**
  * Adds collected files: new paths get a row, a path already listed is
  * replaced. Work is done in slices of a few milliseconds with a yield to the
- * browser between them: in Chromium even reading File.size of a file picked
- * from disk can be a synchronous round trip to the browser process, so
- * 10,000 files handled in one go would freeze the page for seconds. Adds
- * are chained so two drops in a row keep their order.
+ * browser between them, and File.size is never read here: in Chromium it
+ * is a synchronous round trip to the browser process for a file picked from
+ * disk, which, queued behind the workers' reads, froze the page for seconds
+ * with 2,000 files. The size comes from the engine instead (its first
+ * progress report or its result). Adds are chained so two drops in a row
+ * keep their order.
  */
 let adding = Promise.resolve();
 function addCollected(collected) {
@@ -161,9 +163,9 @@ async function addInSlices({ files, problems }) {
       forget(old, true);
     }
     /** @type {Entry} */
-    const entry = { path, file, size: file.size, state: 'queued', info: null, error: '', done: 0, row: old?.row || null, controller: null };
+    const entry = { path, file, size: null, state: 'queued', info: null, error: '', done: 0, row: old?.row || null, controller: null };
     entries.set(path, entry);
-    totals.bytes += entry.size;
+    totals.unsized++;
     if (entry.row) {
       // Keep the row (and its place) for the replacing file.
       dirty.add(entry);
@@ -221,7 +223,8 @@ function forget(entry, keepRow = false) {
   entry.controller?.abort();
   entry.controller = null;
   entries.delete(entry.path);
-  totals.bytes -= entry.size;
+  if (entry.size === null) totals.unsized--;
+  else totals.bytes -= entry.size;
   totals.progressBytes -= entry.done;
   if (entry.state === 'done') {
     totals.described--;
@@ -294,8 +297,9 @@ async function describe(entry) {
   try {
     const info = await pool.describe(entry.file, entry.path, {
       signal,
-      onProgress(done) {
+      onProgress(done, total) {
         if (entry.state !== 'hashing') return;
+        if (entry.size === null && Number.isFinite(total)) setSize(entry, total);
         totals.progressBytes += done - entry.done;
         entry.done = done;
         dirty.add(entry);
@@ -305,6 +309,7 @@ async function describe(entry) {
     if (entry.state !== 'hashing') return; // removed or replaced meanwhile
     entry.info = info;
     entry.state = 'done';
+    if (entry.size === null) setSize(entry, info.size);
     totals.progressBytes += entry.size - entry.done;
     entry.done = entry.size;
     totals.described++;
@@ -318,6 +323,11 @@ async function describe(entry) {
     if (entry.state !== 'hashing' || signal.aborted) return;
     entry.state = 'error';
     entry.error = err?.message || String(err);
+    if (entry.size === null) {
+      // Never learnt: count it as 0 bytes, show no size.
+      setSize(entry, 0);
+      entry.sizeUnknown = true;
+    }
     totals.failed++;
   } finally {
     inFlight--;
@@ -327,6 +337,13 @@ async function describe(entry) {
     pump();
     checkIdle();
   }
+}
+
+/** Records a file's size, learnt from the engine. */
+function setSize(entry, size) {
+  entry.size = size;
+  totals.unsized--;
+  totals.bytes += size;
 }
 
 function pendingCount() {
@@ -408,7 +425,7 @@ function makeRow(entry) {
   const [, name, , , size, , rm] = li.children;
   name.textContent = entry.path;
   name.title = `Preview ${entry.path}`;
-  size.textContent = formatBytes(entry.size);
+  size.textContent = entry.size === null || entry.sizeUnknown ? '' : formatBytes(entry.size);
   rm.setAttribute('aria-label', `Remove ${entry.path}`);
   entry.row = li;
   paintRow(entry);
@@ -419,7 +436,7 @@ function paintRow(entry) {
   const li = entry.row;
   const [icon, name, meta, mime, size, hash] = li.children;
   li.dataset.state = entry.state;
-  size.textContent = formatBytes(entry.size);
+  size.textContent = entry.size === null || entry.sizeUnknown ? '' : formatBytes(entry.size);
   if (entry.state === 'done') {
     const info = entry.info;
     if (li.dataset.hash !== info.hash) {
@@ -460,7 +477,7 @@ function paintRow(entry) {
     hash.title = entry.error;
     return;
   }
-  const frac = entry.size > 0 ? entry.done / entry.size : 0;
+  const frac = entry.size > 0 ? entry.done / entry.size : 0; // 0 while the size is unknown
   let bar = hash.firstElementChild;
   if (!bar || !bar.classList.contains('bar')) {
     bar = document.createElement('span');
@@ -486,7 +503,8 @@ function renderTotals() {
     updateSubmitHint();
     return;
   }
-  els.totals.textContent = `${formatCount(count)} ${count === 1 ? 'file' : 'files'} · ${formatBytes(totals.bytes)}`;
+  const bytes = totals.unsized ? `${formatBytes(totals.bytes)} so far` : formatBytes(totals.bytes);
+  els.totals.textContent = `${formatCount(count)} ${count === 1 ? 'file' : 'files'} · ${bytes}`;
   // Chips: how many of each type, then duplicates and failures.
   const chips = [];
   for (const t of TYPE_ORDER) {
@@ -511,11 +529,12 @@ function renderTotals() {
   }
   const pending = count - totals.described - totals.failed;
   els.overall.hidden = false;
-  const frac = totals.bytes > 0 ? totals.progressBytes / totals.bytes : pending === 0 ? 1 : 0;
+  // By bytes once every size is known, by files before that.
+  const frac = totals.unsized ? (count - pending) / count : totals.bytes > 0 ? totals.progressBytes / totals.bytes : pending === 0 ? 1 : 0;
   els.hashProgress.value = Math.max(0, Math.min(1, frac));
   if (pending > 0) {
     els.hashLabel.textContent = pool
-      ? `Hashing ${formatCount(totals.described + totals.failed)} of ${formatCount(count)} files · ${formatBytes(totals.progressBytes)} of ${formatBytes(totals.bytes)}`
+      ? `Hashing ${formatCount(totals.described + totals.failed)} of ${formatCount(count)} files · ${formatBytes(totals.progressBytes)}${totals.unsized ? '' : ` of ${formatBytes(totals.bytes)}`}`
       : engineError
         ? 'The engine is not running'
         : 'Waiting for the engine…';

@@ -33,7 +33,7 @@ export async function renderPreview(body, entry, ctx) {
 /** A short line of facts for the dialog's header. */
 export function previewFacts(entry) {
   const info = entry.info;
-  const parts = [formatBytes(entry.size ?? entry.file.size)];
+  const parts = [formatBytes(entry.size ?? entry.info?.size)];
   if (info) {
     parts.push(info.mime_type);
     const summary = metadataSummary(info.metadata);
