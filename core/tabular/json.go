@@ -57,7 +57,7 @@ func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) er
 
 // inferJSONL infers the schema of the first inferRows lines, each an object.
 func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
-	var rows []*jtype
+	var rows rowTypes
 	err := jsonlLines(r, size, func(n int, line []byte) error {
 		if !json.Valid(line) {
 			return fmt.Errorf("jsonl line %d is not one valid JSON value", n)
@@ -69,13 +69,12 @@ func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
 		if t.kind != jStruct {
 			return fmt.Errorf("jsonl line %d is %s, not an object", n, t)
 		}
-		rows = dedup(append(rows, t))
-		return nil
+		return rows.add(t)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return rowSchema(coerce(rows))
+	return rowSchema(coerce(rows.types))
 }
 
 func readJSONL(r io.ReaderAt, size int64, lines LineCount) (*model.TabularMeta, error) {
@@ -116,7 +115,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 		return nil, errors.New("json file is not an array")
 	}
 	out := &jsonArray{}
-	var types []*jtype
+	var types rowTypes
 	var raw json.RawMessage
 	for dec.More() {
 		if !whole && out.count >= inferRows && len(out.rows) >= keepRows {
@@ -135,7 +134,9 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 				if err != nil {
 					return nil, fmt.Errorf("json element %d: %w", out.count, err)
 				}
-				types = dedup(append(types, t))
+				if err := types.add(t); err != nil {
+					return nil, err
+				}
 			}
 			if len(out.rows) < keepRows {
 				out.rows = append(out.rows, bytes.Clone(raw))
@@ -154,7 +155,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 	if out.count == 0 {
 		return nil, errors.New("json array is empty")
 	}
-	out.names, out.dtypes, err = rowSchema(coerce(types))
+	out.names, out.dtypes, err = rowSchema(coerce(types.types))
 	if err != nil {
 		return nil, err
 	}

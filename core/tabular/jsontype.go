@@ -174,6 +174,41 @@ func numberType(n json.Number) *jtype {
 
 var errJSONDepth = errors.New("json nesting too deep")
 
+// maxTypeNodes caps the inferred types kept for the rows of a file: rows of
+// ever new shapes would otherwise hold memory in proportion to the input.
+const maxTypeNodes = 1 << 18
+
+// size counts the nodes of a type.
+func (t *jtype) size() int {
+	n := 1
+	if t.elem != nil {
+		n += t.elem.size()
+	}
+	for _, f := range t.fields {
+		n += f.t.size()
+	}
+	return n
+}
+
+// rowTypes collects the distinct types of a file's rows, for coerce.
+type rowTypes struct {
+	types []*jtype
+	nodes int
+}
+
+func (r *rowTypes) add(t *jtype) error {
+	for _, o := range r.types {
+		if o.equal(t) {
+			return nil
+		}
+	}
+	if r.nodes += t.size(); r.nodes > maxTypeNodes {
+		return fmt.Errorf("json rows have more than %d distinct type nodes", maxTypeNodes)
+	}
+	r.types = append(r.types, t)
+	return nil
+}
+
 // rowSchema turns the coerced type of all rows into schema columns; rows
 // must be objects.
 func rowSchema(t *jtype) ([]string, []string, error) {

@@ -349,3 +349,20 @@ func TestCoreStateCountEnds(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONLRowShapesAreCapped(t *testing.T) {
+	var sb strings.Builder
+	for line := 0; line < 300; line++ {
+		sb.WriteString("{")
+		for k := 0; k < 1000; k++ {
+			if k > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `"k%d_%d":1`, line, k)
+		}
+		sb.WriteString("}\n")
+	}
+	if _, err := readBytes(t, []byte(sb.String()), "jsonl"); err == nil || !strings.Contains(err.Error(), "distinct type nodes") {
+		t.Errorf("error %v, want the type node cap", err)
+	}
+}
