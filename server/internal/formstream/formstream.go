@@ -109,14 +109,16 @@ func (mr *Reader) fill() {
 		mr.w = copy(mr.buf, mr.buf[mr.r:mr.w])
 		mr.r = 0
 	}
-	for mr.w < len(mr.buf) {
+	// Read until the buffer is half full (or the body ends): a network
+	// read returns what one packet burst brought, and handing out big
+	// chunks keeps the writes downstream few and large. The body always
+	// ends with EOF, so this never waits for data that will not come.
+	start := mr.w
+	for mr.w < len(mr.buf) && (mr.w-start == 0 || mr.w < len(mr.buf)/2) {
 		n, err := mr.src.Read(mr.buf[mr.w:])
 		mr.w += n
 		if err != nil {
 			mr.err = err
-			break
-		}
-		if n > 0 {
 			break
 		}
 	}
