@@ -34,14 +34,18 @@ func encJPEG(t testing.TB, img image.Image) []byte {
 	return b.Bytes()
 }
 
-// cmykJPEG rewrites a 3-component baseline JPEG's SOF to claim 4
-// components: enough for a header-only reader.
+// cmykJPEG rewrites a 3-component baseline JPEG's frame header to hold a
+// fourth component: enough for a header-only reader.
 func cmykJPEG(t testing.TB) []byte {
 	b := encJPEG(t, image.NewRGBA(image.Rect(0, 0, 7, 5)))
 	i := bytes.Index(b, []byte{0xFF, 0xC0})
-	b = append([]byte{}, b...)
-	b[i+9] = 4
-	return b
+	out := append([]byte{}, b[:i+2]...)
+	out = append(out, 0, 20)           // length 8+3*4
+	out = append(out, b[i+4:i+9]...)   // precision, height, width
+	out = append(out, 4)               // components
+	out = append(out, b[i+10:i+19]...) // the three components
+	out = append(out, 4, 0x11, 0)      // K
+	return append(out, b[i+19:]...)
 }
 
 // jpegWithSOF rewrites a baseline JPEG's frame marker to 0xFF sof.
@@ -249,6 +253,11 @@ func TestReadGenerated(t *testing.T) {
 		{"jpeg gray", encJPEG(t, image.NewGray(image.Rect(0, 0, 17, 3))), model.ImageMeta{Width: 17, Height: 3, ColorSpace: model.ColorGrayscale}},
 		{"jpeg progressive header", jpegWithSOF(t, 0xC2), model.ImageMeta{Width: 6, Height: 4, ColorSpace: model.ColorGrayscale}},
 		{"jpeg extended sequential header", jpegWithSOF(t, 0xC1), model.ImageMeta{Width: 6, Height: 4, ColorSpace: model.ColorGrayscale}},
+		{"jpeg with stray bytes and fill bytes between segments", func() []byte {
+			b := encJPEG(t, image.NewGray(image.Rect(0, 0, 6, 4)))
+			i := bytes.Index(b, []byte{0xFF, 0xC0})
+			return append(append(append([]byte{}, b[:i]...), "junk\xff\xff\x00"...), b[i+1:]...)
+		}(), model.ImageMeta{Width: 6, Height: 4, ColorSpace: model.ColorGrayscale}},
 		{"jpeg cmyk", cmykJPEG(t), model.ImageMeta{Width: 7, Height: 5, ColorSpace: model.ColorUnknown}},
 		{"gif", gifBuf.Bytes(), model.ImageMeta{Width: 4, Height: 4, ColorSpace: model.ColorRGBA}},
 		{"webp vp8", webpFile("VP8 ", vp8(320, 240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
@@ -338,6 +347,22 @@ func TestReadRejects(t *testing.T) {
 		{"jpeg lossless SOF3", jpegWithSOF(t, 0xC3)},
 		{"jpeg arithmetic SOF9", jpegWithSOF(t, 0xC9)},
 		{"jpeg headers without a scan", jpegCutBeforeScan(t)},
+		{"jpeg 12-bit", func() []byte {
+			b := jpegWithSOF(t, 0xC0)
+			b[bytes.Index(b, []byte{0xFF, 0xC0})+4] = 12
+			return b
+		}()},
+		{"jpeg scan names an unknown component", func() []byte {
+			b := jpegWithSOF(t, 0xC0)
+			b[bytes.Index(b, []byte{0xFF, 0xDA})+5] = 9
+			return b
+		}()},
+		{"jpeg two frames", func() []byte {
+			b := jpegWithSOF(t, 0xC0)
+			i := bytes.Index(b, []byte{0xFF, 0xC0})
+			sof := b[i : i+2+11]
+			return append(append(append([]byte{}, b[:i]...), sof...), b[i:]...)
+		}()},
 		{"jpeg bad segment length", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 0, 0}},
 		{"vp8 not keyframe", webpFile("VP8 ", append([]byte{0x11}, vp8(3, 3)[1:]...))},
 		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
