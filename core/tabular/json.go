@@ -57,7 +57,7 @@ func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) er
 
 // inferJSONL infers the schema of the first inferRows lines, each an object.
 func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
-	var rows rowTypes
+	var rows typeSet
 	err := jsonlLines(r, size, func(n int, line []byte) error {
 		if !json.Valid(line) {
 			return fmt.Errorf("jsonl line %d is not one valid JSON value", n)
@@ -115,7 +115,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 		return nil, errors.New("json file is not an array")
 	}
 	out := &jsonArray{}
-	var types rowTypes
+	var types typeSet
 	var raw json.RawMessage
 	for dec.More() {
 		if !whole && out.count >= inferRows && len(out.rows) >= keepRows {

@@ -14,6 +14,7 @@ type jtype struct {
 	kind   jkind
 	elem   *jtype   // list element
 	fields []jfield // struct fields, in first-seen order
+	sig    string   // canonical form, computed once (types are immutable)
 }
 
 type jfield struct {
@@ -67,40 +68,45 @@ func (t *jtype) String() string {
 	return "str"
 }
 
-func (t *jtype) equal(o *jtype) bool {
-	if t.kind != o.kind {
-		return false
+// signature is a canonical string of the whole type (String is lossy:
+// struct[N]), so that sets of types are deduplicated through a map rather
+// than by pairwise comparison.
+func (t *jtype) signature() string {
+	if t.sig != "" {
+		return t.sig
 	}
 	switch t.kind {
 	case jList:
-		return t.elem.equal(o.elem)
+		t.sig = "[" + t.elem.signature() + "]"
 	case jStruct:
-		if len(t.fields) != len(o.fields) {
-			return false
+		var b strings.Builder
+		b.WriteByte('{')
+		for _, f := range t.fields {
+			b.WriteString(strconv.Quote(f.name))
+			b.WriteByte(':')
+			b.WriteString(f.t.signature())
+			b.WriteByte(',')
 		}
-		for i := range t.fields {
-			if t.fields[i].name != o.fields[i].name || !t.fields[i].t.equal(o.fields[i].t) {
-				return false
-			}
-		}
+		b.WriteByte('}')
+		t.sig = b.String()
+	default:
+		t.sig = t.String()
 	}
-	return true
+	return t.sig
 }
+
+func (t *jtype) equal(o *jtype) bool { return t.signature() == o.signature() }
 
 // dedup drops nulls and repeated types, keeping first-seen order, as
 // polars-json collects the types it coerces into a set.
 func dedup(ts []*jtype) []*jtype {
 	var out []*jtype
-next:
+	seen := map[string]bool{}
 	for _, t := range ts {
-		if t.kind == jNull {
+		if t.kind == jNull || seen[t.signature()] {
 			continue
 		}
-		for _, o := range out {
-			if o.equal(t) {
-				continue next
-			}
-		}
+		seen[t.signature()] = true
 		out = append(out, t)
 	}
 	return out
@@ -190,21 +196,25 @@ func (t *jtype) size() int {
 	return n
 }
 
-// rowTypes collects the distinct types of a file's rows, for coerce.
-type rowTypes struct {
+// typeSet collects distinct types (of a file's rows, or of an array's
+// elements) for coerce, with the nodes it keeps capped.
+type typeSet struct {
 	types []*jtype
+	seen  map[string]bool
 	nodes int
 }
 
-func (r *rowTypes) add(t *jtype) error {
-	for _, o := range r.types {
-		if o.equal(t) {
-			return nil
-		}
+func (r *typeSet) add(t *jtype) error {
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if r.seen[t.signature()] {
+		return nil
 	}
 	if r.nodes += t.size(); r.nodes > maxTypeNodes {
-		return fmt.Errorf("json rows have more than %d distinct type nodes", maxTypeNodes)
+		return fmt.Errorf("json values have more than %d distinct type nodes", maxTypeNodes)
 	}
+	r.seen[t.signature()] = true
 	r.types = append(r.types, t)
 	return nil
 }

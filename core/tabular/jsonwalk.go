@@ -149,7 +149,7 @@ func (w *jsonWalker) value(depth int) (*jtype, error) {
 // array infers a list from its elements (after the '['): nulls are
 // dropped, and an array of only nulls (or none) is null, as in polars-json.
 func (w *jsonWalker) array(depth int) (*jtype, error) {
-	var elems []*jtype
+	var elems typeSet
 	if c, err := w.next(); err != nil {
 		return nil, err
 	} else if c == ']' {
@@ -161,7 +161,11 @@ func (w *jsonWalker) array(depth int) (*jtype, error) {
 		if err != nil {
 			return nil, err
 		}
-		elems = dedup(append(elems, t))
+		if t.kind != jNull {
+			if err := elems.add(t); err != nil {
+				return nil, err
+			}
+		}
 		c, err := w.next()
 		if err != nil {
 			return nil, err
@@ -174,7 +178,7 @@ func (w *jsonWalker) array(depth int) (*jtype, error) {
 			return nil, errJSONSyntax
 		}
 	}
-	inner := coerce(elems)
+	inner := coerce(elems.types)
 	if inner.kind == jNull {
 		return tNull, nil
 	}

@@ -366,3 +366,31 @@ func TestJSONLRowShapesAreCapped(t *testing.T) {
 		t.Errorf("error %v, want the type node cap", err)
 	}
 }
+
+// An array of many distinct object shapes is inferred in linear time (the
+// types are deduplicated through their signatures), and past the node cap
+// it is an error rather than a memory sink.
+func TestJSONArrayOfDistinctShapes(t *testing.T) {
+	build := func(n int) []byte {
+		var sb strings.Builder
+		sb.WriteString(`{"a":[`)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `{"k%d":1}`, i)
+		}
+		sb.WriteString("]}\n")
+		return []byte(sb.String())
+	}
+	m, err := readBytes(t, build(50000), "jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaString(m); got != "a:list[struct[50000]]" {
+		t.Errorf("schema %s", got)
+	}
+	if _, err := readBytes(t, build(maxTypeNodes), "jsonl"); err == nil {
+		t.Error("no error past the type node cap")
+	}
+}
