@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -172,7 +173,7 @@ func (h *handler) route(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotFound, "No API endpoint at %s %s", r.Method, p))
 		return
 	}
-	if !strings.Contains(allow, r.Method) || r.Method == "" {
+	if !slices.Contains(strings.Split(allow, ", "), r.Method) {
 		w.Header().Set("Allow", allow)
 		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "Method %s is not allowed on %s; allowed: %s", r.Method, p, allow))
 		return

@@ -384,7 +384,7 @@ func TestLimits(t *testing.T) {
 	e.postJSON(`{"namespace":"ox","name":"big","files":[{"path":"a","contents":"`+string(big[:10_001])+`",`+user+`}]}`).
 		expectError(t, 413, `File "a" is 10001 bytes, over the limit of 10000 bytes`)
 	// JSON bodies are read whole, so they have their own smaller cap.
-	e.postJSON(`{"namespace":"ox","name":"big","description":"` + string(big[:60_000]) + `"}`).
+	e.postJSON(`{"namespace":"ox","name":"big","description":"`+string(big[:60_000])+`"}`).
 		expectError(t, 413, "JSON body is over the limit of 50000 bytes")
 	e.noTrace()
 	if r := e.postMultipart(newRepo("ox", "big"), file("a", big[:10_000]), field("name", "a"), field("email", "b")); r.status != 200 {
@@ -530,6 +530,8 @@ func TestTraversalAndRoutes(t *testing.T) {
 	if r.header.Get("Allow") == "" {
 		t.Error("405 without Allow")
 	}
+	req, _ = http.NewRequest("POS", e.srv.URL+"/api/repos", strings.NewReader("{}"))
+	e.do(req).expectError(t, 405, "Method POS is not allowed")
 	// Range.
 	req, _ = http.NewRequest("GET", e.srv.URL+"/api/repos/ox/t1/file/main/d/x.txt", nil)
 	req.Header.Set("Range", "bytes=1-3")
