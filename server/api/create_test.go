@@ -19,6 +19,7 @@ import (
 	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/server/store"
 )
 
 const user = `"user":{"name":"bessie","email":"bessie@oxen.ai"}`
@@ -608,5 +609,43 @@ func TestSweep(t *testing.T) {
 	}
 	if r := e.get("/api/repos/ox/pub"); r.status != 200 {
 		t.Errorf("published repo lost: %d", r.status)
+	}
+}
+
+// plainStore hides billystore's Mover, as the R2 store has none, so
+// uploads without a manifest take store.Move's copy+delete path.
+type plainStore struct{ store.Store }
+
+func TestCreateOnStoreWithoutMover(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Store = plainStore{c.Store} })
+	files := map[string][]byte{"a/x.txt": []byte("one\n"), "b/y.txt": []byte("one\n"), "c.bin": bytes.Repeat([]byte{1, 2, 3}, 100_000)}
+	parts := []part{newRepo("ox", "nomover"), field("name", "a"), field("email", "b")}
+	for p, b := range files {
+		parts = append(parts, file(p, b))
+	}
+	r := e.postMultipart(parts...)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	for p, b := range files {
+		if g := e.get("/api/repos/ox/nomover/file/main/" + p); !bytes.Equal(g.body, b) {
+			t.Errorf("%s: read back %d bytes", p, len(g.body))
+		}
+	}
+	if uploads := e.keysMatching("/uploads/"); len(uploads) != 0 {
+		t.Errorf("uploads left: %v", uploads)
+	}
+	if blobs := e.keysMatching("/versions/"); len(blobs) != 2 {
+		t.Errorf("blobs %v, want 2 (deduplicated)", blobs)
+	}
+	e.noTrace()
+	// HEAD of the view, and OPTIONS without CORS configured.
+	req, _ := http.NewRequest("HEAD", e.srv.URL+"/api/repos/ox/nomover", nil)
+	if r := e.do(req); r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("HEAD: %d %v", r.status, r.header)
+	}
+	req, _ = http.NewRequest("OPTIONS", e.srv.URL+"/api/repos", nil)
+	if r := e.do(req); r.status != 204 || r.header.Get("Allow") == "" || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("OPTIONS: %d %v", r.status, r.header)
 	}
 }

@@ -65,7 +65,7 @@ func (e *testEnv) do(req *http.Request) *response {
 		e.t.Fatal(err)
 	}
 	r := &response{status: res.StatusCode, header: res.Header, body: b}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && req.Method != "HEAD" {
 		if err := json.Unmarshal(b, &r.json); err != nil {
 			e.t.Fatalf("response is not JSON: %v: %s", err, b)
 		}
