@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/oxdrop/oxdrop/core/model"
 )
@@ -61,6 +62,9 @@ func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
 	err := jsonlLines(r, size, func(n int, line []byte) error {
 		if !json.Valid(line) {
 			return fmt.Errorf("jsonl line %d is not one valid JSON value", n)
+		}
+		if !utf8.Valid(line) {
+			return fmt.Errorf("jsonl line %d is not valid UTF-8", n)
 		}
 		t, err := inferJSON(line)
 		if err != nil {
@@ -127,6 +131,10 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 		raw = raw[:0]
 		if err := dec.Decode(&raw); err != nil {
 			return nil, fmt.Errorf("json element %d: %w", out.count, err)
+		}
+		// Polars parses with simd-json, which rejects invalid UTF-8.
+		if !utf8.Valid(raw) {
+			return nil, fmt.Errorf("json element %d is not valid UTF-8", out.count)
 		}
 		if out.count < inferRows || len(out.rows) < keepRows {
 			if out.count < inferRows {

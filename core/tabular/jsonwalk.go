@@ -1,9 +1,11 @@
 package tabular
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // inferJSON infers the type of one JSON value. The bytes must already be
@@ -73,14 +75,13 @@ func (w *jsonWalker) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, c := range raw {
-		if c == '\\' {
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return "", err
-			}
-			return s, nil
+	// Escapes and invalid UTF-8 (replaced by U+FFFD) need the decoder.
+	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
 		}
+		return s, nil
 	}
 	return string(raw[1 : len(raw)-1]), nil
 }

@@ -184,6 +184,8 @@ func TestErrors(t *testing.T) {
 		{"json truncated", "json", `[{"a":1},{"a":`},
 		{"json too deep", "json", `[{"a":` + deep + `}]`},
 		{"jsonl too deep", "jsonl", `{"a":` + deep + `}`},
+		{"jsonl invalid utf-8", "jsonl", "{\"a\":\"\xff\"}\n"},
+		{"json invalid utf-8", "json", "[{\"\xff\":1}]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
