@@ -91,13 +91,12 @@ func sweepOne(ctx context.Context, s store.Store, id string) (bool, error) {
 			return false, err
 		}
 	}
-	for {
-		page, _, err := s.List(ctx, data+"/", "", 1000)
+	// Walk with the cursor (not from the start each time), so a key that
+	// somehow survives Delete cannot make this loop forever.
+	for cursor := ""; ; {
+		page, next, err := s.List(ctx, data+"/", cursor, 1000)
 		if err != nil {
 			return false, err
-		}
-		if len(page) == 0 {
-			break
 		}
 		keys := make([]string, len(page))
 		for i, info := range page {
@@ -106,6 +105,10 @@ func sweepOne(ctx context.Context, s store.Store, id string) (bool, error) {
 		if err := s.Delete(ctx, keys...); err != nil {
 			return false, fmt.Errorf("sweep %s: %w", id, err)
 		}
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
 	return true, s.Delete(ctx, markerKey(id))
 }
