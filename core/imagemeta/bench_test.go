@@ -15,7 +15,7 @@ func BenchmarkImageMeta(b *testing.B) {
 		"png":  encPNG(b, image.NewNRGBA(image.Rect(0, 0, 64, 64))),
 		"jpeg": encJPEG(b, image.NewRGBA(image.Rect(0, 0, 64, 64))),
 		"gif":  []byte("GIF89a\x40\x00\x40\x00\x00\x00\x00"),
-		"webp": webpFile("VP8X", vp8x(64, 64, 0x10)),
+		"webp": webpChunks(riffChunk{"VP8X", vp8x(64, 64, 0x10)}, riffChunk{"ALPH", []byte{0}}, riffChunk{"VP8 ", vp8(64, 64)}),
 		"bmp":  bmpFile(64, 64, 32, 108, 3, 0xFF000000),
 		"tiff": tiffRGB(binary.LittleEndian, 64, 64, 3, 8, 2),
 		"ico":  icoFile(icoEntry{16, 16, 32, icoBMP(16, 16)}, icoEntry{64, 64, 32, encPNG(b, image.NewNRGBA(image.Rect(0, 0, 64, 64)))}),

@@ -14,7 +14,9 @@ func FuzzImage(f *testing.F) {
 	f.Add(encJPEG(f, image.NewGray(image.Rect(0, 0, 3, 2))))
 	f.Add(webpFile("VP8 ", vp8(3, 3)))
 	f.Add(webpFile("VP8L", vp8l(3, 9, true)))
-	f.Add(webpFile("VP8X", vp8x(2, 3, 0x10)))
+	f.Add(webpChunks(riffChunk{"VP8X", vp8x(2, 3, 0x10)}, riffChunk{"ALPH", []byte{0}}, riffChunk{"VP8 ", vp8(2, 3)}))
+	f.Add(webpChunks(riffChunk{"VP8X", vp8x(4, 5, 0x12)}, riffChunk{"ANIM", make([]byte, 6)},
+		riffChunk{"ANMF", append(make([]byte, 16), webpChunks(riffChunk{"VP8L", vp8l(4, 5, true)})[12:]...)}))
 	f.Add(bmpFile(5, -6, 32, 108, 3, 0xFF000000))
 	f.Add(bmpCore(3, 4))
 	f.Add([]byte("GIF89a\x03\x00\x04\x00\x00\x00\x00"))

@@ -71,6 +71,26 @@ func webpFile(chunk string, payload []byte) []byte {
 	return append(b, payload...)
 }
 
+type riffChunk struct {
+	name string
+	data []byte
+}
+
+// webpChunks builds a RIFF WEBP file of the given chunks (odd sizes padded).
+func webpChunks(chunks ...riffChunk) []byte {
+	var body []byte
+	for _, c := range chunks {
+		body = append(body, c.name...)
+		body = binary.LittleEndian.AppendUint32(body, uint32(len(c.data)))
+		body = append(body, c.data...)
+		if len(c.data)%2 == 1 {
+			body = append(body, 0)
+		}
+	}
+	b := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(4+len(body)))...)
+	return append(append(b, "WEBP"...), body...)
+}
+
 func vp8(w, h uint16) []byte {
 	p := []byte{0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A, 0, 0, 0, 0, 0, 0}
 	binary.LittleEndian.PutUint16(p[6:], w)
@@ -262,10 +282,14 @@ func TestReadGenerated(t *testing.T) {
 		{"gif", gifBuf.Bytes(), model.ImageMeta{Width: 4, Height: 4, ColorSpace: model.ColorRGBA}},
 		{"webp vp8", webpFile("VP8 ", vp8(320, 240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
 		{"webp vp8 scale bits ignored", webpFile("VP8 ", vp8(0xC000|320, 0x4000|240)), model.ImageMeta{Width: 320, Height: 240, ColorSpace: model.ColorRGB}},
-		{"webp vp8l", webpFile("VP8L", vp8l(16384, 1, false)), model.ImageMeta{Width: 16384, Height: 1, ColorSpace: model.ColorRGB}},
+		{"webp vp8l", webpFile("VP8L", vp8l(16383, 1, false)), model.ImageMeta{Width: 16383, Height: 1, ColorSpace: model.ColorRGB}},
 		{"webp vp8l alpha", webpFile("VP8L", vp8l(3, 9, true)), model.ImageMeta{Width: 3, Height: 9, ColorSpace: model.ColorRGBA}},
-		{"webp vp8x", webpFile("VP8X", vp8x(1<<24, 70000, 0)), model.ImageMeta{Width: 1 << 24, Height: 70000, ColorSpace: model.ColorRGB}},
-		{"webp vp8x alpha", webpFile("VP8X", vp8x(2, 3, 0x10)), model.ImageMeta{Width: 2, Height: 3, ColorSpace: model.ColorRGBA}},
+		{"webp vp8x", webpChunks(riffChunk{"VP8X", vp8x(1<<24, 255, 0)}, riffChunk{"VP8 ", vp8(3, 3)}), model.ImageMeta{Width: 1 << 24, Height: 255, ColorSpace: model.ColorRGB}},
+		{"webp vp8x alpha", webpChunks(riffChunk{"VP8X", vp8x(2, 3, 0x10)}, riffChunk{"ALPH", []byte{0}}, riffChunk{"VP8 ", vp8(2, 3)}), model.ImageMeta{Width: 2, Height: 3, ColorSpace: model.ColorRGBA}},
+		{"webp vp8x with exif and unknown chunks", webpChunks(riffChunk{"VP8X", vp8x(9, 9, 0x08)}, riffChunk{"VP8L", vp8l(9, 9, false)},
+			riffChunk{"zzzz", []byte("x")}, riffChunk{"EXIF", []byte("II*\x00")}), model.ImageMeta{Width: 9, Height: 9, ColorSpace: model.ColorRGB}},
+		{"webp animated", webpChunks(riffChunk{"VP8X", vp8x(4, 5, 0x12)}, riffChunk{"ANIM", make([]byte, 6)},
+			riffChunk{"ANMF", append(make([]byte, 16), webpChunks(riffChunk{"VP8L", vp8l(4, 5, true)})[12:]...)}), model.ImageMeta{Width: 4, Height: 5, ColorSpace: model.ColorRGBA}},
 		{"bmp 24", bmpFile(640, 480, 24, 40, 0, 0), model.ImageMeta{Width: 640, Height: 480, ColorSpace: model.ColorRGB}},
 		{"bmp top-down", bmpFile(5, -6, 24, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
 		{"bmp 32 no alpha", bmpFile(5, 6, 32, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
@@ -364,10 +388,17 @@ func TestReadRejects(t *testing.T) {
 			return append(append(append([]byte{}, b[:i]...), sof...), b[i:]...)
 		}()},
 		{"jpeg bad segment length", []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 0, 0}},
+		{"vp8l 16384 wide wraps to 0 in image-webp", webpFile("VP8L", vp8l(16384, 1, false))},
+		{"vp8x without image chunk", webpFile("VP8X", vp8x(2, 3, 0))},
+		{"vp8x with both VP8 and VP8L", webpChunks(riffChunk{"VP8X", vp8x(2, 3, 0)}, riffChunk{"VP8 ", vp8(2, 3)}, riffChunk{"VP8L", vp8l(2, 3, false)})},
+		{"vp8x exif flag without chunk", webpChunks(riffChunk{"VP8X", vp8x(2, 3, 0x08)}, riffChunk{"VP8 ", vp8(2, 3)})},
+		{"vp8x animated without ANIM", webpChunks(riffChunk{"VP8X", vp8x(2, 3, 0x02)}, riffChunk{"ANMF", make([]byte, 40)})},
+		{"vp8x canvas too large", webpChunks(riffChunk{"VP8X", vp8x(1<<24, 70000, 0)}, riffChunk{"VP8 ", vp8(2, 3)})},
 		{"vp8 not keyframe", webpFile("VP8 ", append([]byte{0x11}, vp8(3, 3)[1:]...))},
 		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
 		{"bmp zero width", bmpFile(0, 5, 24, 40, 0, 0)},
 		{"bmp odd header", bmpFile(5, 5, 24, 20, 0, 0)},
+		{"gif with a missing global color table", []byte("GIF89a\x03\x00\x04\x00\xf7\x00\x00")},
 		{"ico no entries", []byte{0, 0, 1, 0, 0, 0}},
 		{"ico directory past the end", []byte{0, 0, 1, 0, 9, 0, 16, 16}},
 		{"ico entry with 300 bpp", icoFile(icoEntry{16, 16, 300, icoBMP(16, 16)})},
