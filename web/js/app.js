@@ -494,6 +494,7 @@ let lastLive = '';
 function renderTotals() {
   const count = entries.size;
   els.empty.hidden = count > 0;
+  document.body.classList.toggle('has-files', count > 0);
   els.clearAll.disabled = count === 0 || !!uploading;
   if (count === 0) {
     els.totals.textContent = 'None yet';
