@@ -174,6 +174,25 @@ func TestMimeMatchers(t *testing.T) {
 		{"xls", cfbFile(clsidExcel8), "application/vnd.ms-excel"},
 		{"ppt", cfbFile(clsidPPT), "application/vnd.ms-powerpoint"},
 		{"ole2 unknown clsid is msi", cfbFile([16]byte{1}), "application/x-ole-storage"},
+		{"doc whose FAT outgrows the head is msi", func() []byte {
+			// Like a real document longer than 8192 bytes: its FAT maps
+			// sectors the head does not hold, so cfb refuses to open it.
+			b := cfbFile(clsidWord)
+			binary.LittleEndian.PutUint32(b[512+4*2:], 40)
+			binary.LittleEndian.PutUint32(b[512+4*40:], 0xFFFFFFFE)
+			return b
+		}(), "application/x-ole-storage"},
+		{"doc with a sector pointed to twice is msi", func() []byte {
+			b := cfbFile(clsidWord)
+			binary.LittleEndian.PutUint32(b[512+4*2:], 1)
+			binary.LittleEndian.PutUint32(b[512+4*3:], 1)
+			return append(b, make([]byte, 1024)...)
+		}(), "application/x-ole-storage"},
+		{"doc whose root is not a root entry is msi", func() []byte {
+			b := cfbFile(clsidWord)
+			b[1024+0x42] = 1
+			return b
+		}(), "application/x-ole-storage"},
 		{"docx first entry", ooxml("word/document.xml"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
 		{"xlsx", ooxml("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 		{"pptx", ooxml("[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml", "ppt/slides/slide1.xml"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"},

@@ -112,14 +112,48 @@ func guidBytes(d1 uint32, d2, d3 uint16, d4 [8]byte) [16]byte {
 	return g
 }
 
+// validFAT is cfb's Allocator::validate: the FAT fits the file, marks the
+// DIFAT and FAT sectors as such, and no sector is pointed to twice or
+// beyond the FAT.
+func validFAT(fat []uint32, numSectors uint32, difatIDs, fatIDs []uint32) bool {
+	const maxRegular, invalid, difatSector, fatSector = 0xFFFFFFFA, 0xFFFFFFFB, 0xFFFFFFFC, 0xFFFFFFFD
+	if len(fat) > int(numSectors) {
+		return false
+	}
+	for _, id := range difatIDs {
+		if int(id) >= len(fat) || fat[id] != difatSector {
+			return false
+		}
+	}
+	for _, id := range fatIDs {
+		if int(id) >= len(fat) || fat[id] != fatSector {
+			return false
+		}
+	}
+	pointed := make(map[uint32]bool, len(fat))
+	for _, to := range fat {
+		switch {
+		case to <= maxRegular:
+			if int(to) >= len(fat) || pointed[to] {
+				return false
+			}
+			pointed[to] = true
+		case to == invalid:
+			return false
+		}
+	}
+	return true
+}
+
 // ole2 opens the head as a compound file the way the cfb 0.7 crate does
 // (infer hands it only the first 8192 bytes, so a file whose FAT or
 // directory lies beyond them does not open and is no Office document), and
 // reads the root entry's CLSID.
 //
-// cfb's header, DIFAT, FAT-count and directory-chain checks are reproduced;
-// its deeper allocator and red-black-tree validation is not, so a malformed
-// compound file that cfb would reject can still be named here by CLSID.
+// cfb's header, DIFAT, FAT (Allocator::validate) and directory-chain checks
+// and the root entry's type and length are reproduced; the validation of
+// the other directory entries (names, sibling order) and of the mini FAT is
+// not, so a compound file malformed only there is still named by CLSID.
 func ole2(b []byte) docKind {
 	if !hasPrefix(b, oleMagic) || len(b) < 512 {
 		return docNone
@@ -171,13 +205,13 @@ func ole2(b []byte) docKind {
 		firstDIFAT = endOfChain
 	}
 	seen := map[uint32]bool{}
-	difatSectors := 0
+	var difatIDs []uint32
 	for cur := firstDIFAT; cur != endOfChain; {
 		if cur > maxRegular || cur >= numSectors || seen[cur] {
 			return docNone
 		}
 		seen[cur] = true
-		difatSectors++
+		difatIDs = append(difatIDs, cur)
 		s := sector(cur)
 		if s == nil {
 			return docNone
@@ -191,7 +225,7 @@ func ole2(b []byte) docKind {
 		}
 		cur = binary.LittleEndian.Uint32(s[sectorLen-4:])
 	}
-	if int(le32(0x48)) != difatSectors {
+	if int(le32(0x48)) != len(difatIDs) {
 		return docNone
 	}
 	for len(difat) > 0 && difat[len(difat)-1] == free {
@@ -200,18 +234,54 @@ func ole2(b []byte) docKind {
 	if int(le32(0x2C)) != len(difat) {
 		return docNone
 	}
+	// Read the FAT, then trim it and validate it as cfb's Allocator does.
+	// Here a real document longer than the 8192-byte head usually fails:
+	// its FAT describes more sectors than the head holds.
+	var fat []uint32
 	for _, fs := range difat {
-		if fs >= numSectors || sector(fs) == nil {
+		if fs >= numSectors {
 			return docNone
 		}
+		sec := sector(fs)
+		if sec == nil {
+			return docNone
+		}
+		for j := 0; j < sectorLen/4; j++ {
+			fat = append(fat, binary.LittleEndian.Uint32(sec[4*j:]))
+		}
 	}
-	// The root entry is the first entry of the first directory sector.
-	firstDir := le32(0x30)
-	if firstDir > maxRegular || firstDir >= numSectors {
+	for len(fat) > int(numSectors) && fat[len(fat)-1] == 0 {
+		fat = fat[:len(fat)-1]
+	}
+	for len(fat) > 0 && fat[len(fat)-1] == free {
+		fat = fat[:len(fat)-1]
+	}
+	if !validFAT(fat, numSectors, difatIDs, difat) {
 		return docNone
 	}
+	// Walk the directory chain (cfb reads every directory sector).
+	firstDir := le32(0x30)
+	seenDir := map[uint32]bool{}
+	for cur := firstDir; cur != endOfChain; {
+		if cur > maxRegular || cur >= numSectors || seenDir[cur] || sector(cur) == nil {
+			return docNone
+		}
+		seenDir[cur] = true
+		if int(cur) >= len(fat) {
+			return docNone
+		}
+		next := fat[cur]
+		if next != endOfChain && (next > maxRegular || int(next) >= len(fat)) {
+			return docNone
+		}
+		cur = next
+	}
+	if firstDir == endOfChain {
+		return docNone // no root entry
+	}
 	dir := sector(firstDir)
-	if dir == nil {
+	// The root entry: object type 5, stream length a multiple of 64.
+	if dir[0x42] != 5 || binary.LittleEndian.Uint64(dir[0x78:0x80])%64 != 0 {
 		return docNone
 	}
 	var clsid [16]byte
