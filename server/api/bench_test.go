@@ -47,6 +47,13 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 // loopback that stores it on disk (billystore, fsync), and reports MB/s
 // and the peak heap during the upload. Compare with BenchmarkPlainWrite.
 func BenchmarkUpload(b *testing.B) {
+	b.Run("overlap", func(b *testing.B) { benchmarkUpload(b, 256<<10) })
+	b.Run("serial", func(b *testing.B) { benchmarkUpload(b, 1<<62) })
+}
+
+func benchmarkUpload(b *testing.B, overlap int) {
+	defer func(old int) { overlapMin = old }(overlapMin)
+	overlapMin = overlap
 	dir := b.TempDir()
 	srv := httptest.NewServer(New(Config{Store: billystore.New(osfs.New(dir))}))
 	defer srv.Close()
