@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -647,5 +648,45 @@ func TestCreateOnStoreWithoutMover(t *testing.T) {
 	req, _ = http.NewRequest("OPTIONS", e.srv.URL+"/api/repos", nil)
 	if r := e.do(req); r.status != 204 || r.header.Get("Allow") == "" || r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("OPTIONS: %d %v", r.status, r.header)
+	}
+}
+
+// failingStore fails Puts of keys containing fail, to inject I/O errors.
+type failingStore struct {
+	store.Store
+	fail string
+}
+
+func (f failingStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
+	if strings.Contains(key, f.fail) {
+		io.CopyN(io.Discard, r, 1000) // fail part-way through the body
+		return store.Info{}, fmt.Errorf("disk on fire at %s", key)
+	}
+	return f.Store.Put(ctx, key, r, size, opts)
+}
+
+// TestStoreFailures: an I/O error at any step answers 500 without
+// internals, and leaves nothing behind; the name stays free.
+func TestStoreFailures(t *testing.T) {
+	for _, step := range []string{"/uploads/", "/tree/", "/entries.json", "/refs/heads/main", "repo.json"} {
+		t.Run(step, func(t *testing.T) {
+			var logs bytes.Buffer
+			e := newEnv(t, func(c *Config) {
+				c.Store = failingStore{c.Store, step}
+				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			})
+			r := e.postMultipart(newRepo("ox", "fail"), field("name", "a"), field("email", "b"), file("d/a.bin", bytes.Repeat([]byte("x"), 5000)))
+			r.expectError(t, 500, "Internal server error")
+			if strings.Contains(string(r.body), "fire") {
+				t.Errorf("internal error leaked: %s", r.body)
+			}
+			if !strings.Contains(logs.String(), "disk on fire") {
+				t.Errorf("internal error not logged: %s", logs.String())
+			}
+			e.noTrace()
+			if _, err := e.st.Stat(context.Background(), recordKey("ox", "fail")); err == nil {
+				t.Error("repository published despite the failure")
+			}
+		})
 	}
 }
