@@ -18,6 +18,9 @@ import (
 const (
 	inferRows = 10000
 	headCap   = 16 << 20
+	// maxColumns bounds the header, so a line of separators cannot turn
+	// into millions of columns.
+	maxColumns = 1 << 16
 )
 
 // readHead reads the start of the file, growing its read until the head
@@ -231,13 +234,14 @@ func stripCR(line []byte) []byte {
 
 // splitFields splits one line like Polars' SplitFields: a field that starts
 // with the quote char runs to the next separator outside quotes.
-func splitFields(line []byte, sep, quote byte) []csvField {
-	return appendFields(nil, line, sep, quote)
+func splitFields(line []byte, sep, quote byte, limit int) []csvField {
+	return appendFields(nil, line, sep, quote, limit)
 }
 
-// appendFields appends the fields of line to fields (reused by callers).
-func appendFields(fields []csvField, line []byte, sep, quote byte) []csvField {
-	for {
+// appendFields appends at most limit fields of line to fields (a slice the
+// caller reuses); fields past the header width are never needed.
+func appendFields(fields []csvField, line []byte, sep, quote byte, limit int) []csvField {
+	for n := len(fields) + limit; len(fields) < n; {
 		if len(line) > 0 && line[0] == quote {
 			inQuote := false
 			end := len(line)
@@ -263,6 +267,7 @@ func appendFields(fields []csvField, line []byte, sep, quote byte) []csvField {
 		fields = append(fields, csvField{raw: line[:i]})
 		line = line[i+1:]
 	}
+	return fields
 }
 
 // inner is the field as Polars hands it to inference: a quoted field loses
@@ -316,7 +321,10 @@ func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 		return nil, errors.New("empty csv: no header line")
 	}
 	lines := splitLines(b, d.quote, inferRows+1)
-	hdr := splitFields(stripCR(lines[0]), d.delim, d.quote)
+	hdr := splitFields(stripCR(lines[0]), d.delim, d.quote, maxColumns+1)
+	if len(hdr) > maxColumns {
+		return nil, fmt.Errorf("csv header has more than %d columns", maxColumns)
+	}
 	h := &csvHead{d: d, lines: lines[1:]}
 	counts := map[string]int{}
 	for _, f := range hdr {
@@ -334,7 +342,7 @@ func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 		if len(line) == 0 {
 			continue
 		}
-		fs = appendFields(fs[:0], stripCR(line), d.delim, d.quote)
+		fs = appendFields(fs[:0], stripCR(line), d.delim, d.quote, len(seen))
 		for i := 0; i < len(seen) && i < len(fs); i++ {
 			if len(fs[i].raw) == 0 {
 				continue // null
@@ -398,7 +406,7 @@ func previewCSV(r io.ReaderAt, size int64, sep byte, maxRows int) (*Table, error
 		if len(line) == 0 {
 			continue
 		}
-		fs := splitFields(stripCR(line), h.d.delim, h.d.quote)
+		fs := splitFields(stripCR(line), h.d.delim, h.d.quote, len(h.columns))
 		row := make([]string, len(h.columns))
 		for i := range row {
 			if i < len(fs) {

@@ -11,17 +11,17 @@ type recordReader struct {
 	quoting bool
 }
 
-// next returns the next record's fields, or false at the end of input.
-func (r *recordReader) next() ([][]byte, bool) {
+// next returns the next record's field count and field bytes, or false at
+// the end of input. Only counts are kept, so memory stays constant however
+// many fields a record has.
+func (r *recordReader) next() (fields, size int, ok bool) {
 	// Skip blank lines between records.
 	for len(r.buf) > 0 && (r.buf[0] == '\n' || r.buf[0] == '\r') {
 		r.buf = r.buf[1:]
 	}
 	if len(r.buf) == 0 {
-		return nil, false
+		return 0, 0, false
 	}
-	var rec [][]byte
-	var field []byte
 	const (
 		start = iota
 		plain
@@ -29,8 +29,7 @@ func (r *recordReader) next() ([][]byte, bool) {
 		afterQuote
 	)
 	st := start
-	i := 0
-	for ; i < len(r.buf); i++ {
+	for i := 0; i < len(r.buf); i++ {
 		c := r.buf[i]
 		switch st {
 		case start, plain:
@@ -40,38 +39,38 @@ func (r *recordReader) next() ([][]byte, bool) {
 			}
 			switch {
 			case c == r.delim:
-				rec = append(rec, field)
-				field, st = nil, start
+				fields++
+				st = start
 			case c == '\n' || c == '\r':
 				r.buf = r.buf[i+1:]
-				return append(rec, field), true
+				return fields + 1, size, true
 			default:
-				field = append(field, c)
+				size++
 				st = plain
 			}
 		case quoted:
 			if c == r.quote {
 				st = afterQuote
 			} else {
-				field = append(field, c)
+				size++
 			}
 		case afterQuote:
 			switch {
 			case c == r.quote:
-				field = append(field, c)
+				size++
 				st = quoted
 			case c == r.delim:
-				rec = append(rec, field)
-				field, st = nil, start
+				fields++
+				st = start
 			case c == '\n' || c == '\r':
 				r.buf = r.buf[i+1:]
-				return append(rec, field), true
+				return fields + 1, size, true
 			default:
-				field = append(field, c)
+				size++
 				st = plain
 			}
 		}
 	}
 	r.buf = nil
-	return append(rec, field), true
+	return fields + 1, size, true
 }

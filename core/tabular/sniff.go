@@ -255,27 +255,24 @@ func checkRecords(head []byte, delim, quote byte, flexible bool, preamble, field
 		head = head[j+1:]
 	}
 	r := &recordReader{buf: head, delim: delim, quote: quote, quoting: quote != 0}
-	header, ok := r.next()
+	firstLen, _, ok := r.next()
 	if !ok {
 		return errSniff
 	}
-	firstLen := len(header)
 	nRecords, nBytes := 0, 0
 	for {
-		rec, ok := r.next()
+		n, size, ok := r.next()
 		if !ok {
 			break
 		}
-		if !flexible && len(rec) != firstLen {
+		if !flexible && n != firstLen {
 			return errSniff
 		}
-		if nRecords > 0 && len(rec) > fieldCount {
+		if nRecords > 0 && n > fieldCount {
 			return errSniff
 		}
 		nRecords++
-		for _, f := range rec {
-			nBytes += len(f)
-		}
+		nBytes += size
 		if nRecords > 1 && nBytes > sniffSampleBytes {
 			break
 		}

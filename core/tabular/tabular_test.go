@@ -396,3 +396,19 @@ func TestJSONArrayOfDistinctShapes(t *testing.T) {
 		t.Error("no error past the type node cap")
 	}
 }
+
+func TestCSVWideLines(t *testing.T) {
+	wide := strings.Repeat(",", maxColumns+1) + "\n1\n"
+	if _, err := readBytes(t, []byte(wide), "csv"); err == nil {
+		t.Error("no error for a header wider than maxColumns")
+	}
+	// A data line of a million separators only splits up to the header width.
+	body := "a,b\n" + strings.Repeat(",", 1<<20) + "\n1,2\n"
+	m, err := readBytes(t, []byte(body), "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaString(m); got != "a:i64, b:i64" {
+		t.Errorf("schema %s", got)
+	}
+}
