@@ -127,6 +127,9 @@ func bmpFile(w, h int32, bpp uint16, hdrSize uint32, compression, alphaMask uint
 	if hdrSize >= 56 {
 		le.PutUint32(b[14+52:], alphaMask)
 	}
+	if bpp <= 8 {
+		b = append(b[:14+hdrSize], make([]byte, 4<<bpp)...) // the palette
+	}
 	return b
 }
 
@@ -295,6 +298,8 @@ func TestReadGenerated(t *testing.T) {
 		{"bmp 32 no alpha", bmpFile(5, 6, 32, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
 		{"bmp v4 alpha mask", bmpFile(5, 6, 32, 108, 3, 0xFF000000), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGBA}},
 		{"bmp 8-bit palette", bmpFile(5, 6, 8, 40, 0, 0), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
+		{"bmp v3 32-bit bitfields with alpha", bmpFile(5, 6, 32, 56, 3, 0xFF000000), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGBA}},
+		{"bmp v4 BI_RGB 32-bit ignores the alpha mask", bmpFile(5, 6, 32, 108, 0, 0xFF000000), model.ImageMeta{Width: 5, Height: 6, ColorSpace: model.ColorRGB}},
 		{"bmp os/2 core", bmpCore(30, 20), model.ImageMeta{Width: 30, Height: 20, ColorSpace: model.ColorRGB}},
 		{"ico png entry", icoFile(icoEntry{0, 0, 32, encPNG(t, rgba)}), model.ImageMeta{Width: 10, Height: 3, ColorSpace: model.ColorRGBA}},
 		{"ico bmp entry", icoFile(icoEntry{16, 16, 32, icoBMP(16, 16)}), model.ImageMeta{Width: 16, Height: 16, ColorSpace: model.ColorRGBA}},
@@ -397,6 +402,10 @@ func TestReadRejects(t *testing.T) {
 		{"vp8 not keyframe", webpFile("VP8 ", append([]byte{0x11}, vp8(3, 3)[1:]...))},
 		{"vp8l bad version", webpFile("VP8L", []byte{0x2F, 0, 0, 0, 0x20})},
 		{"bmp zero width", bmpFile(0, 5, 24, 40, 0, 0)},
+		{"bmp palette missing", bmpFile(5, 5, 8, 40, 0, 0)[:60]},
+		{"bmp alpha bitfields (compression 6)", bmpFile(5, 5, 32, 56, 6, 0xFF000000)},
+		{"bmp rle8 with 24 bits", bmpFile(5, 5, 24, 40, 1, 0)},
+		{"bmp top-down rle", bmpFile(5, -5, 8, 40, 1, 0)},
 		{"bmp odd header", bmpFile(5, 5, 24, 20, 0, 0)},
 		{"gif with a missing global color table", []byte("GIF89a\x03\x00\x04\x00\xf7\x00\x00")},
 		{"ico no entries", []byte{0, 0, 1, 0, 0, 0}},
