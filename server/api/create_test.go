@@ -654,10 +654,14 @@ func TestCreateOnStoreWithoutMover(t *testing.T) {
 // failingStore fails Puts of keys containing fail, to inject I/O errors.
 type failingStore struct {
 	store.Store
-	fail string
+	fail  string
+	panic bool
 }
 
 func (f failingStore) Put(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
+	if strings.Contains(key, f.fail) && f.panic {
+		panic("store bug at " + key)
+	}
 	if strings.Contains(key, f.fail) {
 		io.CopyN(io.Discard, r, 1000) // fail part-way through the body
 		return store.Info{}, fmt.Errorf("disk on fire at %s", key)
@@ -672,7 +676,7 @@ func TestStoreFailures(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			var logs bytes.Buffer
 			e := newEnv(t, func(c *Config) {
-				c.Store = failingStore{c.Store, step}
+				c.Store = failingStore{Store: c.Store, fail: step}
 				c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			})
 			r := e.postMultipart(newRepo("ox", "fail"), field("name", "a"), field("email", "b"), file("d/a.bin", bytes.Repeat([]byte("x"), 5000)))
@@ -689,4 +693,18 @@ func TestStoreFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPanicCleansUp(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, func(c *Config) {
+		c.Store = failingStore{Store: c.Store, fail: "/tree/", panic: true}
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	e.postMultipart(newRepo("ox", "boom"), field("name", "a"), field("email", "b"), file("a.txt", []byte("x"))).
+		expectError(t, 500, "Internal server error")
+	if !strings.Contains(logs.String(), "store bug") {
+		t.Errorf("panic not logged: %s", logs.String())
+	}
+	e.noTrace()
 }
