@@ -1,6 +1,10 @@
 // Package imagemeta reads an image's pixel size and color model from its
 // headers only, as Oxen's image crate reports them (the raw encoded size,
-// no EXIF rotation, the format taken from the content, not the name).
+// no EXIF rotation, the format taken from the content, not the name):
+// PNG, JPEG, GIF, WebP, BMP, TIFF and ICO. Each reader repeats the header
+// checks of the decoder the image crate uses, because where that decoder
+// fails Oxen records no metadata. HEIF/AVIF are recognised and refused, as
+// the image crate cannot decode them either.
 //
 // Every read is bounded: a parser looks at a few fixed-size headers and
 // skips over everything else by offset, so a hostile file costs at most a
@@ -146,7 +150,7 @@ func (s *source) read(off int64, n int) ([]byte, error) {
 }
 
 // crcBlock is the read size when checksumming chunk data.
-const crcBlock = 4096
+const crcBlock = 1024
 
 // crc32 returns the IEEE CRC of size bytes at off, read crcBlock at a time
 // into a buffer that lives on the stack.
