@@ -55,7 +55,7 @@ func benchmarkUpload(b *testing.B, overlap int) {
 	defer func(old int) { overlapMin = old }(overlapMin)
 	overlapMin = overlap
 	dir := b.TempDir()
-	srv := httptest.NewServer(New(Config{Store: billystore.New(osfs.New(dir))}))
+	srv := httptest.NewServer(New(Config{Store: billystore.New(osfs.New(dir, osfs.WithBoundOS()))}))
 	defer srv.Close()
 	b.SetBytes(benchFileSize)
 	var peak atomic.Uint64

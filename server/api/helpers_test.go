@@ -35,7 +35,7 @@ type testEnv struct {
 func newEnv(t *testing.T, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
-	st := billystore.New(osfs.New(dir))
+	st := billystore.New(osfs.New(dir, osfs.WithBoundOS())) // as oxdrop serve: files fsync
 	cfg := Config{Store: st}
 	for _, o := range opts {
 		o(&cfg)

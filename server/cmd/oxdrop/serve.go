@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -145,7 +146,15 @@ func serve(args []string) int {
 		fmt.Fprintln(os.Stderr, "oxdrop serve: -data:", err)
 		return 1
 	}
-	st := billystore.New(osfs.New(c.data)) // also removes crashed Puts' temp files
+	// BoundOS, not osfs's default chroot wrapper: that one wraps every file
+	// and hides Sync, so billystore could never fsync before its renames
+	// (failuretest.TestServerSyncsBeforeRename). BoundOS wants an absolute root.
+	root, err := filepath.Abs(c.data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oxdrop serve: -data:", err)
+		return 1
+	}
+	st := billystore.New(osfs.New(root, osfs.WithBoundOS())) // also removes crashed Puts' temp files
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// No creation runs yet: every staging marker is a crash's leftover.

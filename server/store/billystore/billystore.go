@@ -14,7 +14,9 @@
 //
 // A Put writes a temporary file in .oxdrop-tmp/ at the root, syncs it and
 // renames it into place, so readers see whole objects or none. New removes
-// leftovers of a crash from .oxdrop-tmp/.
+// leftovers of a crash from .oxdrop-tmp/. The fsync needs files that have a
+// Sync method: use osfs.New(absDir, osfs.WithBoundOS()); osfs's default
+// chroot wrapper hides Sync (memfs needs none).
 package billystore
 
 import (

@@ -17,7 +17,7 @@ func TestConformanceMemfs(t *testing.T) {
 }
 
 func TestConformanceOsfs(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return New(osfs.New(t.TempDir())) })
+	storetest.Run(t, func(t *testing.T) store.Store { return New(osfs.New(t.TempDir(), osfs.WithBoundOS())) })
 }
 
 func TestDeleteLeavesNoFolders(t *testing.T) {
@@ -68,4 +68,18 @@ type onlyStore struct{ store.Store }
 
 func TestMoveFallback(t *testing.T) {
 	storetest.RunMove(t, func(t *testing.T) store.Store { return onlyStore{New(memfs.New())} })
+}
+
+// TestBoundOSFilesSync: the serve configuration's files expose Sync, so
+// Put really fsyncs before its rename.
+func TestBoundOSFilesSync(t *testing.T) {
+	fs := osfs.New(t.TempDir(), osfs.WithBoundOS())
+	f, err := fs.Create("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, ok := f.(interface{ Sync() error }); !ok {
+		t.Fatalf("%T has no Sync", f)
+	}
 }
