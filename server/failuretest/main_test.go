@@ -3,6 +3,7 @@ package failuretest
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -164,4 +165,30 @@ func noInternalErrors(t *testing.T, s *harness.Server) {
 			t.Errorf("the server logged an error: %s", line)
 		}
 	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitReady polls GET / until it answers 200 (at most 20 s).
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		resp, err := harness.HTTP.Get(base + "/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s did not answer GET / within 20 s", base)
 }

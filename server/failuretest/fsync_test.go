@@ -1,0 +1,164 @@
+package failuretest
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oxdrop/oxdrop/server/failuretest/harness"
+)
+
+// TestServerSyncsBeforeRename traces the real binary with strace while it
+// creates a repository: every object must be fsynced before the rename that
+// publishes it, or a power cut after a 200 can leave empty or torn files
+// under names that say they are whole (SIGKILL cannot show this: the page
+// cache survives a killed process). Skipped where strace is missing.
+func TestServerSyncsBeforeRename(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	trace := filepath.Join(dir, "trace")
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	cmd := exec.Command(strace, "-f", "-qq", "-y", "-o", trace, "-e", "trace=fsync,fdatasync,rename,renameat,renameat2",
+		bin, "serve", "-addr", addr, "-data", data)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	// strace's child is the server: stop it first (killing strace alone
+	// would leave it running, detached).
+	stop := func() {
+		for _, pid := range children(cmd.Process.Pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	base := "http://" + addr
+	waitReady(t, base)
+
+	u := harness.Upload{Namespace: "ft", Name: "durable", Author: "A", Email: "a@example.com",
+		Files: []harness.File{{Path: "a/b.bin", Size: 64 << 10, Seed: 1}, {Path: "c.txt", Content: []byte("c\n")}}}
+	create(t, base, u)
+	stop()
+
+	calls := parseTrace(t, trace)
+	published := false
+	for i, c := range calls {
+		if !strings.HasPrefix(c.name, "rename") || !strings.Contains(c.args, data) {
+			continue
+		}
+		if strings.Contains(c.args, "repos/ft/durable/repo.json") {
+			published = true
+		}
+		if !strings.Contains(c.args, "/.oxdrop-tmp/") {
+			continue // moving an object already in place (uploads/ to versions/)
+		}
+		// A freshly written temporary file: it must have been fsynced
+		// (strace -y names the fd's file) before this rename. Go moves
+		// goroutines between threads, so any thread may have done it.
+		src := between(c.args, `"`, `"`)
+		synced := false
+		for _, d := range calls[:i] {
+			if (d.name == "fsync" || d.name == "fdatasync") && strings.Contains(d.args, "<"+src+">") {
+				synced = true
+				break
+			}
+		}
+		if !synced {
+			t.Errorf("rename without a preceding fsync (the object is not durable when it becomes visible): %s(%s)", c.name, c.args)
+		}
+	}
+	if !published {
+		t.Fatalf("no rename of the repository record in the trace; is the layout different? trace has %d calls", len(calls))
+	}
+}
+
+type syscallLine struct {
+	pid        int
+	name, args string
+}
+
+var (
+	traceLine  = regexp.MustCompile(`^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+)`)
+	unfinished = regexp.MustCompile(`^(\d+)\s+(\w+)\((.*) <unfinished \.\.\.>$`)
+	resumed    = regexp.MustCompile(`^(\d+)\s+<\.\.\. (\w+) resumed>(.*)\)\s+=\s+(-?\d+)`)
+)
+
+// parseTrace reads strace -f output: successful calls, in the order they
+// completed, with calls that other threads interrupted put back together.
+func parseTrace(t *testing.T, path string) []syscallLine {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var calls []syscallLine
+	pending := map[string]string{} // pid -> args so far of its unfinished call
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := unfinished.FindStringSubmatch(line); m != nil {
+			pending[m[1]] = m[3]
+			continue
+		}
+		var pidS, name, args, ret string
+		if m := traceLine.FindStringSubmatch(line); m != nil {
+			pidS, name, args, ret = m[1], m[2], m[3], m[4]
+		} else if m := resumed.FindStringSubmatch(line); m != nil {
+			pidS, name, args, ret = m[1], m[2], pending[m[1]]+m[3], m[4]
+			delete(pending, m[1])
+		} else {
+			continue
+		}
+		if ret != "0" {
+			continue
+		}
+		pid, _ := strconv.Atoi(pidS)
+		calls = append(calls, syscallLine{pid, name, args})
+	}
+	return calls
+}
+
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	for _, p := range tasks {
+		b, _ := os.ReadFile(p)
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// between returns the text between the first open and the next close.
+func between(s, open, close string) string {
+	_, rest, ok := strings.Cut(s, open)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(rest, close)
+	return v
+}
