@@ -423,7 +423,22 @@ function makeRow(entry) {
   const li = els.rowTemplate.cloneNode(true);
   li.dataset.path = entry.path;
   const [, name, , , size, , rm] = li.children;
-  name.textContent = entry.path;
+  // Folder and file name apart, so a long folder path is what gets cut
+  // short, never the file's own name.
+  const cut = entry.path.lastIndexOf('/') + 1;
+  if (cut > 0) {
+    const dir = document.createElement('span');
+    dir.className = 'dir';
+    dir.textContent = entry.path.slice(0, cut);
+    name.append(dir);
+  }
+  const base = document.createElement('span');
+  base.className = 'base';
+  base.textContent = entry.path.slice(cut);
+  name.append(base);
+  // The two parts are flex items, which would put a space in the computed
+  // name; the label keeps the path whole.
+  name.setAttribute('aria-label', entry.path);
   name.title = `Preview ${entry.path}`;
   size.textContent = entry.size === null || entry.sizeUnknown ? '' : formatBytes(entry.size);
   rm.setAttribute('aria-label', `Remove ${entry.path}`);
@@ -456,9 +471,11 @@ function paintRow(entry) {
     const same = byHash.get(info.hash);
     if (same && same.size > 1) {
       li.dataset.duplicate = String(same.size);
+      name.setAttribute('aria-label', `${entry.path} (duplicate)`);
       name.title = `Same content as ${same.size - 1} other ${same.size === 2 ? 'file' : 'files'}: ${[...same].filter((e) => e !== entry).slice(0, 5).map((e) => e.path).join(', ')}`;
     } else {
       delete li.dataset.duplicate;
+      name.setAttribute('aria-label', entry.path);
       name.title = `Preview ${entry.path}`;
     }
     return;

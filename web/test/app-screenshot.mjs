@@ -1,0 +1,34 @@
+// Takes docs/screenshot.png: the app (build/dist) at 1280×800 with the Oxen
+// fixtures loaded and a table preview open. Run: node web/test/app-screenshot.mjs
+// (not a test: node --test only runs *.test.js files).
+import path from 'node:path';
+import { fixturesDir, launchChromium, repoRoot, startStaticServer } from './helpers.js';
+import { appDir, fixtureFiles, openApp, waitDescribed } from './app-helpers.js';
+
+const out = process.argv[2] || path.join(repoRoot, 'docs', 'screenshot.png');
+const scheme = process.env.OXDROP_SCHEME || 'light';
+const server = await startStaticServer({ root: appDir });
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: scheme });
+  await openApp(page, server.url);
+  await page.setInputFiles('input[type=file][webkitdirectory]', fixturesDir);
+  await waitDescribed(page, fixtureFiles().length);
+  await page.fill('input[name=namespace]', 'ox');
+  await page.fill('input[name=repo_name]', 'oxen-fixtures');
+  await page.fill('textarea[name=description]', "Oxen's test data: images, audio, video, tables and text");
+  await page.fill('input[name=author_name]', 'Bessie');
+  await page.fill('input[name=author_email]', 'bessie@oxen.ai');
+  await page.click('#problems button').catch(() => {});
+  // Let thumbnails of the visible image rows draw.
+  await page.locator('#file-list').evaluate((l) => l.scrollTo(0, l.scrollHeight));
+  await page.waitForTimeout(800);
+  await page.getByRole('button', { name: 'oxen/csvs/mixed_data_types.csv', exact: true }).click();
+  await page.locator('dialog#preview table').waitFor();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: out });
+  console.log(`wrote ${out}`);
+} finally {
+  await browser.close();
+  await server.close();
+}
