@@ -607,6 +607,7 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 	var w, h uint32
 	photometric, spp, sampleFormat := uint32(1<<31), uint32(1), uint32(1)
 	var bits uint32 = 1
+	planar := uint32(1)
 	hasData := false
 	for i := 0; i < n; i++ {
 		e, err := s.exact(ifd+2+int64(12*i), 12)
@@ -645,6 +646,8 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 			spp = v
 		case 339:
 			sampleFormat = v
+		case 284:
+			planar = v
 		case 273, 324: // StripOffsets, TileOffsets
 			hasData = true
 		}
@@ -655,47 +658,62 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 	if photometric == 1<<31 {
 		return nil, errors.New("no PhotometricInterpretation tag")
 	}
-	return &model.ImageMeta{Width: w, Height: h, ColorSpace: tiffColor(photometric, spp, bits, sampleFormat)}, nil
+	if planar > 1 {
+		return nil, fmt.Errorf("planar configuration %d is not supported", planar)
+	}
+	if sampleFormat == 3 && bits != 32 || sampleFormat > 3 {
+		return nil, fmt.Errorf("sample format %d with %d bits is not supported", sampleFormat, bits)
+	}
+	cs, err := tiffColor(photometric, spp, bits)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ImageMeta{Width: w, Height: h, ColorSpace: cs}, nil
 }
 
-// tiffColor maps the sample layout to the image crate's color type.
-func tiffColor(photometric, spp, bits, format uint32) string {
-	float := format == 3
-	switch photometric {
-	case 0, 1: // gray
-		switch {
-		case float:
-			return model.ColorUnknown
-		case spp == 1 && bits <= 8:
-			return model.ColorGrayscale
-		case spp == 1 && bits == 16:
-			return model.ColorGrayscale16
-		case spp == 2 && bits == 8:
-			return model.ColorGrayscaleAlpha
-		case spp == 2 && bits == 16:
-			return model.ColorGrayscaleAlpha16
+// tiffColor maps the sample layout as the tiff crate names it and the image
+// crate accepts it; the layouts the image crate refuses (palettes, YCbCr,
+// odd bit depths) are errors, since Oxen then has no metadata. CMYK, which
+// the image crate converts to RGB, is reported as Unknown here (the encoded
+// model has no enum value).
+func tiffColor(photometric, spp, bits uint32) (string, error) {
+	switch {
+	case (photometric == 0 || photometric == 1) && spp == 1:
+		switch bits {
+		case 1, 8:
+			return model.ColorGrayscale, nil
+		case 16:
+			return model.ColorGrayscale16, nil
 		}
-	case 2: // RGB
-		switch {
-		case spp == 3 && float && bits == 32:
-			return model.ColorRgb32F
-		case spp == 4 && float && bits == 32:
-			return model.ColorRgba32F
-		case float:
-			return model.ColorUnknown
-		case spp == 3 && bits == 8:
-			return model.ColorRGB
-		case spp == 3 && bits == 16:
-			return model.ColorRgb16
-		case spp == 4 && bits == 8:
-			return model.ColorRGBA
-		case spp == 4 && bits == 16:
-			return model.ColorRgba16
+	case (photometric == 0 || photometric == 1) && spp == 2:
+		switch bits {
+		case 8:
+			return model.ColorGrayscaleAlpha, nil
+		case 16:
+			return model.ColorGrayscaleAlpha16, nil
 		}
-	case 3, 6: // palette, YCbCr: decoded to RGB
-		return model.ColorRGB
+	case photometric == 2 && spp == 3:
+		switch bits {
+		case 8:
+			return model.ColorRGB, nil
+		case 16:
+			return model.ColorRgb16, nil
+		case 32:
+			return model.ColorRgb32F, nil
+		}
+	case photometric == 2 && spp == 4:
+		switch bits {
+		case 8:
+			return model.ColorRGBA, nil
+		case 16:
+			return model.ColorRgba16, nil
+		case 32:
+			return model.ColorRgba32F, nil
+		}
+	case photometric == 5 && spp == 4 && (bits == 8 || bits == 16):
+		return model.ColorUnknown, nil
 	}
-	return model.ColorUnknown
+	return "", fmt.Errorf("photometric interpretation %d with %d samples of %d bits is not supported", photometric, spp, bits)
 }
 
 // readICO picks the entry the image crate decodes (the highest bit depth,

@@ -311,7 +311,7 @@ func TestReadGenerated(t *testing.T) {
 		{"tiff gray16 min-is-white", tiffRGB(be, 8, 9, 1, 16, 0), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscale16}},
 		{"tiff gray alpha", tiffRGB(le, 8, 9, 2, 8, 1), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscaleAlpha}},
 		{"tiff cmyk", tiffRGB(le, 8, 9, 4, 8, 5), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorUnknown}},
-		{"tiff palette", tiffRGB(le, 8, 9, 1, 8, 3), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorRGB}},
+		{"tiff bilevel", tiffRGB(le, 8, 9, 1, 1, 0), model.ImageMeta{Width: 8, Height: 9, ColorSpace: model.ColorGrayscale}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -411,6 +411,9 @@ func TestReadRejects(t *testing.T) {
 		{"ico no entries", []byte{0, 0, 1, 0, 0, 0}},
 		{"ico directory past the end", []byte{0, 0, 1, 0, 9, 0, 16, 16}},
 		{"ico entry with 300 bpp", icoFile(icoEntry{16, 16, 300, icoBMP(16, 16)})},
+		{"tiff palette (the image crate refuses it)", tiffRGB(binary.LittleEndian, 8, 9, 1, 8, 3)},
+		{"tiff ycbcr", tiffRGB(binary.LittleEndian, 8, 9, 3, 8, 6)},
+		{"tiff gray 4-bit", tiffRGB(binary.LittleEndian, 8, 9, 1, 4, 1)},
 		{"tiff without strips", tiffFile(binary.LittleEndian, []tiffTag{{256, 3, 1, 5}, {257, 3, 1, 5}, {262, 3, 1, 1}}, nil)},
 		{"tiff IFD beyond end", []byte("II*\x00\xff\xff\x00\x00")},
 		{"tiff no photometric", tiffFile(binary.LittleEndian, []tiffTag{{256, 3, 1, 5}, {257, 3, 1, 5}}, nil)},
