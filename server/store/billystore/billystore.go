@@ -100,6 +100,28 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// WriteTo keeps the source's WriteTo (the API's multipart reader hands out
+// ~1 MiB chunks); without it io.Copy falls back to 32 KiB writes.
+func (c ctxReader) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := c.r.(io.WriterTo); ok {
+		return wt.WriteTo(ctxWriter{c.ctx, w})
+	}
+	return io.Copy(w, struct{ io.Reader }{c})
+}
+
+// ctxWriter stops a WriteTo once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
 	if err := checkKey(key); err != nil {
