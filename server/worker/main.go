@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
@@ -15,6 +16,10 @@ import (
 	"github.com/oxdrop/oxdrop/server/worker/jsio"
 	"github.com/oxdrop/oxdrop/server/worker/r2store"
 )
+
+// logger writes one JSON line per record on stdout: console.log in the
+// Worker, visible with `wrangler tail` or in the dashboard's logs.
+var logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 
 func main() {
 	workers.Serve(http.HandlerFunc(serve))
@@ -33,6 +38,11 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limitBody(maxBody, h).ServeHTTP(rw, r)
+	// The instance's peak: Go's share of the isolate's 128 MB (wasm linear
+	// memory never shrinks, so Sys is the high-water mark).
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	logger.Info("instance memory", "path", r.URL.Path, "go_sys_bytes", m.Sys)
 }
 
 func newHandler() (http.Handler, int64, error) {
@@ -54,9 +64,7 @@ func newHandler() (http.Handler, int64, error) {
 		MaxJSONBytes: s.MaxJSON,
 		Tokens:       s.Tokens,
 		CORSOrigin:   s.CORSOrigin,
-		// One JSON line per request on stdout: console.log in the Worker,
-		// visible with `wrangler tail` or in the dashboard's logs.
-		Logger: slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		Logger:       logger,
 	}), s.MaxBody, nil
 }
 

@@ -89,7 +89,9 @@ func serve(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 				w.Header().Set("X-EOF", strconv.FormatBool(errors.Is(err, io.EOF)))
-				_, _ = w.Write(p[:got])
+				if got > 0 { // syumai's writer hangs on an empty Write
+					_, _ = w.Write(p[:got])
+				}
 				return
 			}
 			w.Header().Set("X-Size", strconv.FormatInt(b.Size(), 10))

@@ -11,7 +11,7 @@
 //   - Put with a known size streams through a FixedLengthStream, awaiting
 //     every chunk (backpressure), so memory stays at one chunk whatever the
 //     object's size (an isolate has 128 MB). Unknown sizes up to
-//     smallObjectMax are buffered and put in one call; larger ones go
+//     partSize are buffered and put in one call; larger ones go
 //     through an R2 multipart upload of partSize parts.
 //   - Open: head, then ranged gets pinned to the head's etag (a replaced
 //     object fails instead of mixing two versions), through a read-ahead

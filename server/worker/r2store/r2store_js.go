@@ -3,7 +3,6 @@
 package r2store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -39,14 +38,15 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if size >= 0 {
 		return s.putStream(ctx, key, &exactReader{r: r, left: size}, size, opts)
 	}
-	// Unknown size: buffer up to smallObjectMax; what fits is one atomic put.
-	buf := make([]byte, smallObjectMax+1)
+	// Unknown size: read up to one part; a body that fits is one atomic
+	// put, a larger one becomes a multipart upload that reuses the buffer.
+	buf := make([]byte, partSize)
 	n, err := io.ReadFull(r, buf)
 	switch err {
 	case io.EOF, io.ErrUnexpectedEOF:
 		return s.putValue(ctx, key, toUint8Array(buf[:n]), opts)
 	case nil:
-		return s.putMultipart(ctx, key, io.MultiReader(bytes.NewReader(buf[:n]), r), opts)
+		return s.putMultipart(ctx, key, buf, r, opts)
 	default:
 		return store.Info{}, fmt.Errorf("r2store: put %s: reading body: %w", key, err)
 	}
@@ -160,12 +160,14 @@ func pump(ctx context.Context, r io.Reader, writer js.Value) error {
 	}
 }
 
-// putMultipart stores a body of unknown size over smallObjectMax as an R2
-// multipart upload of partSize parts: one part in memory at a time. R2's
-// multipart completion takes no onlyIf, so the conditions are checked just
-// before completing; that is not atomic, and callers that need an atomic
-// claim put small or known-size objects (which take the atomic path).
-func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, opts store.PutOptions) (store.Info, error) {
+// putMultipart stores a body of unknown size over partSize as an R2
+// multipart upload: first is the first part, already read into a buffer
+// that is reused for the next parts, and one JS buffer is reused too (each
+// part is awaited before the next is read), so memory stays at two parts.
+// R2's multipart completion takes no onlyIf, so the conditions are checked
+// just before completing; that is not atomic, and callers that need an
+// atomic claim put small or known-size objects (which take the atomic path).
+func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io.Reader, opts store.PutOptions) (store.Info, error) {
 	upload, err := callAwait(s.bucket, "createMultipartUpload", key)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("r2store: put %s: starting multipart upload: %w", key, err)
@@ -175,24 +177,33 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, opts 
 		return store.Info{}, cause
 	}
 	parts := array.New()
-	buf := make([]byte, partSize)
+	buf := first
+	jsBuf := uint8Array.New(len(buf))
+	n := len(first)
 	for number := 1; ; number++ {
+		view := jsBuf
+		if n < len(buf) {
+			view = jsBuf.Call("subarray", 0, n)
+		}
+		js.CopyBytesToJS(view, buf[:n])
+		part, err := callAwait(upload, "uploadPart", number, view)
+		if err != nil {
+			return abort(fmt.Errorf("r2store: put %s: uploading part %d: %w", key, number, err))
+		}
+		parts.Call("push", part)
+		if n < len(buf) {
+			break
+		}
 		if err := ctx.Err(); err != nil {
 			return abort(err)
 		}
-		n, rerr := io.ReadFull(r, buf)
-		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+		var rerr error
+		n, rerr = io.ReadFull(r, buf)
+		if rerr == io.EOF {
+			break // the previous part ended the body exactly
+		}
+		if rerr != nil && rerr != io.ErrUnexpectedEOF {
 			return abort(fmt.Errorf("r2store: put %s: reading body: %w", key, rerr))
-		}
-		if n > 0 || number == 1 {
-			part, err := callAwait(upload, "uploadPart", number, toUint8Array(buf[:n]))
-			if err != nil {
-				return abort(fmt.Errorf("r2store: put %s: uploading part %d: %w", key, number, err))
-			}
-			parts.Call("push", part)
-		}
-		if rerr != nil {
-			break
 		}
 	}
 	switch {

@@ -17,11 +17,10 @@ const (
 	// chunkSize is the piece size of streaming puts: each piece costs a
 	// JS round trip, so pieces are large (memory holds one or two).
 	chunkSize = 1 << 20
-	// smallObjectMax: unknown-size puts up to this are buffered and put in
-	// one atomic call; partSize is the part size of larger ones (R2 wants
-	// equal parts of at least 5 MiB except the last).
-	smallObjectMax = 8 << 20
-	partSize       = 8 << 20
+	// partSize: unknown-size puts up to this are buffered and put in one
+	// atomic call; larger ones are multipart uploads of parts this size (R2
+	// wants equal parts of at least 5 MiB except the last).
+	partSize = 8 << 20
 )
 
 // fetchFunc reads length bytes of the object at off (fewer only at its end).

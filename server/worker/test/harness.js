@@ -5,6 +5,7 @@
 // Everything binds 127.0.0.1 only; workerd uses ports 8787-8799.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -66,7 +67,7 @@ export function randomPort() {
  * bucket OXDROP_BUCKET persisted in persistDir. restart() disposes the
  * runtime and starts a new one on the same state.
  */
-export async function startWorker({ dir, persistDir, bindings = {} }) {
+export async function startWorker({ dir, persistDir, bindings = {}, onStdout }) {
   const port = await workerdPort();
   const options = {
     modules: true,
@@ -80,6 +81,18 @@ export async function startWorker({ dir, persistDir, bindings = {} }) {
     host: "127.0.0.1",
     port,
   };
+  if (onStdout) {
+    // The Worker's console output (the Go logger's JSON lines), line by line.
+    options.handleRuntimeStdio = (stdout, stderr) => {
+      let rest = "";
+      stdout.on("data", (d) => {
+        const lines = (rest + d).split("\n");
+        rest = lines.pop();
+        for (const l of lines) onStdout(l);
+      });
+      stderr.pipe(process.stderr);
+    };
+  }
   let mf = new Miniflare(options);
   let url = await mf.ready;
   return {
@@ -172,4 +185,32 @@ export async function startNative({ dataDir, env = {}, args = [] }) {
  * landed are reported, not silently passed). */
 export function hasPackage(rel) {
   return existsSync(join(root, rel));
+}
+
+/**
+ * Sends one request on a fresh connection (node:http, no keep-alive) and
+ * resolves to {status, headers, text}. Large uploads use it: fetch reuses
+ * idle keep-alive sockets, and when the runtime closes one just as a big
+ * body starts, the upload dies with EPIPE (not retried for PUT/POST).
+ * A FormData body is encoded first (Content-Type with its boundary).
+ */
+export async function freshRequest(url, { method = "GET", headers = {}, body } = {}) {
+  let payload = body;
+  const hdrs = { ...headers };
+  if (body instanceof FormData) {
+    const encoded = new Request("http://x/", { method: "POST", body });
+    hdrs["content-type"] = encoded.headers.get("content-type");
+    payload = Buffer.from(await encoded.arrayBuffer());
+  }
+  if (payload !== undefined) hdrs["content-length"] = String(Buffer.byteLength(payload));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: hdrs, agent: false }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
