@@ -32,8 +32,8 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 	}
 	w, h := be.Uint32(b[8:12]), be.Uint32(b[12:16])
 	depth, ctype := b[16], b[17]
-	if w > 1<<31-1 || h > 1<<31-1 {
-		return nil, fmt.Errorf("dimensions %dx%d exceed 2^31-1", w, h)
+	if w == 0 || h == 0 || w > 1<<31-1 || h > 1<<31-1 {
+		return nil, fmt.Errorf("invalid dimensions %dx%d", w, h)
 	}
 	off := int64(8)
 	trns := false
@@ -367,6 +367,9 @@ func readWebP(s *source) (*model.ImageMeta, error) {
 		}
 		// The top two bits of each are upscaling hints, not size.
 		w, h := uint32(le.Uint16(p[6:8])&0x3FFF), uint32(le.Uint16(p[8:10])&0x3FFF)
+		if w == 0 || h == 0 {
+			return nil, fmt.Errorf("VP8 frame of %dx%d", w, h)
+		}
 		return &model.ImageMeta{Width: w, Height: h, ColorSpace: model.ColorRGB}, nil
 	case "VP8L":
 		p, err := s.exact(20, 5)
@@ -384,7 +387,8 @@ func readWebP(s *source) (*model.ImageMeta, error) {
 		if v>>28&1 == 1 {
 			cs = model.ColorRGBA
 		}
-		// image-webp adds 1 before masking, so 16384 wraps to 0 there.
+		// image-webp adds 1 before masking, so 16384 wraps to 0 there (and
+		// it does not reject the 0).
 		return &model.ImageMeta{Width: (1 + v) & 0x3FFF, Height: (1 + v>>14) & 0x3FFF, ColorSpace: cs}, nil
 	case "VP8X":
 		return readWebPExtended(s, riffSize, size)
@@ -657,6 +661,9 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 	}
 	if photometric == 1<<31 {
 		return nil, errors.New("no PhotometricInterpretation tag")
+	}
+	if w == 0 || h == 0 {
+		return nil, fmt.Errorf("zero width or height (%dx%d)", w, h)
 	}
 	if planar > 1 {
 		return nil, fmt.Errorf("planar configuration %d is not supported", planar)

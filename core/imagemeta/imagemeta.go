@@ -100,9 +100,6 @@ func Read(r io.ReaderAt, size int64) (*model.ImageMeta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imagemeta: %s: %w", f, err)
 	}
-	if m.Width == 0 || m.Height == 0 {
-		return nil, fmt.Errorf("imagemeta: %s: zero width or height (%dx%d)", f, m.Width, m.Height)
-	}
 	return m, nil
 }
 
