@@ -35,6 +35,9 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 	if w == 0 || h == 0 || w > 1<<31-1 || h > 1<<31-1 {
 		return nil, fmt.Errorf("invalid dimensions %dx%d", w, h)
 	}
+	if b[18] != 0 || b[19] != 0 || b[20] > 1 {
+		return nil, fmt.Errorf("unknown compression %d, filter %d or interlace %d method", b[18], b[19], b[20])
+	}
 	off := int64(8)
 	trns := false
 	for i := 0; ; i++ {
@@ -55,6 +58,9 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 		}
 		if typ == "tRNS" {
 			trns = true
+		}
+		if typ == "IHDR" && i > 0 {
+			return nil, errors.New("a second IHDR chunk")
 		}
 		// The CRC covers the type and the data.
 		sum, err := s.crc32(off+4, 4+n)

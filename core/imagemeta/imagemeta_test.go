@@ -363,6 +363,11 @@ func TestReadRejects(t *testing.T) {
 			b[24] = 3
 			return fixIHDRCRC(b)
 		}()},
+		{"png unknown interlace method", func() []byte {
+			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+			b[28] = 2
+			return fixIHDRCRC(b)
+		}()},
 		{"png bad IHDR CRC", func() []byte {
 			b := encPNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
 			b[29] ^= 1
