@@ -2,26 +2,38 @@
 // (`oxdrop serve` built from this tree, random loopback port, temp -data)
 // and the Workers build (build/worker, from `npm run worker:build`) under
 // Cloudflare's local runtime (workerd via Miniflare, R2 persisted to a temp
-// folder). Both get the same body cap so the 413 case is the same.
+// folder). Both get the same body cap, bearer token and CORS origin, so
+// every case means the same on both.
 //
 // OXDROP_CONFORMANCE_TARGETS=native or =workers runs one of them.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xxhash128 } from "hash-wasm";
 import { freshRequest, root, startNative, startWorker, tempDir } from "./harness.js";
 
 const maxBody = 4_000_000;
+const token = "conformance-token-1";
+const corsOrigin = "https://app.example";
+const auth = { authorization: `Bearer ${token}` };
 const fixtures = join(root, "..", "shared", "fixtures", "oxen");
 const targets = (process.env.OXDROP_CONFORMANCE_TARGETS || "native,workers").split(",");
 
 const starters = {
-  native: (dir) => startNative({ dataDir: dir, args: ["-max-body", String(maxBody)] }),
+  native: (dir) => {
+    const tokens = `${dir}.tokens`; // removed with dir (see after)
+    writeFileSync(tokens, `# conformance\n${token}\n`);
+    return startNative({ dataDir: dir, args: ["-max-body", String(maxBody), "-tokens", tokens, "-cors-origin", corsOrigin] });
+  },
   workers: (dir) => {
     const built = join(root, "build", "worker");
     if (!existsSync(join(built, "app.wasm"))) throw new Error("build/worker/app.wasm is missing: run `npm run worker:build` first");
-    return startWorker({ dir: built, persistDir: dir, bindings: { OXDROP_MAX_BODY: String(maxBody) } });
+    return startWorker({
+      dir: built,
+      persistDir: dir,
+      bindings: { OXDROP_MAX_BODY: String(maxBody), OXDROP_TOKENS: token, OXDROP_CORS_ORIGIN: corsOrigin },
+    });
   },
 };
 
@@ -31,7 +43,7 @@ async function oxenHash(bytes) {
 }
 
 const user = { name: "Bessie Ox", email: "bessie@oxen.ai" };
-const json = (body) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (body, headers = auth) => ({ method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 /** A multipart body with name/email first and one part per [path, bytes]. */
 function multipart(namespace, name, files) {
@@ -40,7 +52,7 @@ function multipart(namespace, name, files) {
   fd.append("email", user.email);
   fd.append("new_repo", JSON.stringify({ namespace, name }));
   for (const [path, bytes] of files) fd.append("file[]", new Blob([bytes]), path);
-  return { method: "POST", body: fd };
+  return { method: "POST", headers: auth, body: fd };
 }
 
 async function body(res) {
@@ -95,7 +107,10 @@ for (const name of targets) {
     });
     after(async () => {
       await target?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (dir) {
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(`${dir}.tokens`, { force: true });
+      }
     });
 
     test("JSON create with Text and Binary contents; repository and file bytes read back", async () => {
@@ -212,6 +227,29 @@ for (const name of targets) {
         assertError(res, await body(res), 400, /path/i);
       }
       assert.equal((await get("/api/repos/ox/paths")).status, 404);
+    });
+
+    test("bearer tokens: POST without or with a wrong token is 401, nothing created", async () => {
+      for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: token }]) {
+        const res = await fetch(url("/api/repos"), json({ namespace: "ox", name: "no-auth" }, headers));
+        assertError(res, await body(res), 401, /./);
+        assert.ok(res.headers.get("www-authenticate"), "401 without WWW-Authenticate");
+      }
+      assert.equal((await get("/api/repos/ox/no-auth")).status, 404);
+    });
+
+    test("CORS: preflight and responses allow the configured origin", async () => {
+      const pre = await fetch(url("/api/repos"), {
+        method: "OPTIONS",
+        headers: { origin: corsOrigin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+      });
+      assert.ok(pre.status === 204 || pre.status === 200, `preflight status ${pre.status}`);
+      assert.equal(pre.headers.get("access-control-allow-origin"), corsOrigin);
+      assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
+      assert.match(pre.headers.get("access-control-allow-headers") ?? "", /authorization/i);
+      const res = await fetch(url("/api/repos/ox/json-repo"), { headers: { origin: corsOrigin } });
+      await res.text();
+      assert.equal(res.headers.get("access-control-allow-origin"), corsOrigin);
     });
 
     test("404s: missing repository, missing file, unknown endpoint", async () => {
