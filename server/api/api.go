@@ -259,6 +259,10 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &ae):
 	case errors.As(err, &mbe):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is over the limit of %d bytes", mbe.Limit)}
+	case r.Context().Err() != nil:
+		// The client went away or the read timeout fired (net/http then
+		// cancels the context): whatever failed after that is not a fault.
+		ae = &apiError{http.StatusRequestTimeout, "The request was cancelled or timed out before the server had all of it"}
 	case errors.Is(err, syscall.ENOSPC): // a full disk is the operator's problem, but the client must know it is not theirs
 		h.log.Error("out of storage space", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{http.StatusInsufficientStorage, "The server is out of storage space; nothing of this upload was kept"}
