@@ -653,7 +653,7 @@ async function validateNameField(input, quiet = false) {
     input.removeAttribute('aria-invalid');
     msg.textContent = '';
     msg.className = 'field-msg';
-    return !quiet ? false : true;
+    return quiet; // empty: fine while typing, a problem on submit
   }
   if (!pool) return true; // checked again once the engine is up
   let problem = '';
@@ -780,14 +780,15 @@ async function onSubmit(event) {
   remember(STORE.authorEmail, form.authorEmail);
 
   setUploading(true);
-  const cancelled = { value: false };
-  uploading = { abort: () => (cancelled.value = true) };
+  // Cancel works while waiting for hashes too: it wins the race below.
+  let cancelWait;
+  const cancelled = new Promise((resolve) => (cancelWait = () => resolve('cancelled')));
+  uploading = { abort: () => cancelWait() };
   if (pendingCount() > 0 || pendingRows.length) {
     els.uploadPhase.textContent = `Waiting for ${formatCount(pendingCount())} files to finish hashing…`;
     els.uploadProgress.removeAttribute('value');
     els.uploadFigures.textContent = '';
-    await whenAllDescribed();
-    if (cancelled.value) {
+    if ((await Promise.race([whenAllDescribed(), cancelled])) === 'cancelled') {
       setUploading(false);
       showError('Upload cancelled. Nothing was sent.');
       return;
@@ -835,11 +836,10 @@ async function onSubmit(event) {
   }
   setUploading(false);
   if (answer.status >= 200 && answer.status < 300 && answer.body?.repository) {
-    showResult(answer.body, files, form);
+    showResult(answer.body, files);
     return;
   }
-  const limit = answer.status === 413 ? '' : undefined;
-  showError(explainStatus(answer.status, answer.body, answer.text, { name: form.name, limit }));
+  showError(explainStatus(answer.status, answer.body, answer.text, { name: form.name }));
   if (answer.status === 409) els.form.elements.repo_name.focus();
   if (answer.status === 401 || answer.status === 403) els.form.elements.token.focus();
 }
@@ -855,7 +855,7 @@ function setUploading(on) {
   if (on) els.cancelUpload.focus();
 }
 
-function showResult(body, files, form) {
+function showResult(body, files) {
   const repo = body.repository;
   const commit = repo.latest_commit;
   $('result-name').textContent = `${repo.namespace}/${repo.name}`;
@@ -921,7 +921,6 @@ function showResult(body, files, form) {
   }
   els.result.hidden = false;
   els.result.focus();
-  void form;
 }
 
 // ---------------------------------------------------------------------------

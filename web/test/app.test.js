@@ -214,6 +214,8 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
     }
+    // The dialog's close event (which revokes) is dispatched just after it hides.
+    await page.waitForFunction(() => window.__urls.revoked >= 2, null, { timeout: 5_000 }).catch(() => {});
     const urls = await page.evaluate(() => window.__urls);
     assert.equal(urls.made, 2);
     assert.equal(urls.revoked, urls.made, 'every object URL revoked');
