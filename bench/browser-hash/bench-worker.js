@@ -1,6 +1,6 @@
 // Helper worker of the hashing benchmark: reads a File in 4 MiB slices with
-// FileReaderSync (as oxdrop's engine worker does), hashing with hash-wasm or
-// only counting bytes.
+// FileReaderSync (hashing with hash-wasm, or only counting bytes), or with
+// file.stream() as oxdrop's reader worker does (only counting bytes).
 import { createXXHash128 } from '/hash-wasm/index.esm.js';
 
 const reader = new FileReaderSync();
@@ -16,6 +16,15 @@ self.onmessage = async (e) => {
         hasher.update(new Uint8Array(reader.readAsArrayBuffer(file.slice(off, off + chunk))));
       }
       self.postMessage({ id, value: hasher.digest('hex') });
+    } else if (method === 'read-stream') {
+      const r = file.stream().getReader();
+      let n = 0;
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        n += value.length;
+      }
+      self.postMessage({ id, value: String(n) });
     } else {
       let n = 0;
       for (let off = 0; off < file.size; off += chunk) {

@@ -47,7 +47,7 @@ export const methods = {
     return unpad(h.digest('hex'));
   },
   // hash-wasm in a worker, reading 4 MiB slices with FileReaderSync.
-  'hash-wasm worker': (file) => inHelper('hash-wasm', file).then(unpad),
+  'hash-wasm FRS worker': (file) => inHelper('hash-wasm', file).then(unpad),
   // Reading only, the floor for any hasher: file.stream() on the page...
   'read-only stream': async (file) => {
     const r = file.stream().getReader();
@@ -59,8 +59,10 @@ export const methods = {
     }
     return String(n);
   },
-  // ...and 4 MiB FileReaderSync slices in a worker, as oxdrop reads.
-  'read-only worker': (file) => inHelper('read', file),
+  // ...file.stream() in a worker, as oxdrop's reader does...
+  'read-only stream worker': (file) => inHelper('read-stream', file),
+  // ...and 4 MiB FileReaderSync slices in a worker.
+  'read-only FRS worker': (file) => inHelper('read', file),
 };
 
 window.bench = {

@@ -53,6 +53,9 @@ func run(n, files int, concList string, limit time.Duration, url, bin, dir strin
 		}
 	}
 	fmt.Printf("machine: %s\n", harness.Machine())
+	if lat, err := harness.FsyncLatency(base, 100); err == nil {
+		fmt.Printf("disk: write 4 KiB + fsync takes %.2f ms (median of 100) in %s\n", float64(lat)/1e6, base)
+	}
 	fmt.Printf("%d repositories x %d files (%s per repository) per level; loopback\n\n", n, files, sizeOfRepo(files))
 	fmt.Printf("%5s %9s %9s %9s %9s %9s %10s %10s %7s %6s\n",
 		"conc", "p50", "p90", "p99", "max", "total", "repos/s", "files/s", "errors", "load")

@@ -70,6 +70,9 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		}
 	}
 	fmt.Printf("machine: %s\n", harness.Machine())
+	if lat, err := harness.FsyncLatency(base, 100); err == nil {
+		fmt.Printf("disk: write 4 KiB + fsync takes %.2f ms (median of 100) in %s\n", float64(lat)/1e6, base)
+	}
 	fmt.Printf("data folder: %s (plain write and server on the same filesystem)\n", base)
 	fmt.Printf("plain write: write(2) in 1 MiB chunks + fsync, like billystore's temp file + Sync\n\n")
 	fmt.Printf("%-9s %12s %12s %8s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server VmHWM", "idle VmHWM", "<=64MiB", "load")

@@ -142,3 +142,10 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("empty: %d", got)
 	}
 }
+
+func TestFsyncLatency(t *testing.T) {
+	d, err := FsyncLatency(t.TempDir(), 5)
+	if err != nil || d <= 0 {
+		t.Errorf("FsyncLatency = %v, %v", d, err)
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Machine describes where a benchmark ran: CPU model and count, memory,
@@ -74,4 +76,30 @@ func Percentile[T any](sorted []T, p float64) T {
 		rank = len(sorted)
 	}
 	return sorted[rank-1]
+}
+
+// FsyncLatency is the median time of writing 4 KiB and fsyncing it, n times,
+// in a file under dir: what one durable small object costs on this disk,
+// the floor under every creation's latency.
+func FsyncLatency(dir string, n int) (time.Duration, error) {
+	f, err := os.CreateTemp(dir, "fsync-probe-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 4096)
+	times := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		began := time.Now()
+		if _, err := f.Write(buf); err != nil {
+			return 0, err
+		}
+		if err := f.Sync(); err != nil {
+			return 0, err
+		}
+		times = append(times, time.Since(began))
+	}
+	slices.Sort(times)
+	return Percentile(times, 50), nil
 }
