@@ -25,7 +25,9 @@ func TestConcurrentCreatesOneName(t *testing.T) {
 			Files: []harness.File{
 				{Path: "who.txt", Content: []byte(fmt.Sprintf("writer %d\n", i))},
 				{Path: "data/blob.bin", Size: 256 << 10, Seed: uint64(1000 + i)},
-			}}
+			},
+			Manifest: i%2 == 1, // both paths: blobs staged under uploads/, or straight to their final keys
+		}
 	}
 	bodies := make([]harness.Body, n)
 	for i := range bodies {
