@@ -904,14 +904,14 @@ function showResult(body, files) {
   $('result-entries-title').textContent = `Entries (${formatCount(server.length)})`;
   const verify = $('result-verify');
   verify.replaceChildren();
-  verify.removeAttribute('role');
   if (mismatches.length || (server.length && missing.length)) {
     verify.className = 'verify bad';
-    verify.setAttribute('role', 'alert');
     const lines = [];
     if (mismatches.length) lines.push(`${mismatches.length} ${mismatches.length === 1 ? 'file arrived' : 'files arrived'} with a different hash than this browser computed: ${mismatches.map((m) => `${m.path} (browser ${m.browser}, server ${m.server})`).join('; ')}. The data may have changed on disk or in transit.`);
     if (server.length && missing.length) lines.push(`${missing.length} ${missing.length === 1 ? 'file is' : 'files are'} missing from the server's answer: ${missing.slice(0, 20).join(', ')}.`);
     verify.textContent = `Warning: ${lines.join(' ')}`;
+    // Also in the page's one alert, so it cannot be missed.
+    showError(`The repository was created, but the hash check failed: ${lines.join(' ')}`);
   } else if (server.length) {
     verify.className = 'verify ok';
     verify.textContent = `✓ All ${formatCount(files.length)} server hashes match the ones computed in this browser.`;

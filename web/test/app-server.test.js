@@ -84,8 +84,8 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     await waitDescribed(page, 1);
     await fillForm(page, { name: 'fixtures' });
     await page.click('button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0, null, { timeout: 60_000 });
-    const alert = await page.textContent('[role=alert]#error');
+    await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0, null, { timeout: 60_000 });
+    const alert = await page.locator('[role=alert]').textContent();
     assert.match(alert, /“fixtures” is already taken/);
     assert.match(alert, /fixtures-2/);
     assert.deepEqual(errors, []);
@@ -109,8 +109,8 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       const submitAndReadAlert = async () => {
         await page.evaluate(() => (document.getElementById('error').textContent = ''));
         await page.click('button[type=submit]');
-        await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0, null, { timeout: 60_000 });
-        return page.textContent('[role=alert]#error');
+        await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0, null, { timeout: 60_000 });
+        return page.locator('[role=alert]').textContent();
       };
       await fillForm(page, { name: 'locked' });
       assert.match(await submitAndReadAlert(), /token is missing or wrong/);
@@ -123,8 +123,8 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       await page.click('button[type=submit]');
       await page.waitForFunction(() => /left|estimating/.test(document.getElementById('upload-figures').textContent), null, { timeout: 30_000 });
       await page.click('#cancel-upload');
-      await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0);
-      assert.match(await page.textContent('[role=alert]#error'), /cancelled/i);
+      await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0);
+      assert.match(await page.locator('[role=alert]').textContent(), /cancelled/i);
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       const gone = await fetch(`${srv.url}api/repos/ox/cancelled`);
       assert.equal(gone.status, 404, 'a cancelled upload creates nothing');

@@ -332,7 +332,8 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(seen.newRepo, { namespace: 'ox', name: 'pair', description: 'two files' });
     assert.deepEqual(seen.manifest, { 'a.txt': rows['a.txt'].hash, 'b.csv': rows['b.csv'].hash });
     const verify = page.locator('#result-verify');
-    assert.equal(await verify.getAttribute('role'), 'alert');
+    assert.match(await verify.getAttribute('class'), /\bbad\b/);
+    assert.match(await page.locator('[role=alert]').textContent(), /hash check failed.*b\.csv/);
     assert.match(await verify.textContent(), /1 file arrived with a different hash.*b\.csv \(browser [0-9a-f]+, server f{32}\)/);
     assert.equal(await page.locator('#result-table tr.mismatch').count(), 1);
     await page.context().close();
@@ -354,8 +355,8 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     assert.equal(await page.inputValue('input[name=author_email]'), 'bessie@oxen.ai');
     // Submitting with an empty namespace says so in the alert, sends nothing.
     await page.click('button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('[role=alert]#error').textContent.length > 0);
-    assert.match(await page.textContent('#error'), /Namespace is required/);
+    await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0);
+    assert.match(await page.locator('[role=alert]').textContent(), /Namespace is required/);
     await page.context().close();
   });
 });
