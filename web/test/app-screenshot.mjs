@@ -1,7 +1,16 @@
 // Takes docs/screenshot.png: the app (build/dist) at 1280×800 with the Oxen
-// fixtures loaded and a table preview open. Run: node web/test/app-screenshot.mjs
-// (not a test: node --test only runs *.test.js files).
+// fixtures loaded and a table preview open.
+// Run: node build/build.mjs && node web/test/app-screenshot.mjs [out.png]
+// (OXDROP_SCHEME=dark for the dark theme).
 import path from 'node:path';
+
+// Node 20's test runner runs every .mjs file under a test/ folder, so
+// `npm run test:browser` starts this too; it must not rewrite the screenshot then.
+if (process.env.NODE_TEST_CONTEXT) {
+  console.log('app-screenshot.mjs: not a test, skipped under node --test');
+  process.exit(0);
+}
+
 import { fixturesDir, launchChromium, repoRoot, startStaticServer } from './helpers.js';
 import { appDir, fixtureFiles, openApp, waitDescribed } from './app-helpers.js';
 
