@@ -42,6 +42,16 @@ func RequestBody(r *http.Request) {
 	r.Body = &byobBody{reader: reader}
 }
 
+// NewStreamReader reads a JS byte stream (an R2 object body, say) through
+// a BYOB reader, at least minRead bytes per round trip into Go.
+func NewStreamReader(stream js.Value) (io.ReadCloser, error) {
+	reader, err := byobReader(stream)
+	if err != nil {
+		return nil, err
+	}
+	return &byobBody{reader: reader}, nil
+}
+
 func byobReader(stream js.Value) (reader js.Value, err error) {
 	defer func() {
 		if recover() != nil {

@@ -6,7 +6,7 @@
 //     network chunk: every JS→Go hop costs a trip through the Go
 //     scheduler, and a 90 MB upload arrives in thousands of chunks.
 //   - ResponseWriter streams a response with a Content-Length through a
-//     FixedLengthStream, awaiting each write, so a slow client holds back
-//     the handler instead of the whole body queueing in the isolate's
-//     memory (syumai's writer does not await its writes).
+//     FixedLengthStream with a bounded number of writes in flight, so a
+//     slow client holds back the handler instead of the whole body queueing
+//     in the isolate's memory (syumai's writer does not await its writes).
 package jsio

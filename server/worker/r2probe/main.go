@@ -24,7 +24,10 @@ func main() {
 	workers.Serve(http.HandlerFunc(serve))
 }
 
-func serve(w http.ResponseWriter, r *http.Request) {
+func serve(rt http.ResponseWriter, r *http.Request) {
+	// The Worker's response path: bounded FixedLengthStream bodies.
+	w := jsio.NewResponseWriter(rt)
+	defer w.Finish()
 	s, err := r2store.New(cloudflare.GetBinding("OXDROP_BUCKET"))
 	if err != nil {
 		http.Error(w, err.Error(), 500)
@@ -94,8 +97,18 @@ func serve(w http.ResponseWriter, r *http.Request) {
 				}
 				return
 			}
+			if q.Has("discard") { // time the read path alone
+				n, err := io.Copy(io.Discard, b)
+				writeJSON(w, map[string]any{"n": n, "err": fmt.Sprint(err)})
+				return
+			}
 			w.Header().Set("X-Size", strconv.FormatInt(b.Size(), 10))
-			_, _ = io.Copy(w, b)
+			if !q.Has("nolen") {
+				w.Header().Set("Content-Length", strconv.FormatInt(b.Size(), 10))
+			}
+			if n, err := io.Copy(w, b); err != nil {
+				fmt.Printf("r2probe: GET %s: copied %d of %d bytes: %v\n", key, n, b.Size(), err)
+			}
 		default:
 			http.Error(w, "method", 405)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oxdrop/oxdrop/server/store"
+	"github.com/oxdrop/oxdrop/server/worker/jsio"
 )
 
 // Store is a store.Store over one R2 bucket binding.
@@ -311,29 +312,47 @@ func toInfo(v js.Value) store.Info {
 	return info
 }
 
-// blob is an open R2 object: ranged gets pinned to the etag seen at Open.
+// blob is an open R2 object, pinned to the etag seen at Open: ReadAt goes
+// through ranged gets and a window; Read streams one get from the read
+// position (a download is one request, not one per window).
 type blob struct {
-	s    *Store
-	ctx  context.Context
-	info store.Info
-	win  *window
-	pos  int64 // sequential read position
+	s      *Store
+	ctx    context.Context
+	info   store.Info
+	win    *window
+	pos    int64         // sequential read position
+	stream io.ReadCloser // body of the get serving Read, once started
 }
 
 func (b *blob) Size() int64 { return b.info.Size }
 
 func (b *blob) ReadAt(p []byte, off int64) (int, error) { return b.win.ReadAt(p, off) }
 
-// Read reads sequentially through the same window (downloads stream in
-// windowSize pieces, never the whole object).
+// Read reads sequentially from one streamed get that starts at the first
+// Read's position; if the body is not a byte stream it falls back to the
+// window.
 func (b *blob) Read(p []byte) (int, error) {
 	if b.pos >= b.info.Size {
 		return 0, io.EOF
 	}
+	if b.stream == nil {
+		if err := b.openStream(); err != nil {
+			return 0, err
+		}
+	}
 	if rest := b.info.Size - b.pos; int64(len(p)) > rest {
 		p = p[:rest]
 	}
-	n, err := b.win.ReadAt(p, b.pos)
+	var n int
+	var err error
+	if b.stream != nil {
+		n, err = b.stream.Read(p)
+		if err == io.EOF && b.pos+int64(n) < b.info.Size {
+			err = fmt.Errorf("r2store: get %s: body ended at %d of %d bytes", b.info.Key, b.pos+int64(n), b.info.Size)
+		}
+	} else {
+		n, err = b.win.ReadAt(p, b.pos)
+	}
 	b.pos += int64(n)
 	if err == io.EOF && n > 0 {
 		err = nil
@@ -341,7 +360,47 @@ func (b *blob) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *blob) Close() error { return nil }
+// openStream starts the get that serves Read; b.stream stays nil (use the
+// window) when the body cannot be read as a byte stream.
+func (b *blob) openStream() error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	o := newObject()
+	cond := newObject()
+	cond.Set("etagMatches", b.info.ETag)
+	o.Set("onlyIf", cond)
+	if b.pos > 0 {
+		rng := newObject()
+		rng.Set("offset", float64(b.pos))
+		o.Set("range", rng)
+	}
+	v, err := callAwait(b.s.bucket, "get", b.info.Key, o)
+	if err != nil {
+		return fmt.Errorf("r2store: get %s: %w", b.info.Key, err)
+	}
+	if v.IsNull() || v.IsUndefined() {
+		return fmt.Errorf("r2store: get %s: %w", b.info.Key, store.ErrNotFound)
+	}
+	body := v.Get("body")
+	if body.IsUndefined() {
+		return fmt.Errorf("r2store: %s changed since it was opened", b.info.Key)
+	}
+	rc, err := jsio.NewStreamReader(body)
+	if err != nil {
+		_, _ = call(body, "cancel")
+		return nil // not a byte stream: Read uses the window
+	}
+	b.stream = rc
+	return nil
+}
+
+func (b *blob) Close() error {
+	if b.stream != nil {
+		return b.stream.Close()
+	}
+	return nil
+}
 
 func (b *blob) fetch(off int64, length int) ([]byte, error) {
 	if err := b.ctx.Err(); err != nil {

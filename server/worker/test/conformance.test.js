@@ -98,7 +98,7 @@ for (const name of targets) {
     let target;
     let dir;
     const url = (p) => `${target.url}${p}`;
-    const get = (p) => fetch(url(p));
+    const get = (p, init) => fetch(url(p), init);
     const created = {}; // repo -> {path: bytes}, checked again after a restart
 
     before(async () => {
@@ -219,6 +219,37 @@ for (const name of targets) {
       assertError(res, b, 413, new RegExp(String(maxBody)));
       const again = await fetch(url("/api/repos"), multipart("ox", "too-big", [["small.bin", Buffer.from("ok")]]));
       assert.equal(again.status, 200, "the name must be creatable after a rejected upload");
+    });
+
+    test("413 for a body of unknown length (chunked) over the cap", async () => {
+      let sent = 0;
+      const chunk = new Uint8Array(64 * 1024).fill(1);
+      const stream = new ReadableStream({
+        pull(c) {
+          if (sent > maxBody + 200_000) return c.close();
+          sent += chunk.length;
+          c.enqueue(chunk);
+        },
+      });
+      const res = await fetch(url("/api/repos"), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: stream,
+        duplex: "half",
+      });
+      assertError(res, await body(res), 413, /./);
+    });
+
+    test("Range requests return the right bytes", async () => {
+      const files = created["ox/folders"];
+      assert.ok(files, "the multipart test created nothing");
+      const want = files["photos/cats/cat_1.jpg"];
+      for (const [from, to] of [[0, 9], [1000, 20999], [want.length - 5, want.length - 1]]) {
+        const res = await get(`/api/repos/ox/folders/file/main/photos/cats/cat_1.jpg`, { headers: { range: `bytes=${from}-${to}` } });
+        assert.equal(res.status, 206);
+        assert.equal(res.headers.get("content-range"), `bytes ${from}-${to}/${want.length}`);
+        assert.ok(Buffer.from(await res.arrayBuffer()).equals(want.subarray(from, to + 1)), `range ${from}-${to}`);
+      }
     });
 
     test("bad paths: 400 and the name stays free", async () => {
