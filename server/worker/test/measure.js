@@ -7,7 +7,8 @@
 //     workerd process's peak resident memory (VmHWM) above its level
 //     before the upload (an upper bound on the isolate's use: it also
 //     counts Miniflare's R2 simulator in the same process), and the Go
-//     instance's own peak (runtime.MemStats.Sys, which the Worker logs).
+//     instance's own peak (runtime.MemStats.Sys, which the Worker logs);
+//   - the download of that file: time, bytes identical, Go peak.
 // Usage: npm run worker:build && node server/worker/test/measure.js [MB]
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -81,6 +82,13 @@ try {
   if (res.status !== 200) console.log(text.slice(0, 300));
   await new Promise((r) => setTimeout(r, 500)); // let the log line arrive
   console.log(`Go instance memory (runtime.MemStats.Sys, logged by the Worker): peak ${(goPeak / 1048576).toFixed(1)} MiB`);
+  goPeak = 0;
+  t = performance.now();
+  const dl = await fetch(`${w.url}/api/repos/ox/big/file/main/big/data.bin`);
+  const back = Buffer.from(await dl.arrayBuffer());
+  const dsecs = (performance.now() - t) / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  console.log(`download: HTTP ${dl.status}, ${back.length} bytes, identical: ${back.equals(data)}, ${dsecs.toFixed(1)} s, Go peak ${(goPeak / 1048576).toFixed(1)} MiB`);
   console.log(`workerd RSS: ${(before / 1024).toFixed(0)} MiB before, peak ${(peak / 1024).toFixed(0)} MiB during (+${((peak - before) / 1024).toFixed(0)} MiB)`);
 } finally {
   await w.close();
