@@ -13,10 +13,10 @@
 //     object's size (an isolate has 128 MB). Unknown sizes up to
 //     partSize are buffered and put in one call; larger ones go
 //     through an R2 multipart upload of partSize parts.
-//   - Open: head, then ranged gets pinned to the head's etag (a replaced
-//     object fails instead of mixing two versions), through a read-ahead
-//     window so metadata parsers' small ReadAt calls do not each cost a
-//     round trip.
+//   - Open: head, then reads pinned to the head's etag (a replaced object
+//     fails instead of mixing two versions): ReadAt through ranged gets and
+//     a read-ahead window, so metadata parsers' small reads do not each
+//     cost a round trip; Read through one streamed get (downloads).
 //   - List: R2's list with startAfter; the cursor is the last key returned,
 //     which works with any backend's "after cursor" meaning.
 package r2store

@@ -115,7 +115,9 @@ export async function startWorker({ dir, persistDir, bindings = {}, onStdout }) 
 let nativeBinary;
 export function buildNative() {
   if (nativeBinary) return nativeBinary;
-  const out = join(tempDir("bin"), "oxdrop");
+  const dir = tempDir("bin");
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, "oxdrop");
   execFileSync("go", ["build", "-o", out, "./server/cmd/oxdrop"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   nativeBinary = out;
   return out;
