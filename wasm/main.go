@@ -195,7 +195,12 @@ func main() {
 				return result(info, err)
 			})
 		}),
-		"preview": js.FuncOf(func(_ js.Value, args []js.Value) any {
+		"preview": js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
+			defer func() {
+				if r := recover(); r != nil {
+					out = map[string]any{"error": fmt.Sprintf("internal error: %v", r)}
+				}
+			}()
 			file, path, maxRows, read := args[0], args[1].String(), args[2].Int(), args[3]
 			tbl, err := engine.Preview(newJSFile(file, read), path, maxRows)
 			return result(tbl, err)

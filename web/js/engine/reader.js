@@ -1,36 +1,88 @@
 // oxdrop engine reader: a worker nested in each engine worker (worker.js)
-// that reads the file being hashed, chunk after chunk, with FileReaderSync
-// and hands each chunk over (transferred, not copied). Reading then runs on
-// its own thread while Go hashes the previous chunk. It reads at most
-// `ahead` chunks beyond what the engine has taken, so memory stays bounded.
+// that reads the file being hashed with file.stream() and hands it over in
+// chunks (transferred, not copied). Reading then runs on its own thread
+// while Go hashes the previous chunk. It reads at most `ahead` chunks
+// beyond what the engine has taken, so memory stays bounded, and the engine
+// sends each chunk's buffer back once copied, so steady state allocates
+// nothing. (file.stream() measured 1.4x to 3x faster than FileReaderSync
+// on 4 MiB slices in the benchmark's read-only passes.)
 /* global FileReaderSync */
 'use strict';
 
-const reader = new FileReaderSync();
-let job = null; // { gen, file, chunk, off, credits }
+let current = null; // { gen, file, chunk, credits, spare, wake, closed }
+
+const errorText = (err) => `${err && err.name ? err.name + ': ' : ''}${err && err.message ? err.message : String(err)}`;
+
+// explain turns a failed stream read (Chromium says only "TypeError:
+// network error") into the reason FileReaderSync gives for the same file,
+// e.g. "NotFoundError: A requested file or directory could not be found…".
+function explain(file, err) {
+  try {
+    new FileReaderSync().readAsArrayBuffer(file.slice(0, 1));
+  } catch (why) {
+    return errorText(why);
+  }
+  return errorText(err);
+}
 
 self.onmessage = (e) => {
   const m = e.data;
-  if (m.type === 'open') job = { gen: m.gen, file: m.file, chunk: m.chunk, off: 0, credits: m.ahead };
-  else if (m.type === 'more' && job && job.gen === m.gen) job.credits++;
-  else if (m.type === 'close' && job && job.gen === m.gen) job = null;
-  pump();
+  if (m.type === 'open') {
+    current?.wake?.();
+    current = { gen: m.gen, file: m.file, chunk: m.chunk, credits: m.ahead, spare: [], wake: null, closed: false };
+    run(current);
+    return;
+  }
+  const job = current;
+  if (!job || m.gen !== job.gen) return;
+  if (m.type === 'more') {
+    job.credits++;
+    if (m.buf && m.buf.byteLength === job.chunk) job.spare.push(m.buf);
+  } else if (m.type === 'close') {
+    job.closed = true;
+  }
+  job.wake?.();
 };
 
-function pump() {
-  while (job && job.credits > 0 && job.off < job.file.size) {
-    const { gen, file, off } = job;
-    const end = Math.min(off + job.chunk, file.size);
-    let buf;
-    try {
-      buf = reader.readAsArrayBuffer(file.slice(off, end));
-    } catch (err) {
-      self.postMessage({ type: 'error', gen, message: `${err && err.name ? err.name + ': ' : ''}${err && err.message ? err.message : String(err)}` });
-      job = null;
-      return;
+async function run(job) {
+  const { gen, file, chunk } = job;
+  const live = () => job === current && !job.closed;
+  let reader = null;
+  try {
+    // A default reader, copying its pieces into our chunk buffers. A BYOB
+    // reader would save that copy, but in Chromium 156 a BYOB read of a
+    // Blob stream stalled for good while the page measured memory
+    // (measureUserAgentSpecificMemory), so it is not worth the risk.
+    reader = file.stream().getReader();
+    let pending = null; // what is left of the last piece read
+    for (let off = 0; off < file.size && live();) {
+      while (job.credits === 0 && live()) await new Promise((resolve) => { job.wake = resolve; });
+      job.wake = null;
+      if (!live()) break;
+      const want = Math.min(chunk, file.size - off);
+      const buf = job.spare.pop() ?? new ArrayBuffer(chunk);
+      let filled = 0;
+      const dst = new Uint8Array(buf);
+      while (filled < want) {
+        if (!pending) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          pending = value;
+        }
+        const n = Math.min(pending.length, want - filled);
+        dst.set(n === pending.length ? pending : pending.subarray(0, n), filled);
+        filled += n;
+        pending = n < pending.length ? pending.subarray(n) : null;
+      }
+      if (!live()) break;
+      if (filled < want) throw new Error(`the file ended at byte ${off + filled}, before its size ${file.size}`);
+      off += filled;
+      job.credits--;
+      self.postMessage({ type: 'chunk', gen, buf, len: filled }, [buf]);
     }
-    job.credits--;
-    job.off = end;
-    self.postMessage({ type: 'chunk', gen, buf }, [buf]);
+  } catch (err) {
+    if (live()) self.postMessage({ type: 'error', gen, message: explain(file, err) });
+  } finally {
+    reader?.cancel().catch(() => {});
   }
 }

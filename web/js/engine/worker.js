@@ -47,6 +47,7 @@ function openStream(file, chunkSize) {
     }
   }
   if (!readerWorker) return null;
+  const rw = readerWorker;
   const gen = ++generation;
   const ready = [];
   let waiting = null;
@@ -58,9 +59,9 @@ function openStream(file, chunkSize) {
     if (!waiting) return;
     const w = waiting;
     if (!current && ready.length) {
-      current = new Uint8Array(ready.shift());
+      const { buf, len } = ready.shift();
+      current = new Uint8Array(buf, 0, len);
       used = 0;
-      readerWorker.postMessage({ type: 'more', gen });
     }
     if (current) {
       waiting = null;
@@ -68,26 +69,31 @@ function openStream(file, chunkSize) {
       goBytes(w.addr, n).set(used || n < current.length ? current.subarray(used, used + n) : current);
       used += n;
       taken += n;
-      if (used === current.length) current = null;
+      if (used === current.length) {
+        // Copied: hand the buffer back for reuse, and allow one more chunk.
+        rw.postMessage({ type: 'more', gen, buf: current.buffer }, [current.buffer]);
+        current = null;
+      }
       w.resolve(n);
     } else if (failure !== null) {
       waiting = null;
       w.reject(failure);
     }
   };
-  readerWorker.onmessage = (e) => {
+  rw.onmessage = (e) => {
     const m = e.data;
     if (m.gen !== gen) return; // left over from an earlier file
-    if (m.type === 'chunk') ready.push(m.buf);
+    if (m.type === 'chunk') ready.push(m);
     else failure = m.message;
     settle();
   };
-  readerWorker.onerror = (e) => {
+  rw.onerror = (e) => {
     e.preventDefault();
     failure = `the reader worker failed: ${e.message || 'could not start reader.js'}`;
+    readerWorker = null; // later files are read on this thread instead
     settle();
   };
-  readerWorker.postMessage({ type: 'open', gen, file, chunk: chunkSize, ahead: AHEAD });
+  rw.postMessage({ type: 'open', gen, file, chunk: chunkSize, ahead: AHEAD });
   return {
     next(addr, max) {
       if (taken >= file.size) return Promise.resolve(0);
@@ -97,7 +103,7 @@ function openStream(file, chunkSize) {
       });
     },
     close() {
-      readerWorker.postMessage({ type: 'close', gen });
+      rw.postMessage({ type: 'close', gen });
     },
   };
 }
