@@ -125,6 +125,17 @@ func (rw *ResponseWriter) Flush() {
 // Finish ends the body: it closes the stream if it is complete and aborts
 // it otherwise (the client then sees a failed download, never a short one).
 func (rw *ResponseWriter) Finish() {
+	if !rw.started {
+		// No body written (HEAD, say) but a Content-Length set: syumai would
+		// put an empty pipe behind a FixedLengthStream of that length, which
+		// the runtime turns into a 500. A null body keeps the header.
+		if rt, ok := rw.ResponseWriter.(runtimeWriter); ok {
+			if n, err := strconv.ParseInt(rw.Header().Get("Content-Length"), 10, 64); err == nil && n > 0 {
+				rt.WriteRawJSBody(js.Null())
+			}
+		}
+		return
+	}
 	if rw.writer.IsUndefined() {
 		return
 	}

@@ -143,6 +143,11 @@ for (const name of targets) {
         assert.equal(f.headers.get("x-content-type-options"), "nosniff");
         assert.ok(Buffer.from(await f.arrayBuffer()).equals(want), `${p} bytes differ`);
       }
+      // HEAD: the headers of the GET, no body.
+      const head = await fetch(url("/api/repos/ox/json-repo/file/main/raw/bytes.bin"), { method: "HEAD" });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get("content-length"), String(binary.length));
+      assert.equal(await head.text(), "");
       created["ox/json-repo"] = files;
     });
 
