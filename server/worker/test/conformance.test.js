@@ -245,8 +245,12 @@ for (const name of targets) {
       assertError(res, await body(res), 413, /./);
     });
 
-    test("Range requests return the right bytes", async () => {
+    test("Range requests return the right bytes", async (t) => {
       const files = created["ox/folders"];
+      if (!files && !existsSync(fixtures)) {
+        t.skip(`needs the multipart test's repository, which needs the Oxen fixtures (${fixtures})`);
+        return;
+      }
       assert.ok(files, "the multipart test created nothing");
       const want = files["photos/cats/cat_1.jpg"];
       for (const [from, to] of [[0, 9], [1000, 20999], [want.length - 5, want.length - 1]]) {
