@@ -53,27 +53,32 @@ function openStream(file, chunkSize) {
   let waiting = null;
   let failure = null;
   let taken = 0;
-  let current = null; // the chunk being copied out, and how far
-  let used = 0;
+  let pieces = []; // the chunk being copied out: its remaining pieces
+  let used = 0; // bytes of pieces[0] already copied
   const settle = () => {
     if (!waiting) return;
     const w = waiting;
-    if (!current && ready.length) {
-      const { buf, len } = ready.shift();
-      current = new Uint8Array(buf, 0, len);
+    if (!pieces.length && ready.length) {
+      pieces = ready.shift().pieces;
       used = 0;
+      rw.postMessage({ type: 'more', gen }); // room for one more chunk
     }
-    if (current) {
+    if (pieces.length) {
       waiting = null;
-      const n = Math.min(w.max, current.length - used);
-      goBytes(w.addr, n).set(used || n < current.length ? current.subarray(used, used + n) : current);
-      used += n;
-      taken += n;
-      if (used === current.length) {
-        // Copied: hand the buffer back for reuse, and allow one more chunk.
-        rw.postMessage({ type: 'more', gen, buf: current.buffer }, [current.buffer]);
-        current = null;
+      // Copy as many whole or partial pieces as fit in Go's buffer.
+      let n = 0;
+      while (pieces.length && n < w.max) {
+        const p = pieces[0];
+        const k = Math.min(w.max - n, p.length - used);
+        goBytes(w.addr + n, k).set(used || k < p.length ? p.subarray(used, used + k) : p);
+        n += k;
+        used += k;
+        if (used === p.length) {
+          pieces.shift();
+          used = 0;
+        }
       }
+      taken += n;
       w.resolve(n);
     } else if (failure !== null) {
       waiting = null;
