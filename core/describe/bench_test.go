@@ -2,6 +2,7 @@ package describe
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -42,15 +43,35 @@ func BenchmarkAnalyzerWrite(b *testing.B) {
 			}
 		})
 		b.Run("Analyzer/"+label, func(b *testing.B) {
-			a := NewAnalyzer()
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				a.Reset()
-				for off := 0; off < len(p); off += 1 << 20 {
-					a.Write(p[off:min(off+1<<20, len(p))])
-				}
-			}
+			benchAnalyzer(b, p, "")
 		})
+	}
+	// A binary file: with Begin the Analyzer stops counting after the head.
+	p := randomBinary(64 << 20)
+	b.Run("Analyzer/binary/Reset/64MiB", func(b *testing.B) { benchAnalyzer(b, p, "") })
+	b.Run("Analyzer/binary/Begin/64MiB", func(b *testing.B) { benchAnalyzer(b, p, "clip.bin") })
+}
+
+// randomBinary returns n bytes of deterministic noise (not UTF-8, so the
+// classifier calls it binary).
+func randomBinary(n int) []byte {
+	return randomBytes(rand.New(rand.NewPCG(1, 2)), n)
+}
+
+// benchAnalyzer feeds p 1 MiB at a time, after Begin(name) if name is set
+// (else after Reset, the count-everything path).
+func benchAnalyzer(b *testing.B, p []byte, name string) {
+	a := NewAnalyzer()
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if name != "" {
+			a.Begin(name)
+		} else {
+			a.Reset()
+		}
+		for off := 0; off < len(p); off += 1 << 20 {
+			a.Write(p[off:min(off+1<<20, len(p))])
+		}
 	}
 }

@@ -23,8 +23,13 @@ import (
 	"github.com/oxdrop/oxdrop/core/videometa"
 )
 
-// Analyzer is the streaming pass over one file. It is reusable (Reset) and
-// Write does not allocate.
+// Analyzer is the streaming pass over one file. It is reusable (Begin or
+// Reset) and Write does not allocate.
+//
+// Line and character counts are only used for text and tabular files, and
+// counting costs far more than hashing in WebAssembly. So when the file's
+// name is given first (Begin), the Analyzer classifies the file as soon as
+// the head is complete and stops counting if the type cannot use counts.
 type Analyzer struct {
 	digest   *oxhash.Digest
 	size     int64
@@ -33,6 +38,9 @@ type Analyzer struct {
 	last     byte
 	headLen  int
 	head     [classify.HeadLen]byte
+	name     string // the name given to Begin
+	named    bool   // Begin was called: the type may be decided from the head
+	skipped  bool   // counting stopped: newlines and chars are incomplete
 }
 
 // NewAnalyzer returns an Analyzer ready for a file's first Write.
@@ -40,10 +48,28 @@ func NewAnalyzer() *Analyzer {
 	return &Analyzer{digest: oxhash.New()}
 }
 
-// Reset readies a for another file.
+// Reset readies a for another file whose name is not known yet: every
+// byte is counted, whatever the type turns out to be.
 func (a *Analyzer) Reset() {
 	a.digest.Reset()
 	a.size, a.newlines, a.chars, a.last, a.headLen = 0, 0, 0, 0, 0
+	a.name, a.named, a.skipped = "", false, false
+}
+
+// Begin readies a for the file called name (the same name Finish will be
+// given), which lets Write stop counting lines and characters once the
+// head shows that the file is neither text nor tabular. Finish recounts
+// from its reader should it be given a name that turns the file into text
+// or tabular after all, so a different name costs time, never correctness.
+func (a *Analyzer) Begin(name string) {
+	a.Reset()
+	a.name, a.named = name, true
+}
+
+// needsCounts reports whether a file of type dt uses line or character
+// counts in Finish.
+func needsCounts(dt model.DataType) bool {
+	return dt == model.Text || dt == model.Tabular
 }
 
 // Write feeds the next bytes of the file. It never fails.
@@ -54,10 +80,18 @@ func (a *Analyzer) Write(p []byte) (int, error) {
 	a.digest.Write(p)
 	if a.headLen < len(a.head) {
 		a.headLen += copy(a.head[a.headLen:], p)
+		// A full head is exactly what Finish classifies (the head never
+		// grows past classify.HeadLen), so the type is final here.
+		if a.headLen == len(a.head) && a.named {
+			_, dt := classify.Classify(a.Head(), a.name)
+			a.skipped = !needsCounts(dt)
+		}
 	}
-	newlines, chars := countLinesAndChars(p)
-	a.newlines += newlines
-	a.chars += chars
+	if !a.skipped {
+		newlines, chars := countLinesAndChars(p)
+		a.newlines += newlines
+		a.chars += chars
+	}
 	a.last = p[len(p)-1]
 	a.size += int64(len(p))
 	return len(p), nil
@@ -125,6 +159,12 @@ func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInf
 		Extension: classify.Extension(name),
 	}
 	src := &watchedReader{r: r}
+	if a.skipped && needsCounts(dt) {
+		// Only possible when Finish's name differs from Begin's.
+		if err := a.recount(src, size); err != nil {
+			return model.FileInfo{}, fmt.Errorf("describe: %s: recounting lines: %w", name, err)
+		}
+	}
 	var err error
 	switch dt {
 	case model.Text:
@@ -159,6 +199,28 @@ func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInf
 	return info, nil
 }
 
+// recount replaces the incomplete line and character counts with those of
+// the size bytes of r, read in DefaultBufferSize pieces.
+func (a *Analyzer) recount(r io.ReaderAt, size int64) error {
+	buf := make([]byte, min(size, DefaultBufferSize))
+	var newlines, chars uint64
+	for off := int64(0); off < size; {
+		want := buf[:min(int64(len(buf)), size-off)]
+		n, err := r.ReadAt(want, off)
+		l, c := countLinesAndChars(want[:n])
+		newlines, chars = newlines+l, chars+c
+		off += int64(n)
+		if n < len(want) {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("reading at %d of %d bytes: %w", off, size, err)
+		}
+	}
+	a.newlines, a.chars, a.skipped = newlines, chars, false
+	return nil
+}
+
 // watchedReader remembers the first real I/O error, so Finish can tell a
 // failing reader (an error) from content a parser rejects (null metadata).
 type watchedReader struct {
@@ -184,6 +246,7 @@ func File(name string, r io.ReaderAt, size int64, buf []byte, progress func(done
 		buf = make([]byte, DefaultBufferSize)
 	}
 	a := NewAnalyzer()
+	a.Begin(name)
 	for off := int64(0); off < size; {
 		want := buf
 		if rest := size - off; rest < int64(len(want)) {

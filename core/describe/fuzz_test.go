@@ -57,6 +57,22 @@ func FuzzDescribe(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Finish: %v", err)
 		}
+		// The same bytes with the name given first (counting may stop
+		// after the head) must give byte-identical JSON.
+		begun := NewAnalyzer()
+		begun.Begin(name)
+		for rest := b; len(rest) > 0; {
+			n := min(step, len(rest))
+			begun.Write(rest[:n])
+			rest = rest[n:]
+		}
+		infoBegun, err := finishWithin(t, begun, name, b)
+		if err != nil {
+			t.Fatalf("Finish after Begin: %v", err)
+		}
+		if got, want := mustJSON(t, infoBegun), mustJSON(t, info); got != want {
+			t.Fatalf("with Begin:\n%s\nwithout:\n%s", got, want)
+		}
 		if info.Hash != oxhash.SumHex(b) || info.Size != uint64(len(b)) {
 			t.Fatalf("hash %s size %d", info.Hash, info.Size)
 		}
@@ -95,4 +111,12 @@ func FuzzDescribe(f *testing.F) {
 			}
 		}
 	})
+}
+
+func mustJSON(t *testing.T, info model.FileInfo) string {
+	b, err := json.Marshal(info)
+	if err != nil {
+		t.Fatalf("FileInfo does not serialize: %v", err)
+	}
+	return string(b)
 }

@@ -223,7 +223,7 @@ func (c *creation) addFile(p string, body io.Reader) error {
 		return err
 	}
 	a := c.analyzer
-	a.Reset()
+	a.Begin(p) // the name Finish gets: lets it skip counting binary files
 	tee := &limitTee{r: body, a: a, limit: c.h.cfg.MaxFileBytes}
 	expected, known := c.manifest[p]
 	if c.manifest != nil && !known {
@@ -287,7 +287,7 @@ func (c *creation) addBytes(p string, b []byte) error {
 		return errorf(http.StatusRequestEntityTooLarge, "File %q is %d bytes, over the limit of %d bytes", p, len(b), c.h.cfg.MaxFileBytes)
 	}
 	a := c.analyzer
-	a.Reset()
+	a.Begin(p) // the name Finish gets: lets it skip counting binary files
 	a.Write(b)
 	info, err := a.Finish(p, bytes.NewReader(b), int64(len(b)))
 	if err != nil {

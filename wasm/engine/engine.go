@@ -22,7 +22,9 @@ import (
 // over every byte (hash, line counts, sniffing), then a Finish that may read
 // the few ranges it still needs (headers, footers) through r.
 type Analyzer interface {
-	Reset()
+	// Begin readies the analyzer for the file called name (the name Finish
+	// gets), so it can skip work the file's type will not need.
+	Begin(name string)
 	Write(p []byte) (int, error)
 	Finish(name string, r io.ReaderAt, size int64) (model.FileInfo, error)
 }
@@ -83,7 +85,8 @@ func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progre
 	if stream == nil {
 		stream = io.NewSectionReader(f, 0, size)
 	}
-	e.analyzer.Reset()
+	name := BaseName(path)
+	e.analyzer.Begin(name)
 	last := e.now()
 	for off := int64(0); off < size; {
 		n := int(min(int64(len(e.buf)), size-off))
@@ -105,7 +108,7 @@ func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progre
 	if progress != nil {
 		progress(size, size)
 	}
-	info, err := e.analyzer.Finish(BaseName(path), f, size)
+	info, err := e.analyzer.Finish(name, f, size)
 	if err != nil {
 		return model.FileInfo{}, err
 	}

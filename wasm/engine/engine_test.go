@@ -24,11 +24,17 @@ type hashAnalyzer struct {
 	head       []byte // first 4 bytes read back through the ReaderAt in Finish
 	writeErr   error
 	resets     int
+	beginName  string
 }
 
 func newHashAnalyzer() *hashAnalyzer { return &hashAnalyzer{d: oxhash.New()} }
 
-func (h *hashAnalyzer) Reset() { h.d.Reset(); h.writes = nil; h.resets++ }
+func (h *hashAnalyzer) Begin(name string) {
+	h.d.Reset()
+	h.writes = nil
+	h.resets++
+	h.beginName = name
+}
 func (h *hashAnalyzer) Write(p []byte) (int, error) {
 	if h.writeErr != nil {
 		return 0, h.writeErr
@@ -119,6 +125,9 @@ func TestDescribeChunksAndHash(t *testing.T) {
 			}
 			if a.finishName != "file.bin" || a.finishSize != int64(tt.size) {
 				t.Errorf("Finish(%q, %d), want (\"file.bin\", %d)", a.finishName, a.finishSize, tt.size)
+			}
+			if a.beginName != a.finishName {
+				t.Errorf("Begin(%q) but Finish(%q): the names must match", a.beginName, a.finishName)
 			}
 			if !bytes.Equal(a.head, data[:min(4, len(data))]) {
 				t.Errorf("Finish read %x through the ReaderAt, want %x", a.head, data[:min(4, len(data))])
