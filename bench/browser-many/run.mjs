@@ -29,7 +29,12 @@ const { values: args } = parseArgs({
   options: {
     files: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '3' },
-    profile: { type: 'boolean', default: false }, // print the page's hottest functions (CPU profile) per run
+    // Diagnostic: the engine reads every file on its own worker thread instead
+    // of through the nested read-ahead worker (pool option readAhead: false),
+    // to show what the extra message hops cost per small file.
+    'no-read-ahead': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false }, // print where the main thread's time goes (Chromium trace events) per run // print the page's hottest functions (CPU profile) per run
   },
 });
 const nFiles = Number(args.files);
@@ -79,6 +84,15 @@ function watchEngineReady() {
     if (check()) mo.disconnect();
   });
   mo.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+}
+
+/** Installed before the page's scripts: every describe request asks for no read-ahead worker. */
+function disableReadAhead() {
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (msg, ...rest) {
+    if (msg && msg.type === 'describe') msg = { ...msg, readAhead: false };
+    return post.call(this, msg, ...rest);
+  };
 }
 
 /**
@@ -150,6 +164,7 @@ async function oneRun(browser, url, folder, expected) {
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.addInitScript(watchEngineReady);
+    if (args['no-read-ahead']) await page.addInitScript(disableReadAhead);
     await page.goto(url);
     await page.waitForFunction(() => window.__bench?.engineReadyAt != null, null, { timeout: 60_000 });
     const startup = await page.evaluate(() => ({ at: window.__bench.engineReadyAt, state: window.__bench.engineState, text: document.getElementById('engine-status').textContent }));
@@ -163,12 +178,14 @@ async function oneRun(browser, url, folder, expected) {
       await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
       await cdp.send('Profiler.start');
     }
+    if (args.trace) await browser.startTracing(page, { categories: ['devtools.timeline'] });
     const busyBefore = await taskDuration(cdp);
     const chosenAt = Date.now(); // epoch ms; the page's times are converted with timeOrigin
     await page.setInputFiles('input[type=file][webkitdirectory]', folder);
     await page.evaluate(() => window.__benchDone);
     const busy = (await taskDuration(cdp)) - busyBefore;
     const r = await page.evaluate(collectResults);
+    if (args.trace) printTrace(JSON.parse(await browser.stopTracing()));
     if (args.profile) printProfile((await cdp.send('Profiler.stop')).profile);
     await cdp.detach();
 
@@ -214,6 +231,27 @@ function printProfile(profile) {
   for (const [k, ms] of top) console.log(`  ${ms.toFixed(0).padStart(7)} ms  ${k}`);
 }
 
+/**
+ * Prints the trace events that took the most time on the page's main thread
+ * (CrRendererMain), summed by name. Events nest (a RunTask holds a
+ * FunctionCall holds a Layout), so the sums overlap: read them as where the
+ * time goes, not as a partition.
+ */
+function printTrace(trace) {
+  const events = trace.traceEvents ?? trace;
+  const mainThreads = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const total = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`)) continue;
+    const t = total.get(e.name) ?? { ms: 0, n: 0 };
+    t.ms += (e.dur ?? 0) / 1000;
+    t.n++;
+    total.set(e.name, t);
+  }
+  console.log('main-thread trace events, total duration by name (nested, so overlapping):');
+  for (const [name, t] of [...total].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) console.log(`  ${t.ms.toFixed(0).padStart(7)} ms  ${String(t.n).padStart(6)}×  ${name}`);
+}
+
 function table(head, rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => '| ' + r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
@@ -252,6 +290,7 @@ async function main() {
   const cpu = os.cpus();
   console.log(`\nMachine: ${cpu.length} cores (${cpu[0].model}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${load.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after; Chromium ${browser.version()} headless; Node ${process.version}`);
   console.log(`oxdrop.wasm ${wasm.length} bytes (${(wasm.length / 2 ** 20).toFixed(2)} MiB) raw, ${wasmGzip} bytes (${(wasmGzip / 2 ** 20).toFixed(2)} MiB) gzip -9`);
+  if (args['no-read-ahead']) console.log('--no-read-ahead: describe requests sent with readAhead: false (diagnostic, not the shipped setting)');
   console.log(`${nFiles} files, ${nRuns} runs, fresh browser context each; times from choosing the folder (setInputFiles) unless said\n`);
   const metrics = [
     ['start-up: navigation → "Engine ready" (ms)', (r) => r.startupMs, 0],
