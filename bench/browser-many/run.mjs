@@ -211,7 +211,8 @@ async function oneRun(browser, url, folder, expected) {
       types: r.types,
     };
   } finally {
-    cleanup.splice(cleanup.indexOf(closeContext), 1);
+    const i = cleanup.indexOf(closeContext);
+    if (i >= 0) cleanup.splice(i, 1); // gone already if a signal's cleanup ran
     await closeContext();
   }
 }
