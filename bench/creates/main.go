@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command creates is a load generator for many small repository creations:
 // N repositories of F small mixed files each (text, CSV, JSON, Markdown and
 // binary, 0.5 to 4 KiB), posted by a fixed number of concurrent workers over

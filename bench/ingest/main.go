@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command ingest measures the server's upload path: one large multipart
 // upload (a single generated file, streamed by the client, never held in
 // memory) to the real `oxdrop serve` binary over loopback, against a plain

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command startup measures the native server's start-up: the time from
 // starting the `oxdrop serve` process to its first successful GET / (polled
 // every millisecond), over several runs, with an empty data folder and with

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package failuretest breaks oxdrop on purpose and checks that nothing is
 // lost or left half-made: the real `oxdrop serve` binary is killed with
 // SIGKILL mid-upload, clients disconnect mid-part or stall mid-body, 10,000

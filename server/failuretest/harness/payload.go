@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package harness drives a real oxdrop server for the failure tests in
 // server/failuretest and the benchmarks under bench/: it builds and runs the
 // binary, and it generates multipart creation uploads of any size as streams
