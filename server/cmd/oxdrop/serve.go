@@ -49,7 +49,10 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	fs.StringVar(&c.corsOrigin, "cors-origin", env("cors-origin", ""), "allow API calls from this origin, or * (env OXDROP_CORS_ORIGIN)")
 	maxBody := fs.String("max-body", env("max-body", "10GiB"), "maximum request body (env OXDROP_MAX_BODY)")
 	maxFile := fs.String("max-file", env("max-file", ""), "maximum size of one file (default: -max-body) (env OXDROP_MAX_FILE)")
-	maxFiles := fs.String("max-files", env("max-files", "100000"), "maximum files per repository (env OXDROP_MAX_FILES)")
+	// The server keeps a few KiB per file of a creation in memory (its entry),
+	// so the default keeps a maximal creation near 64 MiB; raise it for bigger
+	// datasets (about 5 KiB more per file).
+	maxFiles := fs.String("max-files", env("max-files", "10000"), "maximum files per repository (env OXDROP_MAX_FILES)")
 	readTimeout := fs.String("read-timeout", env("read-timeout", "2h"), "maximum time to read a request (env OXDROP_READ_TIMEOUT)")
 	idleTimeout := fs.String("idle-timeout", env("idle-timeout", "75s"), "keep-alive idle timeout (env OXDROP_IDLE_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {

@@ -28,7 +28,7 @@ func TestParseServeFlags(t *testing.T) {
 		t.Errorf("config %+v", c)
 	}
 	c, err = parseServeFlags(nil, func(string) string { return "" })
-	if err != nil || c.addr != "localhost:3000" || c.data != "./data" || c.maxBody != 10<<30 || c.maxFiles != 100000 {
+	if err != nil || c.addr != "localhost:3000" || c.data != "./data" || c.maxBody != 10<<30 || c.maxFiles != 10000 {
 		t.Errorf("defaults %+v %v", c, err)
 	}
 	for _, args := range [][]string{{"-max-body", "lots"}, {"-max-files", "0"}, {"-read-timeout", "x"}, {"extra"}, {"-max-file", "-1"}} {
