@@ -33,7 +33,7 @@ const OxenVersion = "0.50.0"
 // Defaults for zero Config limits.
 const (
 	DefaultMaxBodyBytes = 10 << 30
-	DefaultMaxFiles     = 100_000
+	DefaultMaxFiles     = 10_000
 	DefaultMaxJSONBytes = 64 << 20
 	DefaultStagingTTL   = 2 * time.Hour
 )
