@@ -346,10 +346,16 @@ function setSize(entry, size) {
   totals.bytes += size;
 }
 
+// Every listed entry is queued, hashing, done or failed, and the totals count
+// the last two: this stays O(1) however long the list (it runs per result).
 function pendingCount() {
-  let n = 0;
-  for (const e of entries.values()) if (e.state === 'queued' || e.state === 'hashing') n++;
-  return n;
+  return entries.size - totals.described - totals.failed;
+}
+
+// Each described entry is in exactly one set of byHash, so the number of
+// extra copies is the described count minus the number of distinct hashes.
+function duplicateCount() {
+  return totals.described - byHash.size;
 }
 
 function checkIdle() {
@@ -415,8 +421,36 @@ function renderFrame() {
     dirty.delete(entry);
     if (entry.row && entry.state !== 'removed') paintRow(entry);
   }
-  renderTotals();
+  maybeRenderTotals(start);
   if (pendingRows.length || dirty.size) scheduleRender();
+}
+
+// Totals, chips, the overall bar and the hints change with every result;
+// redrawing them that often only repaints the header for nobody to read.
+// They are drawn at most every TOTALS_MS, at once when the list empties or
+// the last file is described (the states tests and people wait for), and a
+// timer makes sure the last change is never left undrawn.
+const TOTALS_MS = 250;
+let totalsAt = -Infinity;
+let totalsTimer = 0;
+let totalsSettled = null; // the "nothing pending" state last drawn, or null
+
+function maybeRenderTotals(now) {
+  const settled = entries.size === 0 || pendingCount() === 0;
+  const key = settled ? `${entries.size}/${totals.failed}/${totals.bytes}/${byHash.size}` : null;
+  const due = now - totalsAt >= TOTALS_MS || (settled && totalsSettled !== key);
+  if (!due) {
+    totalsTimer ||= setTimeout(() => {
+      totalsTimer = 0;
+      scheduleRender();
+    }, TOTALS_MS - (now - totalsAt));
+    return;
+  }
+  clearTimeout(totalsTimer);
+  totalsTimer = 0;
+  totalsAt = now;
+  totalsSettled = key;
+  renderTotals();
 }
 
 function makeRow(entry) {
@@ -529,8 +563,7 @@ function renderTotals() {
     const n = totals.byType.get(t) || 0;
     if (n > 0) chips.push([t, `${TYPE_ICONS[t].glyph} ${formatCount(n)} ${TYPE_ICONS[t].label.toLowerCase()}`]);
   }
-  let dupes = 0;
-  for (const s of byHash.values()) if (s.size > 1) dupes += s.size - 1;
+  const dupes = duplicateCount();
   if (dupes) chips.push(['dup', `${formatCount(dupes)} duplicate${dupes === 1 ? '' : 's'}`]);
   if (totals.failed) chips.push(['failed', `${formatCount(totals.failed)} unreadable`]);
   const key = chips.map((c) => c[1]).join('|');
