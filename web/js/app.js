@@ -379,7 +379,22 @@ const dirty = new Set(); // entries whose row needs repainting
 let frameRequested = false;
 const FRAME_BUDGET_MS = 8;
 
+// Results arrive dozens a second; a frame per result pays style, paint and
+// layerize each time for a row or two. Once the backlog is drawn, the next
+// frame waits until RESULT_GAP_MS after the last one, so a burst of results
+// is drawn in one pass. New rows and a backlog still go every frame.
+const RESULT_GAP_MS = 100;
+let lastFrameAt = -Infinity;
+
 function scheduleRender() {
+  if (frameRequested) return;
+  frameRequested = true;
+  const wait = pendingRows.length ? 0 : lastFrameAt + RESULT_GAP_MS - performance.now();
+  if (wait > 0) setTimeout(() => requestAnimationFrame(renderFrame), wait);
+  else requestAnimationFrame(renderFrame);
+}
+
+function scheduleNextFrame() {
   if (frameRequested) return;
   frameRequested = true;
   requestAnimationFrame(renderFrame);
@@ -407,6 +422,7 @@ function lastChunk() {
 function renderFrame() {
   frameRequested = false;
   const start = performance.now();
+  lastFrameAt = start;
   while (pendingRows.length && performance.now() - start < FRAME_BUDGET_MS) {
     const chunk = lastChunk();
     const frag = document.createDocumentFragment();
@@ -422,7 +438,7 @@ function renderFrame() {
     if (entry.row && entry.state !== 'removed') paintRow(entry);
   }
   maybeRenderTotals(start);
-  if (pendingRows.length || dirty.size) scheduleRender();
+  if (pendingRows.length || dirty.size) scheduleNextFrame();
 }
 
 // Totals, chips, the overall bar and the hints change with every result;
