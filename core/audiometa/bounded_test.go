@@ -3,31 +3,9 @@ package audiometa
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/core/internal/testfile"
 )
-
-// virtualFile is a large file that exists only as a head, a filler byte
-// pattern and a tail; it counts the bytes read through it.
-type virtualFile struct {
-	head, fill, tail []byte
-	size             int64
-	read             int64
-}
-
-func (v *virtualFile) ReadAt(p []byte, off int64) (int, error) {
-	v.read += int64(len(p))
-	for i := range p {
-		o := off + int64(i)
-		switch {
-		case o < int64(len(v.head)):
-			p[i] = v.head[o]
-		case o >= v.size-int64(len(v.tail)):
-			p[i] = v.tail[o-(v.size-int64(len(v.tail)))]
-		default:
-			p[i] = v.fill[(o-int64(len(v.head)))%int64(len(v.fill))]
-		}
-	}
-	return len(p), nil
-}
 
 func TestReadsAreBounded(t *testing.T) {
 	const big = 2 << 30 // 2 GiB that are never materialized
@@ -37,19 +15,19 @@ func TestReadsAreBounded(t *testing.T) {
 	binary.LittleEndian.PutUint32(wavHead[len(wavHead)-4:], big-100)
 	tests := []struct {
 		name, ext string
-		file      *virtualFile
+		file      *testfile.Virtual
 	}{
-		{"wav with a 2 GiB data chunk", "wav", &virtualFile{head: wavHead, fill: []byte{0}, size: big}},
-		{"mp3 cbr of 2 GiB", "mp3", &virtualFile{head: frame, fill: frame, size: int64(len(frame)) * (big / int64(len(frame)))}},
-		{"ogg with 2 GiB between headers and the last page", "ogg", &virtualFile{head: oggFile[:4000], fill: []byte{0}, tail: oggFile[len(oggFile)-2000:], size: big}},
+		{"wav with a 2 GiB data chunk", "wav", &testfile.Virtual{Head: wavHead, Fill: []byte{0}, Size: big}},
+		{"mp3 cbr of 2 GiB", "mp3", &testfile.Virtual{Head: frame, Fill: frame, Size: int64(len(frame)) * (big / int64(len(frame)))}},
+		{"ogg with 2 GiB between headers and the last page", "ogg", &testfile.Virtual{Head: oggFile[:4000], Fill: []byte{0}, Tail: oggFile[len(oggFile)-2000:], Size: big}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Read(tt.file, tt.file.size, tt.ext); err != nil {
+			if _, err := Read(tt.file, tt.file.Size, tt.ext); err != nil {
 				t.Fatal(err)
 			}
-			if tt.file.read > 512<<10 {
-				t.Errorf("read %d bytes of a %d-byte file", tt.file.read, tt.file.size)
+			if tt.file.Read > 512<<10 {
+				t.Errorf("read %d bytes of a %d-byte file", tt.file.Read, tt.file.Size)
 			}
 		})
 	}

@@ -4,30 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/core/internal/testfile"
 )
-
-// virtualFile is a large file that exists only as a head, zeros and a
-// tail; it counts the bytes read through it.
-type virtualFile struct {
-	head, tail []byte
-	size, read int64
-}
-
-func (v *virtualFile) ReadAt(p []byte, off int64) (int, error) {
-	v.read += int64(len(p))
-	for i := range p {
-		o := off + int64(i)
-		switch {
-		case o < int64(len(v.head)):
-			p[i] = v.head[o]
-		case o >= v.size-int64(len(v.tail)):
-			p[i] = v.tail[o-(v.size-int64(len(v.tail)))]
-		default:
-			p[i] = 0
-		}
-	}
-	return len(p), nil
-}
 
 func TestReadsAreBounded(t *testing.T) {
 	const big = 8 << 30 // 8 GiB that are never materialized
@@ -37,7 +16,7 @@ func TestReadsAreBounded(t *testing.T) {
 	moov := base[ftypLen:]
 	head := append(bytes.Clone(base[:ftypLen]), 0, 0, 0, 1, 'm', 'd', 'a', 't')
 	head = binary.BigEndian.AppendUint64(head, uint64(big-ftypLen-len(moov)))
-	mp4 := &virtualFile{head: head, tail: moov, size: big}
+	mp4 := &testfile.Virtual{Head: head, Tail: moov, Size: big}
 
 	// mkv: SeekHead, an 8 GiB cluster, then Info and Tracks.
 	info := ebml(idInfo, ebmlF64(idDuration, 1500))
@@ -58,11 +37,11 @@ func TestReadsAreBounded(t *testing.T) {
 	segHead[len(segHead)-8] = 0x01
 	mkvHead := append(segHead, segPayload...)
 	mkvTail := append(bytes.Clone(info), tracks...)
-	mkv := &virtualFile{head: mkvHead, tail: mkvTail, size: int64(len(mkvHead)) + int64(clusterPayload) + int64(len(mkvTail))}
+	mkv := &testfile.Virtual{Head: mkvHead, Tail: mkvTail, Size: int64(len(mkvHead)) + int64(clusterPayload) + int64(len(mkvTail))}
 
 	tests := []struct {
 		name string
-		file *virtualFile
+		file *testfile.Virtual
 		want float64
 	}{
 		{"mp4 with an 8 GiB mdat before moov", mp4, 2.5},
@@ -70,15 +49,15 @@ func TestReadsAreBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := Read(tt.file, tt.file.size)
+			m, err := Read(tt.file, tt.file.Size)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if m.NumSeconds != tt.want {
 				t.Errorf("NumSeconds = %v, want %v", m.NumSeconds, tt.want)
 			}
-			if tt.file.read > 64<<10 {
-				t.Errorf("read %d bytes of a %d-byte file", tt.file.read, tt.file.size)
+			if tt.file.Read > 64<<10 {
+				t.Errorf("read %d bytes of a %d-byte file", tt.file.Read, tt.file.Size)
 			}
 		})
 	}

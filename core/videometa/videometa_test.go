@@ -9,23 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oxdrop/oxdrop/core/internal/testfile"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
-// fixtureDir holds Oxen's own test files; see /work/shared/fixtures/oxen.
-var fixtureDir = filepath.Join("..", "..", "..", "shared", "fixtures", "oxen", "video")
+// fixtureDir holds Oxen's own test files (../shared/fixtures/oxen).
+var fixtureDir = testfile.FixtureDir("video")
 
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) && strings.HasPrefix(path, fixtureDir) {
-		t.Skipf("Oxen fixture folder absent: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// readFile reads a test file, skipping the test if a fixture is absent.
+var readFile = testfile.Read
 
 func read(b []byte) (*model.VideoMeta, error) {
 	return Read(bytes.NewReader(b), int64(len(b)))

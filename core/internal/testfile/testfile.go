@@ -1,0 +1,61 @@
+// Package testfile holds helpers the core's format readers share in their
+// tests: reading Oxen's fixtures (skipping when ../shared is absent) and
+// virtual multi-GiB files that count the bytes a reader touches.
+package testfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FixtureDir is Oxen's fixture folder seen from a package two levels below
+// the repository root (core/<pkg>), joined with elem.
+func FixtureDir(elem ...string) string {
+	return filepath.Join(append([]string{"..", "..", "..", "shared", "fixtures", "oxen"}, elem...)...)
+}
+
+// Read returns the file at path. A missing file under the fixture folder
+// skips the test (the fixtures live outside the repository); any other
+// error fails it.
+func Read(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) && strings.HasPrefix(path, FixtureDir()) {
+		t.Skipf("Oxen fixture folder absent: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Virtual is a large file that exists only as a head, a repeated filler
+// (zeros when empty) and a tail. It counts the bytes read through it, so a
+// test can prove a reader touched only headers and footers.
+type Virtual struct {
+	Head, Fill, Tail []byte
+	Size             int64
+	Read             int64 // bytes requested through ReadAt so far
+}
+
+// ReadAt serves any range of the virtual file.
+func (v *Virtual) ReadAt(p []byte, off int64) (int, error) {
+	v.Read += int64(len(p))
+	tailStart := v.Size - int64(len(v.Tail))
+	for i := range p {
+		o := off + int64(i)
+		switch {
+		case o < int64(len(v.Head)):
+			p[i] = v.Head[o]
+		case o >= tailStart:
+			p[i] = v.Tail[o-tailStart]
+		case len(v.Fill) == 0:
+			p[i] = 0
+		default:
+			p[i] = v.Fill[(o-int64(len(v.Head)))%int64(len(v.Fill))]
+		}
+	}
+	return len(p), nil
+}
