@@ -156,6 +156,8 @@ func (h *handler) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/api/repos":
 		allow, serve = "POST, OPTIONS", h.create
+	case p == "/api/limits":
+		allow, serve = "GET, HEAD, OPTIONS", h.limits
 	case isRepos:
 		parts := strings.SplitN(rest, "/", 5)
 		switch {
@@ -188,6 +190,20 @@ func (h *handler) route(w http.ResponseWriter, r *http.Request) {
 	if err := serve(w, r); err != nil {
 		h.writeError(w, r, err)
 	}
+}
+
+// limitsBody is what GET /api/limits answers, so a client can refuse an
+// over-limit upload before sending it instead of meeting a 413 (or a reset
+// connection) deep inside a large body.
+type limitsBody struct {
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	MaxFileBytes int64 `json:"max_file_bytes"`
+	MaxFiles     int   `json:"max_files"`
+}
+
+func (h *handler) limits(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, limitsBody{h.cfg.MaxBodyBytes, h.cfg.MaxFileBytes, h.cfg.MaxFiles})
+	return nil
 }
 
 // authorize checks the bearer token against every configured token in

@@ -7,7 +7,7 @@
 import { fromDataTransfer, fromFileList, fromClipboard } from './collect.js';
 import { formatBytes, formatCount, formatDuration, metadataSummary, schemaSummary, TYPE_ICONS, TYPE_ORDER } from './format.js';
 import { ProgressMeter } from './eta.js';
-import { apiURL, buildPayload, explainStatus, send, UploadError } from './upload.js';
+import { apiURL, buildPayload, explainStatus, fetchLimits, limitProblem, networkLimitHint, send, UploadError } from './upload.js';
 import { renderPreview, previewFacts } from './preview.js';
 import { watchThumbnail, unwatchThumbnail } from './thumbs.js';
 import { pathProblem } from './paths.js';
@@ -848,7 +848,23 @@ async function onSubmit(event) {
     showError(`${totals.failed} ${totals.failed === 1 ? 'file' : 'files'} could not be read, so ${totals.failed === 1 ? 'it has' : 'they have'} no hash. Remove ${totals.failed === 1 ? 'it' : 'them'} from the list and try again.`);
     return;
   }
-  const files = [...entries.values()].map((e) => ({ file: e.file, path: e.path, hash: e.info.hash, info: e.info }));
+  const files = [...entries.values()].map((e) => ({ file: e.file, path: e.path, hash: e.info.hash, info: e.info, size: e.info.size }));
+  // Refuse here what the server would refuse only after much of the body was
+  // sent (and, past its drain bound, with a reset the browser calls a network
+  // error). No limits known (an Oxen server, say): send as before.
+  els.uploadPhase.textContent = 'Checking the server’s limits…';
+  const limits = await Promise.race([fetchLimits(els.apiBase.value), cancelled]);
+  if (limits === 'cancelled') {
+    setUploading(false);
+    showError('Upload cancelled. Nothing was sent.');
+    return;
+  }
+  const tooBig = limitProblem(limits, files);
+  if (tooBig) {
+    setUploading(false);
+    showError(tooBig);
+    return;
+  }
   const payload = buildPayload(form, files);
   const url = apiURL(els.apiBase.value, '/api/repos');
   const meter = new ProgressMeter(totals.bytes || 1);
@@ -880,7 +896,8 @@ async function onSubmit(event) {
     answer = await req.promise;
   } catch (err) {
     setUploading(false);
-    showError(err instanceof UploadError ? err.message : `The upload failed: ${err?.message || err}`);
+    const hint = err instanceof UploadError && err.kind === 'network' ? networkLimitHint(limits, totals.bytes) : '';
+    showError((err instanceof UploadError ? err.message : `The upload failed: ${err?.message || err}`) + hint);
     return;
   }
   setUploading(false);

@@ -1,6 +1,8 @@
 // The one multipart request that creates a repository, and the plain words
 // for what can go wrong with it.
 
+import { formatBytes } from './format.js';
+
 /**
  * Builds the payload in the order the server reads it: new_repo, name and
  * email (both before any file, as Oxen requires), the manifest of browser
@@ -58,6 +60,78 @@ export function send(url, payload, { token, onProgress } = {}) {
     xhr.send(payload);
   });
   return { promise, abort: () => xhr.abort() };
+}
+
+/**
+ * The server's size limits from GET /api/limits, or null when it does not
+ * say (an Oxen server, an older oxdrop, a network problem): the upload then
+ * goes ahead as before and the server's own answer decides.
+ *
+ * @returns {Promise<{maxBodyBytes:number, maxFileBytes:number, maxFiles:number} | null>}
+ */
+export async function fetchLimits(base, { timeoutMs = 5000 } = {}) {
+  try {
+    const res = await fetch(apiURL(base, '/api/limits'), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return null;
+    return parseLimits(await res.json());
+  } catch {
+    return null;
+  }
+}
+
+/** Validates a /api/limits body; null unless all three are positive numbers. */
+export function parseLimits(body) {
+  const n = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+  const limits = { maxBodyBytes: n(body?.max_body_bytes), maxFileBytes: n(body?.max_file_bytes), maxFiles: n(body?.max_files) };
+  return limits.maxBodyBytes && limits.maxFileBytes && limits.maxFiles ? limits : null;
+}
+
+// What buildPayload adds around the file bytes, generously: the form fields,
+// and per file a part header (boundary, Content-Disposition with the path,
+// Content-Type) plus its manifest entry (path and 32-hex hash).
+const PAYLOAD_BASE_OVERHEAD = 4096;
+const PART_OVERHEAD = 256;
+
+/** A generous estimate of the multipart body size for these files. */
+export function estimatePayloadBytes(files) {
+  let total = PAYLOAD_BASE_OVERHEAD;
+  for (const f of files) total += f.size + PART_OVERHEAD + 2 * new TextEncoder().encode(f.path).length;
+  return total;
+}
+
+/**
+ * The reason these files would be refused by a server with these limits, or
+ * '' when they fit (or the limits are unknown). Sizes are those the engine
+ * measured, not File.size read on the main thread.
+ *
+ * @param {{maxBodyBytes:number, maxFileBytes:number, maxFiles:number} | null} limits
+ * @param {{path: string, size: number}[]} files
+ */
+export function limitProblem(limits, files) {
+  if (!limits) return '';
+  if (files.length > limits.maxFiles) {
+    return `You are sending ${files.length.toLocaleString('en-US')} files; this server accepts at most ${limits.maxFiles.toLocaleString('en-US')} files in one repository upload. Remove some files and try again.`;
+  }
+  const big = files.find((f) => f.size > limits.maxFileBytes);
+  if (big) {
+    return `“${big.path}” is ${formatBytes(big.size)}; this server accepts files up to ${formatBytes(limits.maxFileBytes)}. Remove it and try again.`;
+  }
+  const estimate = estimatePayloadBytes(files);
+  if (estimate > limits.maxBodyBytes) {
+    const sum = files.reduce((a, f) => a + f.size, 0);
+    return `The files add up to ${formatBytes(sum)} (about ${formatBytes(estimate)} to send); this server accepts uploads up to ${formatBytes(limits.maxBodyBytes)} in total. Remove some files and try again.`;
+  }
+  return '';
+}
+
+/**
+ * Extra words for a network failure of a large upload: a server refusing a
+ * body over its limit closes the connection while the browser is still
+ * sending, which the browser reports as a network error.
+ */
+export function networkLimitHint(limits, sentBytes) {
+  if (!limits || sentBytes <= 1 << 20) return '';
+  return ` The upload was ${formatBytes(sentBytes)}; if the server stopped it for being too large (this server accepts files up to ${formatBytes(limits.maxFileBytes)} and uploads up to ${formatBytes(limits.maxBodyBytes)} in total), that also looks like a lost connection.`;
 }
 
 export class UploadError extends Error {

@@ -2,7 +2,7 @@
 // embedded app): the Oxen fixtures chosen as a folder become a repository
 // whose files read back byte for byte, the server's hashes match the
 // browser's, a taken name gives the 409 message, a missing token the 401
-// message, an over-limit upload the 413 message, and Cancel stops an upload
+// message, an over-limit upload a limit message before anything is sent, and Cancel stops an upload
 // mid-way leaving nothing behind.
 // Needs the app built first (npm run build): the binary embeds build/dist.
 import { after, before, describe, test } from 'node:test';
@@ -92,7 +92,7 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
-  test('401 without a token, 413 over the size limit, and Cancel mid-upload leaves nothing behind', async (t) => {
+  test('401 without a token, over-limit uploads refused before sending, and Cancel mid-upload leaves nothing behind', async (t) => {
     if (serveMissing) return t.skip('oxdrop has no serve command yet');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-auth-'));
     try {
@@ -135,7 +135,26 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       await page.setInputFiles('input[type=file]:not([webkitdirectory])', bigger);
       await waitDescribed(page, 2);
       await fillForm(page, { name: 'toolarge', token: 'sesame' });
-      assert.match(await submitAndReadAlert(), /too large/);
+      // Refused before sending, from GET /api/limits: the alert names the
+      // file and the server's per-file limit (4 MiB: -max-file defaults to -max-body).
+      let posts = 0;
+      page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/repos') && posts++);
+      assert.match(await submitAndReadAlert(), /“bigger\.bin” is 5\.24 MB; this server accepts files up to 4\.19 MB/);
+      assert.equal(posts, 0, 'nothing was sent');
+      assert.equal((await fetch(`${srv.url}api/repos/ox/toolarge`)).status, 404, 'no repository was created');
+
+      // Under the per-file limit but over the total: both files together.
+      const big2 = path.join(dir, 'big2.bin');
+      fs.writeFileSync(big2, Buffer.alloc(2 << 20, 5));
+      await page.click('#clear-all');
+      await waitDescribed(page, 0);
+      await page.setInputFiles('input[type=file]:not([webkitdirectory])', [big, big2]);
+      await waitDescribed(page, 2);
+      await fillForm(page, { name: 'toolarge', token: 'sesame' });
+      const total = await submitAndReadAlert();
+      assert.match(total, /this server accepts uploads up to 4\.19 MB in total/, total);
+      assert.equal(posts, 0, 'nothing was sent');
+      assert.equal((await fetch(`${srv.url}api/repos/ox/toolarge`)).status, 404, 'no repository was created');
       await page.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 // Unit tests of the page's pure modules (no browser needed): the ETA meter,
 // number and metadata formatting, path checks, upload error wording, the
-// multipart payload order, and the folder walk's readEntries batching.
+// multipart payload order, the size-limit check before sending, and the folder walk's readEntries batching.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressMeter } from '../js/eta.js';
 import { formatBytes, formatDuration, metadataSummary, schemaSummary } from '../js/format.js';
 import { pathProblem } from '../js/paths.js';
-import { buildPayload, explainStatus, serverMessage, suggestName } from '../js/upload.js';
+import { buildPayload, estimatePayloadBytes, explainStatus, limitProblem, networkLimitHint, parseLimits, serverMessage, suggestName } from '../js/upload.js';
 import { readAllEntries, walkEntry } from '../js/collect.js';
 
 test('ETA never goes up, even when the speed drops', () => {
@@ -90,6 +90,38 @@ test('error wording per HTTP status', () => {
   assert.equal(serverMessage(null, '<html>proxy error</html>'), '');
   assert.equal(suggestName('cats'), 'cats-2');
   assert.equal(suggestName('cats-2'), 'cats-3');
+});
+
+test('limitProblem names the limit and the offending file, or says nothing when it fits', () => {
+  const MiB = 1 << 20;
+  const limits = { maxBodyBytes: 4 * MiB, maxFileBytes: 4 * MiB, maxFiles: 3 };
+  const cases = [
+    { name: 'unknown limits: send as before', limits: null, files: [{ path: 'a', size: 1e12 }], want: null },
+    { name: 'fits', limits, files: [{ path: 'a.bin', size: 3 * MiB }], want: null },
+    { name: 'empty', limits, files: [], want: null },
+    { name: 'file exactly at the limit fits when the body does too', limits: { ...limits, maxBodyBytes: 5 * MiB }, files: [{ path: 'a', size: 4 * MiB }], want: null },
+    { name: 'one file too big', limits, files: [{ path: 'ok.txt', size: 10 }, { path: 'videos/big.mp4', size: 5 * MiB }], want: /^“videos\/big\.mp4” is 5\.24 MB; this server accepts files up to 4\.19 MB\./ },
+    { name: 'too many files', limits, files: ['a', 'b', 'c', 'd'].map((path) => ({ path, size: 1 })), want: /sending 4 files; this server accepts at most 3 files/ },
+    { name: 'sum over the body limit', limits, files: [{ path: 'a', size: 3 * MiB }, { path: 'b', size: 2 * MiB }], want: /add up to 5\.24 MB .*accepts uploads up to 4\.19 MB in total/ },
+    { name: 'overhead alone tips it over', limits: { ...limits, maxBodyBytes: 4 * MiB + 100 }, files: [{ path: 'a', size: 4 * MiB }], want: /in total/ },
+  ];
+  for (const c of cases) {
+    const got = limitProblem(c.limits, c.files);
+    if (c.want === null) assert.equal(got, '', c.name);
+    else assert.match(got, c.want, c.name);
+  }
+  assert.ok(estimatePayloadBytes([{ path: 'é', size: 10 }]) > estimatePayloadBytes([{ path: 'e', size: 10 }]), 'paths count in UTF-8 bytes');
+});
+
+test('parseLimits accepts only three positive numbers; networkLimitHint only for large uploads', () => {
+  assert.deepEqual(parseLimits({ max_body_bytes: 10, max_file_bytes: 5, max_files: 2 }), { maxBodyBytes: 10, maxFileBytes: 5, maxFiles: 2 });
+  for (const bad of [null, {}, { max_body_bytes: 10, max_file_bytes: 5 }, { max_body_bytes: '10', max_file_bytes: 5, max_files: 2 }, { max_body_bytes: 10, max_file_bytes: -5, max_files: 2 }]) {
+    assert.equal(parseLimits(bad), null, JSON.stringify(bad));
+  }
+  const limits = { maxBodyBytes: 4e9, maxFileBytes: 1e9, maxFiles: 10 };
+  assert.equal(networkLimitHint(null, 5e9), '');
+  assert.equal(networkLimitHint(limits, 1000), '');
+  assert.match(networkLimitHint(limits, 5e9), /files up to 1\.00 GB and uploads up to 4\.00 GB/);
 });
 
 test('the payload has new_repo, name, email, manifest, then file[] parts in order', async () => {
