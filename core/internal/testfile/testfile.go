@@ -59,3 +59,21 @@ func (v *Virtual) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Check is the assertion of the readers' table tests: with wantErr set, err
+// must contain it; otherwise err must be nil and *got must equal want.
+func Check[T comparable](t testing.TB, got *T, err error, want T, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got != want {
+		t.Errorf("got %+v, want %+v", *got, want)
+	}
+}
