@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -75,8 +76,15 @@ func (e *Engine) ChunkSize() int { return len(e.buf) }
 // extension decides the type). The bytes come from stream, which must yield
 // f's content in order; in the browser it is fed by a reader thread, so the
 // next chunk is read while this one is hashed. A nil stream reads f in
-// order through ReadAt. progress may be nil; it is called at most once per
-// ProgressInterval, and always once at the end.
+// order through ReadAt. progress may be nil; for a file larger than one
+// chunk it is called at most once per ProgressInterval and always once at
+// the end; a file that fits in one chunk gets no progress (the result comes
+// as fast: a report per small file would only double the page's messages).
+//
+// A file that fits in one chunk is read exactly once: Finish reads its
+// header and footer ranges from the buffer rather than from f, since each
+// read of a browser File is a round trip to the browser process, and most
+// dropped files are small.
 func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progress) (model.FileInfo, error) {
 	size := f.Size()
 	if size < 0 {
@@ -105,10 +113,13 @@ func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progre
 			}
 		}
 	}
-	if progress != nil {
+	var src io.ReaderAt = f
+	if size <= int64(len(e.buf)) {
+		src = bytes.NewReader(e.buf[:size])
+	} else if progress != nil {
 		progress(size, size)
 	}
-	info, err := e.analyzer.Finish(name, f, size)
+	info, err := e.analyzer.Finish(name, src, size)
 	if err != nil {
 		return model.FileInfo{}, err
 	}

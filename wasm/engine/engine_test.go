@@ -193,6 +193,47 @@ func TestDescribeProgressIsThrottled(t *testing.T) {
 	}
 }
 
+// TestDescribeReadsSmallFilesOnce: a file that fits in one chunk is read
+// once (from the stream) and finished from the buffer, with no progress
+// report; a larger one is finished through the File and reports its end.
+func TestDescribeReadsSmallFilesOnce(t *testing.T) {
+	tests := []struct {
+		name          string
+		size          int
+		wantFileReads bool
+		wantProgress  int
+	}{
+		{"empty", 0, false, 0},
+		{"tiny", 10, false, 0},
+		{"exactly one chunk", MinChunk, false, 0},
+		{"one byte over a chunk", MinChunk + 1, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := pattern(tt.size)
+			f := newMemFile(data)
+			a := newHashAnalyzer()
+			progress := 0
+			info, err := New(a, MinChunk).Describe(f, bytes.NewReader(data), "x.bin", func(int64, int64) { progress++ })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := oxhash.SumHex(data); info.Hash != want {
+				t.Errorf("hash %s, want %s", info.Hash, want)
+			}
+			if !bytes.Equal(a.head, data[:min(4, tt.size)]) {
+				t.Errorf("Finish read head %x, want %x", a.head, data[:min(4, tt.size)])
+			}
+			if (f.reads > 0) != tt.wantFileReads {
+				t.Errorf("%d reads through the File, want reads: %v", f.reads, tt.wantFileReads)
+			}
+			if progress != tt.wantProgress {
+				t.Errorf("%d progress reports, want %d", progress, tt.wantProgress)
+			}
+		})
+	}
+}
+
 func TestDescribeErrors(t *testing.T) {
 	data := pattern(3 * MinChunk)
 	tests := []struct {
@@ -315,7 +356,8 @@ func TestValidateName(t *testing.T) {
 }
 
 // FuzzDescribeChunking checks that whatever the content and chunk size, the
-// analyzer sees exactly the file's bytes in order, and progress only grows.
+// analyzer sees exactly the file's bytes in order, and progress only grows
+// and ends on the size.
 func FuzzDescribeChunking(f *testing.F) {
 	f.Add([]byte(""), uint32(0), uint16(0))
 	f.Add([]byte("hello"), uint32(MinChunk), uint16(3))
@@ -337,8 +379,12 @@ func FuzzDescribeChunking(f *testing.F) {
 		if want := oxhash.SumHex(data); info.Hash != want {
 			t.Fatalf("hash %s, want %s", info.Hash, want)
 		}
-		if last != int64(len(data)) {
+		// Files of one chunk report nothing; larger ones end on their size.
+		if len(data) > e.ChunkSize() && last != int64(len(data)) {
 			t.Fatalf("final progress %d, want %d", last, len(data))
+		}
+		if len(data) <= e.ChunkSize() && last != -1 {
+			t.Fatalf("a file of one chunk reported progress %d", last)
 		}
 	})
 }

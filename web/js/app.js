@@ -91,7 +91,9 @@ async function startEngine() {
     pool = new EnginePool();
     await pool.ready();
     const n = pool.size ?? pool.workers?.length;
-    maxInFlight = Math.max(2, (Number.isFinite(n) ? n : navigator.hardwareConcurrency || 2) * 2);
+    // Enough files in flight for the pool to keep each worker a batch ahead
+    // (see engine/pool.js); the rest wait here, without an AbortController.
+    maxInFlight = Math.max(2, Number.isFinite(n) ? n : navigator.hardwareConcurrency || 2) * 48;
     setEngineStatus('ready', Number.isFinite(n) ? `Engine ready · ${n} ${n === 1 ? 'worker' : 'workers'}` : 'Engine ready');
     pump();
     validateNameField(els.form.elements.namespace, true);
@@ -289,11 +291,11 @@ function pump() {
 
 async function describe(entry) {
   inFlight++;
+  // The row still shows it waiting: the engine takes files in batches, and
+  // its first progress report (or the result) is what starts the bar.
   entry.state = 'hashing';
   entry.controller = new AbortController();
   const { signal } = entry.controller;
-  dirty.add(entry);
-  scheduleRender();
   try {
     const info = await pool.describe(entry.file, entry.path, {
       signal,
@@ -553,7 +555,7 @@ function paintRow(entry) {
     hash.replaceChildren(bar);
     hash.title = '';
   }
-  bar.dataset.waiting = entry.state === 'queued' ? 'true' : 'false';
+  bar.dataset.waiting = entry.state === 'queued' || (entry.state === 'hashing' && entry.done === 0) ? 'true' : 'false';
   bar.firstElementChild.style.transform = `scaleX(${Math.min(1, frac)})`;
 }
 

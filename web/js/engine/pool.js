@@ -5,6 +5,29 @@
 
 const DEFAULT_CHUNK = 4 << 20;
 
+// Scheduling (README.md in this folder, "Scheduling"), in short: files go to
+// the workers in batches, each worker kept BATCH_LOW to BATCH_HIGH files
+// ahead so it never waits for the page between files, and answers in
+// batches; the page pays a message per batch, not per file.
+const BATCH_HIGH = 32;
+const BATCH_LOW = 16;
+// Handing a picked File to a worker costs the page a synchronous round trip
+// to the browser process (Chromium snapshots the file's size and date while
+// cloning it: about a millisecond, more while the workers read), which made
+// most of the page's work with 10,000 small files. A stream read needs no
+// snapshot, so files of up to SMALL_FILE bytes are read here, READS at a
+// time, and their bytes are transferred instead; a file that turns out
+// larger is sent as a File (its hashing dwarfs the round trip).
+const SMALL_FILE = 1 << 20;
+const READS = 8;
+// Bytes read here and not yet described are bounded: READ_BUDGET waiting to
+// be sent, SLOT_BUDGET sent to each worker.
+const READ_BUDGET = 8 << 20;
+const SLOT_BUDGET = 8 << 20;
+// A task sends at most SEND_MAX files; more go in a later task, so handing
+// out thousands of files never holds the page for long.
+const SEND_MAX = 8;
+
 function abortError(signal) {
   return signal && signal.reason !== undefined
     ? signal.reason
@@ -28,6 +51,40 @@ async function compileEngine(url) {
   return WebAssembly.compile(await res.arrayBuffer()); // hosts that send another MIME type
 }
 
+// readSmall reads a file with its stream (which, unlike File.size or
+// cloning, does not block the page) and returns its bytes when it has at
+// most max of them; null when it is larger, could not be read (the worker
+// then reads it and says precisely why) or job.dropped was set meanwhile.
+async function readSmall(job, max) {
+  let reader;
+  try {
+    reader = job.msg.file.stream().getReader();
+    const pieces = [];
+    let n = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > max || job.dropped) {
+        reader.cancel().catch(() => {});
+        return null;
+      }
+      pieces.push(value);
+    }
+    if (pieces.length === 1 && pieces[0].byteOffset === 0 && pieces[0].byteLength === pieces[0].buffer.byteLength) return pieces[0];
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  } catch {
+    reader?.cancel().catch(() => {});
+    return null;
+  }
+}
+
 export class EnginePool {
   #baseURL;
   #workerURL;
@@ -35,11 +92,15 @@ export class EnginePool {
   #readAhead;
   #module;
   #slots = [];
-  #queue = [];
+  #queue = []; // interactive requests first, then files not yet read
+  #reading = 0; // files being read by readSmall
+  #ready = []; // files read (job.bytes set if small), waiting for a worker
+  #readyBytes = 0;
   #nextId = 1;
   #closed = false;
-  #ready;
+  #started;
   #stats = new Map(); // id -> resolve, for memoryStats()
+  #later = 0; // a timer for the next #dispatch, when files are left to send
 
   /**
    * @param {object} [opts]
@@ -58,22 +119,22 @@ export class EnginePool {
     this.#module.catch(() => {}); // surfaced through ready() and each job
     const n = Math.max(1, Math.floor(size) || 1);
     for (let i = 0; i < n; i++) this.#slots.push(this.#spawn());
-    this.#ready = Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
-    this.#ready.catch(() => {});
+    this.#started = Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
+    this.#started.catch(() => {});
   }
 
   /** Number of workers. */
   get size() { return this.#slots.length; }
 
   /** Resolves when every worker has started its Go instance; rejects if the engine cannot load. */
-  ready() { return this.#ready; }
+  ready() { return this.#started; }
 
   /**
    * Hashes and describes a file: resolves to the Go model.FileInfo JSON
    * {hash, size, data_type, mime_type, extension, metadata}.
    */
   describe(file, path, { onProgress, signal } = {}) {
-    return this.#enqueue({ type: 'describe', file, path, chunkSize: this.#chunkSize, readAhead: this.#readAhead }, { onProgress, signal, path });
+    return this.#enqueue({ type: 'describe', file, path }, { onProgress, signal, path });
   }
 
   /** The head of a tabular file {columns, dtypes, rows}, or null when the file is not tabular. */
@@ -89,7 +150,7 @@ export class EnginePool {
   /**
    * The size of each worker's Go linear memory (it only grows, so this is
    * the peak): [{ wasmBytes }], one entry per started worker. For tests and
-   * diagnostics; a busy worker answers when its current job ends.
+   * diagnostics.
    */
   memoryStats() {
     return Promise.all(this.#slots.filter((s) => s.started).map((slot) => new Promise((resolve) => {
@@ -99,12 +160,23 @@ export class EnginePool {
     })));
   }
 
-  /** Rejects every queued job and stops every running one (its worker is replaced). */
+  /** Rejects every waiting job and stops every running one. */
   cancelAll() {
-    const queued = this.#queue.splice(0);
-    for (const job of queued) job.reject(abortError());
+    for (const job of this.#takeWaiting()) job.reject(abortError());
     for (const slot of this.#slots) {
-      if (slot.job) this.#replace(slot, abortError());
+      if (slot.big !== null) {
+        // Its Go loop may run for seconds: stop it at once.
+        this.#replace(slot, slot.jobs.get(slot.big), abortError());
+        continue;
+      }
+      // Small files end in milliseconds: the worker drops the rest, no
+      // need to restart a Go instance.
+      const ids = [...slot.jobs.keys()];
+      if (!ids.length) continue;
+      for (const job of slot.jobs.values()) job.reject(abortError());
+      slot.jobs.clear();
+      slot.bytes = 0;
+      slot.worker.postMessage({ type: 'cancel', ids });
     }
   }
 
@@ -112,20 +184,42 @@ export class EnginePool {
   terminate() {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#later);
     const err = new Error('the engine pool was terminated');
-    for (const job of this.#queue.splice(0)) job.reject(err);
+    for (const job of this.#takeWaiting()) job.reject(err);
     for (const slot of this.#slots) {
       slot.worker.terminate();
-      if (slot.job) slot.job.reject(err);
-      slot.job = null;
+      for (const job of slot.jobs.values()) job.reject(err);
+      slot.jobs.clear();
     }
   }
+
+  // #takeWaiting removes and returns every job not yet given to a worker
+  // (those being read are dropped when their read ends).
+  #takeWaiting() {
+    const jobs = [...this.#queue.splice(0), ...this.#ready.splice(0)];
+    this.#readyBytes = 0;
+    for (const job of jobs) job.dropped = true;
+    return jobs.concat(this.#readingJobs());
+  }
+
+  #readingJobs() {
+    const out = [];
+    for (const job of this.#inRead) {
+      job.dropped = true;
+      out.push(job);
+    }
+    this.#inRead.clear();
+    return out;
+  }
+
+  #inRead = new Set();
 
   #enqueue(msg, { onProgress, signal, path, urgent = false } = {}) {
     if (this.#closed) return Promise.reject(new Error('the engine pool was terminated'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
-      const job = { id: this.#nextId++, msg, onProgress, path, slot: null };
+      const job = { id: this.#nextId++, msg, onProgress, path, slot: null, urgent, bytes: null, dropped: false };
       const cleanup = () => signal?.removeEventListener('abort', onAbort);
       job.resolve = (v) => { cleanup(); resolve(v); };
       job.reject = (e) => { cleanup(); reject(e); };
@@ -135,7 +229,6 @@ export class EnginePool {
       // waiting to be hashed; files are taken in the order they were given.
       if (urgent) {
         const firstFile = this.#queue.findIndex((j) => !j.urgent);
-        job.urgent = true;
         this.#queue.splice(firstFile < 0 ? this.#queue.length : firstFile, 0, job);
       } else {
         this.#queue.push(job);
@@ -145,30 +238,133 @@ export class EnginePool {
   }
 
   #abort(job, err) {
-    const i = this.#queue.indexOf(job);
-    if (i >= 0) {
-      this.#queue.splice(i, 1);
+    for (const list of [this.#queue, this.#ready]) {
+      const i = list.indexOf(job);
+      if (i >= 0) {
+        list.splice(i, 1);
+        if (list === this.#ready) this.#readyBytes -= job.bytes?.length ?? 0;
+        job.dropped = true;
+        job.reject(err);
+        this.#dispatch();
+        return;
+      }
+    }
+    if (this.#inRead.delete(job)) {
+      job.dropped = true; // its read stops and its bytes are dropped
       job.reject(err);
-    } else if (job.slot && job.slot.job === job) {
-      this.#replace(job.slot, err);
+      return;
+    }
+    const slot = job.slot;
+    if (!slot || slot.jobs.get(job.id) !== job) return;
+    if (slot.big === job.id) {
+      // A long Go loop: terminating the worker is the only way to stop it now.
+      this.#replace(slot, job, err);
+      return;
+    }
+    // A small file: dropped if it has not started; if it has, it ends in
+    // milliseconds and its result is ignored.
+    this.#unassign(slot, job);
+    job.reject(err);
+    slot.worker.postMessage({ type: 'cancel', ids: [job.id] });
+    this.#dispatch();
+  }
+
+  // #read starts reading waiting files, within the budgets.
+  #read() {
+    while (this.#reading < READS && this.#ready.length < 2 * BATCH_HIGH && this.#readyBytes + (this.#reading + 1) * SMALL_FILE <= READ_BUDGET) {
+      const i = this.#queue.findIndex((j) => !j.urgent);
+      if (i < 0) return;
+      const [job] = this.#queue.splice(i, 1);
+      this.#reading++;
+      this.#inRead.add(job);
+      readSmall(job, SMALL_FILE).then((bytes) => {
+        this.#reading--;
+        if (job.dropped || this.#closed) return;
+        this.#inRead.delete(job);
+        job.bytes = bytes;
+        this.#ready.push(job);
+        this.#readyBytes += bytes?.length ?? 0;
+        this.#dispatch();
+      });
     }
   }
 
+  // #dispatch sends waiting work to the workers: interactive requests at
+  // once to the least busy worker that is not in a big file (the worker
+  // answers them between chunks), files in batches to workers running low,
+  // split evenly so a few files still spread over every worker.
   #dispatch() {
-    for (const slot of this.#slots) {
-      if (!this.#queue.length) return;
-      if (slot.job || !slot.started) continue;
+    if (this.#closed) return;
+    this.#read();
+    const started = this.#slots.filter((s) => s.started);
+    if (!started.length) return;
+    // A worker in a big file answers between its chunks, so interactive
+    // requests never wait for a file to end; a free worker is still better.
+    const busyness = (s) => (s.big === null ? 0 : 1e6) + s.jobs.size;
+    while (this.#queue.length && this.#queue[0].urgent) {
       const job = this.#queue.shift();
-      slot.job = job;
+      const slot = started.reduce((a, b) => (busyness(b) < busyness(a) ? b : a));
       job.slot = slot;
+      slot.jobs.set(job.id, job);
       slot.worker.postMessage({ ...job.msg, id: job.id });
     }
+    const free = started.filter((s) => s.big === null);
+    const hungry = free.filter((s) => s.jobs.size <= BATCH_LOW && s.bytes <= SLOT_BUDGET / 2);
+    if (!this.#ready.length || !hungry.length) return;
+    // The hungriest worker gets the next few files now, the others (and the
+    // rest) in a later task.
+    const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const share = Math.ceil((this.#ready.length + this.#reading) / hungry.length);
+    const jobs = [];
+    const transfer = [];
+    let bytes = 0;
+    while (this.#ready.length && jobs.length < Math.min(BATCH_HIGH - slot.jobs.size, share, SEND_MAX)) {
+      const n = this.#ready[0].bytes?.length ?? 0;
+      if (jobs.length && slot.bytes + bytes + n > SLOT_BUDGET) break;
+      const job = this.#ready.shift();
+      this.#readyBytes -= n;
+      bytes += n;
+      jobs.push(job);
+      job.slot = slot;
+      job.sentBytes = n;
+      slot.jobs.set(job.id, job);
+      if (job.bytes) transfer.push(job.bytes.buffer);
+    }
+    slot.bytes += bytes;
+    slot.worker.postMessage({
+      type: 'describe',
+      chunkSize: this.#chunkSize,
+      readAhead: this.#readAhead,
+      jobs: jobs.map((j) => (j.bytes ? { id: j.id, path: j.msg.path, bytes: j.bytes } : { id: j.id, path: j.msg.path, file: j.msg.file })),
+    }, transfer);
+    for (const job of jobs) job.bytes = null; // transferred: the worker owns them now
+    this.#read();
+    if (this.#ready.length && !this.#later) {
+      this.#later = setTimeout(() => {
+        this.#later = 0;
+        this.#dispatch();
+      }, 0);
+    }
+  }
+
+  #unassign(slot, job) {
+    slot.jobs.delete(job.id);
+    slot.bytes -= job.sentBytes ?? 0;
+    job.sentBytes = 0;
+  }
+
+  // #requeue puts files a worker gave back (or held when it was replaced)
+  // at the head of the files ready to send, in their order. Their bytes
+  // were transferred, so files read here are sent as Files this time.
+  #requeue(jobs) {
+    for (const job of jobs) job.slot = null;
+    this.#ready.unshift(...jobs);
   }
 
   // #spawn starts a worker and sends it the compiled module.
   #spawn() {
     const worker = new Worker(this.#workerURL, { name: 'oxdrop-engine' });
-    const slot = { worker, job: null, started: false, ready: null };
+    const slot = { worker, jobs: new Map(), bytes: 0, big: null, started: false, ready: null };
     slot.ready = new Promise((resolve, reject) => {
       slot.onStart = resolve;
       slot.onFail = reject;
@@ -191,8 +387,7 @@ export class EnginePool {
       case 'ready':
         slot.started = true;
         slot.onStart();
-        this.#dispatch();
-        return;
+        break;
       case 'fatal':
         this.#fail(slot, m.message);
         return;
@@ -200,22 +395,50 @@ export class EnginePool {
         this.#stats.get(m.id)?.({ wasmBytes: m.wasmBytes });
         this.#stats.delete(m.id);
         return;
+      case 'progress':
+        slot.jobs.get(m.id)?.onProgress?.(m.done, m.total);
+        return;
+      case 'big': {
+        // The worker started a big file and gave back the files queued
+        // behind it, for the other workers.
+        if (slot.jobs.has(m.id)) slot.big = m.id;
+        const back = [];
+        for (const id of m.requeue) {
+          const job = slot.jobs.get(id);
+          if (!job) continue; // cancelled meanwhile
+          this.#unassign(slot, job);
+          back.push(job);
+        }
+        this.#requeue(back);
+        break;
+      }
+      case 'results':
+        for (const r of m.items) this.#settle(slot, r.id, r);
+        break;
+      case 'result':
+        this.#settle(slot, m.id, { value: m.value });
+        break;
+      case 'error':
+        this.#settle(slot, m.id, { message: m.message });
+        break;
+      default:
+        return;
     }
-    const job = slot.job;
-    if (!job || job.id !== m.id) return; // a late message from a cancelled job
-    if (m.type === 'progress') {
-      job.onProgress?.(m.done, m.total);
-      return;
-    }
-    slot.job = null;
-    if (m.type === 'result') job.resolve(m.value);
-    else job.reject(new Error(m.message));
     this.#dispatch();
+  }
+
+  #settle(slot, id, r) {
+    if (slot.big === id) slot.big = null;
+    const job = slot.jobs.get(id);
+    if (!job) return; // a late answer for a cancelled job
+    this.#unassign(slot, job);
+    if (r.message === undefined) job.resolve(r.value);
+    else job.reject(new Error(r.message));
   }
 
   // #fail handles a worker that could not start or whose Go instance died.
   // A worker that never started fails the pool (nothing could work); a
-  // running one fails its job and is replaced.
+  // running one is replaced.
   #fail(slot, message) {
     if (this.#closed) return;
     if (!slot.started) {
@@ -223,23 +446,35 @@ export class EnginePool {
       slot.onFail(err);
       slot.worker.terminate();
       // Nothing can run: fail everything waiting, the pool stays unusable.
-      for (const job of this.#queue.splice(0)) job.reject(err);
+      for (const job of this.#takeWaiting()) job.reject(err);
       this.#closed = true;
       return;
     }
-    this.#replace(slot, new Error(message.startsWith('could not') ? message : `could not read ${slot.job?.path ?? ''}: ${message}`));
+    // The worker names the file it failed on before it says 'fatal'; if it
+    // died without a word, the big file or else the oldest one it holds
+    // (the one running) fails, so a file that kills workers cannot loop.
+    const culprit = slot.big !== null ? slot.jobs.get(slot.big) : slot.jobs.values().next().value;
+    this.#replace(slot, culprit, new Error(message.startsWith('could not') ? message : `could not read ${culprit?.path ?? ''}: ${message}`));
   }
 
   // #replace terminates a slot's worker (stopping its job at once, even in
-  // the middle of a synchronous Go loop) and starts a fresh one in its place.
-  #replace(slot, err) {
+  // the middle of a synchronous Go loop) and starts a fresh one in its place:
+  // failing (if any) rejects with err, the other files it held go back to
+  // the head of the line.
+  #replace(slot, failing, err) {
     slot.worker.terminate();
-    const job = slot.job;
-    slot.job = null;
-    job?.reject(err);
+    if (failing) {
+      slot.jobs.delete(failing.id);
+      failing.reject(err);
+    }
+    this.#requeue([...slot.jobs.values()]);
+    slot.jobs.clear();
+    slot.bytes = 0;
+    slot.big = null;
     const i = this.#slots.indexOf(slot);
     const fresh = this.#spawn();
     this.#slots[i] = fresh;
     fresh.ready.then(() => this.#dispatch(), () => {});
+    this.#dispatch();
   }
 }

@@ -19,7 +19,21 @@ const errorText = (err) => `${err && err.name ? err.name + ': ' : ''}${err && er
 // readSlice is handed to Go: it copies bytes [start, end) of file to addr in
 // Go's memory and returns the count, or a string that says why they could
 // not be read (Go turns it into an error).
+// BytesFile stands for a small file the page read already (see
+// describeOne): Go sees its size, readSlice serves its bytes.
+class BytesFile {
+  constructor(bytes) {
+    this.size = bytes.length;
+    this.content = bytes;
+  }
+}
+
 function readSlice(file, start, end, addr) {
+  if (file instanceof BytesFile) {
+    const part = file.content.subarray(start, end);
+    goBytes(addr, part.length).set(part);
+    return part.length;
+  }
   try {
     const buf = reader.readAsArrayBuffer(file.slice(start, end));
     goBytes(addr, buf.byteLength).set(new Uint8Array(buf));
@@ -145,34 +159,192 @@ function reply(id, out, what, path) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Describing: the pool sends files in batches; this worker keeps its own
+// queue and works through it without waiting for the page between files,
+// reading the next small files while Go describes the current one, and
+// answers in batches too (see README.md, "Scheduling").
+
+// A file over BIG_FILE takes long enough that the files queued behind it
+// are better given back to the pool, for a worker that is free.
+const BIG_FILE = 32 << 20;
+// Files up to 1 MiB arrive as bytes, read by the page (pool.js) without the
+// cost of handing over a File. Other small files (one chunk or less) are
+// read whole here with file.arrayBuffer(),
+// up to PREFETCH_FILES / PREFETCH_BYTES ahead of the one Go is describing:
+// reads of separate files overlap, instead of a round trip each.
+const PREFETCH_FILES = 8;
+const PREFETCH_BYTES = 16 << 20;
+// Results are sent at most every FLUSH_MS, so the page gets one message per
+// batch of small files, not one per file.
+const FLUSH_MS = 30;
+
+const local = []; // {id, file, path, size?, data?}, in order
+const results = []; // {id, value} | {id, message}, not yet sent
+let chunkSize = 4 << 20;
+let readAhead = true;
+let draining = false;
+let bigId = null; // the big file being described, if any
+let flushedAt = 0;
+let dead = false; // the Go instance failed: the pool replaces this worker
+
+let flushTimer = 0;
+
+function flush() {
+  clearTimeout(flushTimer);
+  flushTimer = 0;
+  flushedAt = performance.now();
+  if (results.length) self.postMessage({ type: 'results', items: results.splice(0) });
+}
+
+// flushSoon sends the results now if the last batch went FLUSH_MS ago, else
+// when that time is up.
+function flushSoon() {
+  if (!results.length || flushTimer) return;
+  const wait = flushedAt + FLUSH_MS - performance.now();
+  if (wait <= 0) flush();
+  else flushTimer = setTimeout(flush, wait);
+}
+
+// sizeOf reads File.size once (in Chromium a round trip to the browser
+// process for a file picked from disk; here, off the page's thread).
+function sizeOf(job) {
+  if (job.bytes) return job.bytes.length;
+  if (job.size === undefined) {
+    try {
+      job.size = job.file.size;
+    } catch {
+      job.size = -1; // Go reports the failure with the file's name
+    }
+  }
+  return job.size;
+}
+
+function prefetch() {
+  let bytes = 0;
+  for (let i = 0; i < local.length && i < PREFETCH_FILES; i++) {
+    const job = local[i];
+    const size = sizeOf(job);
+    if (job.bytes || size < 0 || size > chunkSize) continue;
+    bytes += size;
+    if (bytes > PREFETCH_BYTES) return;
+    if (!job.data) {
+      job.data = job.file.arrayBuffer().then((b) => new Uint8Array(b), () => null);
+    }
+  }
+}
+
+// bufferStream serves bytes already read, in the shape of openStream's.
+function bufferStream(bytes) {
+  let off = 0;
+  return {
+    next(addr, max) {
+      const n = Math.min(max, bytes.length - off);
+      if (n > 0) goBytes(addr, n).set(bytes.subarray(off, off + n));
+      off += n;
+      return Promise.resolve(n);
+    },
+    close() {},
+  };
+}
+
+async function describeOne(job) {
+  const size = sizeOf(job);
+  if (size > BIG_FILE) {
+    // Give the files waiting here back to the pool before starting.
+    flush();
+    bigId = job.id;
+    const ids = local.splice(0).map((j) => j.id);
+    self.postMessage({ type: 'big', id: job.id, requeue: ids });
+  }
+  let stream = null;
+  // A small file the page read arrives as bytes.
+  const file = job.bytes ? new BytesFile(job.bytes) : job.file;
+  // A failed or short early read falls back to the normal path, whose
+  // error names the range that could not be read.
+  const bytes = job.bytes ?? (job.data ? await job.data : null);
+  if (bytes && bytes.length === size) stream = bufferStream(bytes);
+  else if (readAhead) {
+    const { min, max } = engine.chunkSizes;
+    stream = openStream(job.file, Math.min(Math.max(chunkSize, min), max));
+  }
+  const progress = (done, total) => self.postMessage({ type: 'progress', id: job.id, done, total });
+  try {
+    const out = await engine.describe(file, job.path, chunkSize, readSlice, stream, progress);
+    if (out && typeof out.error === 'string') results.push({ id: job.id, message: `could not read ${job.path}: ${out.error}` });
+    else results.push({ id: job.id, value: JSON.parse(out.json) });
+  } finally {
+    stream?.close();
+    if (bigId === job.id) {
+      bigId = null;
+      flush();
+    }
+  }
+}
+
+async function drain() {
+  if (draining || dead) return;
+  draining = true;
+  try {
+    while (local.length) {
+      prefetch();
+      const job = local.shift();
+      try {
+        await describeOne(job);
+      } catch (err) {
+        // A throw means the Go instance is unusable (it panicked or
+        // exited): report this file's failure, then ask to be replaced;
+        // the pool gives the files still waiting here to another worker.
+        const why = err && err.message ? err.message : String(err);
+        results.push({ id: job.id, message: `could not read ${job.path}: engine failure: ${why}` });
+        flush();
+        dead = true;
+        self.postMessage({ type: 'fatal', message: why });
+        return;
+      }
+      flushSoon();
+    }
+  } finally {
+    draining = false;
+  }
+}
+
 self.onmessage = async (e) => {
   const m = e.data;
-  if (m.type === 'init') {
-    try {
-      await init(m);
-      self.postMessage({ type: 'ready' });
-    } catch (err) {
-      self.postMessage({ type: 'fatal', message: errorText(err) });
+  switch (m.type) {
+    case 'init':
+      try {
+        await init(m);
+        self.postMessage({ type: 'ready' });
+      } catch (err) {
+        self.postMessage({ type: 'fatal', message: errorText(err) });
+      }
+      return;
+    case 'stats':
+      self.postMessage({ type: 'stats', id: m.id, wasmBytes: memory ? memory.buffer.byteLength : 0 });
+      return;
+    case 'describe':
+      chunkSize = m.chunkSize;
+      readAhead = m.readAhead !== false;
+      if (bigId !== null) {
+        // Busy with a big file: these are better off on another worker.
+        self.postMessage({ type: 'big', id: bigId, requeue: m.jobs.map((j) => j.id) });
+        return;
+      }
+      local.push(...m.jobs);
+      drain();
+      return;
+    case 'cancel': {
+      const ids = new Set(m.ids);
+      for (let i = local.length - 1; i >= 0; i--) if (ids.has(local[i].id)) local.splice(i, 1);
+      return;
     }
-    return;
   }
-  if (m.type === 'stats') {
-    self.postMessage({ type: 'stats', id: m.id, wasmBytes: memory ? memory.buffer.byteLength : 0 });
-    return;
-  }
+  // Interactive requests are answered at once, also between the chunks of a
+  // file being described: Go is then waiting on a promise, so it can serve
+  // this synchronous call.
   try {
     switch (m.type) {
-      case 'describe': {
-        const progress = (done, total) => self.postMessage({ type: 'progress', id: m.id, done, total });
-        const { min, max } = engine.chunkSizes;
-        const stream = m.readAhead === false ? null : openStream(m.file, Math.min(Math.max(m.chunkSize, min), max));
-        try {
-          reply(m.id, await engine.describe(m.file, m.path, m.chunkSize, readSlice, stream, progress), 'read', m.path);
-        } finally {
-          stream?.close();
-        }
-        break;
-      }
       case 'preview':
         reply(m.id, engine.preview(m.file, m.path, m.maxRows, readSlice), 'preview', m.path);
         break;
@@ -183,10 +355,9 @@ self.onmessage = async (e) => {
         self.postMessage({ type: 'error', id: m.id, message: `unknown engine request ${JSON.stringify(m.type)}` });
     }
   } catch (err) {
-    // A throw here means the Go instance is unusable (it panicked or
-    // exited): report the job's failure, then ask to be replaced.
     const why = err && err.message ? err.message : String(err);
     self.postMessage({ type: 'error', id: m.id, message: `could not ${m.type === 'preview' ? 'preview' : 'read'} ${m.path ?? ''}: engine failure: ${why}` });
+    dead = true;
     self.postMessage({ type: 'fatal', message: why });
   }
 };
