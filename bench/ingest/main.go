@@ -33,6 +33,7 @@ func main() {
 	bin := flag.String("bin", "", "oxdrop binary (default: build ./server/cmd/oxdrop)")
 	manifest := flag.Bool("manifest", false, "send the manifest part like the web app (adds a hashing pass on the client before the upload)")
 	serveArgs := flag.String("serve-args", "", "extra flags for oxdrop serve, space-separated")
+	flag.BoolVar(&showLog, "log", false, "print the server's log after each upload (diagnostics)")
 	chunk := flag.String("chunk", "32KiB", "write size of the plain write (on the benchmark VM 32 KiB writes + fsync ran twice as fast as 1 MiB ones)")
 	flag.Parse()
 	var err error
@@ -55,6 +56,7 @@ type result struct {
 	size                int64
 	plain, server       time.Duration
 	peakRSS, idleRSS    int64
+	serverCPU           time.Duration // server process CPU time (user+sys) during the upload
 	serverSpeedOfPlain  float64
 	plainMBps, serverMB float64
 }
@@ -84,7 +86,7 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 	}
 	fmt.Printf("data folder: %s (plain write and server on the same filesystem)\n", base)
 	fmt.Printf("plain write: write(2) in %s chunks + fsync, like billystore's temp file + Sync\n\n", human(chunkSize))
-	fmt.Printf("%-9s %12s %12s %8s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server VmHWM", "idle VmHWM", "<=64MiB", "load")
+	fmt.Printf("%-9s %12s %12s %8s %11s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server CPU", "server VmHWM", "idle VmHWM", "<=64MiB", "load")
 
 	for _, size := range sizes {
 		free, err := harness.FreeBytes(base)
@@ -108,8 +110,8 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		if r.peakRSS > memoryTarget {
 			within = "NO"
 		}
-		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %14s %14s %9s %6s\n", human(size), r.plainMBps, r.serverMB,
-			r.serverSpeedOfPlain, human(r.peakRSS), human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
+		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %10.2fs %14s %14s %9s %6s\n", human(size), r.plainMBps, r.serverMB,
+			r.serverSpeedOfPlain, r.serverCPU.Seconds(), human(r.peakRSS), human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
 	}
 	return nil
 }
@@ -140,9 +142,14 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 		Files: []harness.File{file}, Manifest: manifest}
 	body := up.Body() // the manifest hashing pass happens here, before the clock starts
 	settle()
+	cpu0, err := s.CPUTime()
+	if err != nil {
+		return r, err
+	}
 	began := time.Now()
 	reply, err := harness.Create(context.Background(), s.URL, body)
 	r.server = time.Since(began)
+	cpu1, cpuErr := s.CPUTime()
 	if err != nil {
 		return r, fmt.Errorf("upload of %s: %w\nserver log:\n%s", human(size), err, s.Log())
 	}
@@ -156,8 +163,15 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 	if len(cr.MetadataEntries) != 1 || cr.MetadataEntries[0].Size != size {
 		return r, fmt.Errorf("upload of %s: unexpected entries %+v", human(size), cr.MetadataEntries)
 	}
+	if cpuErr != nil {
+		return r, cpuErr
+	}
+	r.serverCPU = cpu1 - cpu0
 	if r.peakRSS, err = s.PeakRSS(); err != nil {
 		return r, err
+	}
+	if showLog {
+		fmt.Printf("server log (upload of %s, %.0f ms; plain write %.0f ms):\n%s", human(size), r.server.Seconds()*1000, plain.Seconds()*1000, s.Log())
 	}
 	r.plainMBps = float64(size) / 1e6 / r.plain.Seconds()
 	r.serverMB = float64(size) / 1e6 / r.server.Seconds()
@@ -172,6 +186,9 @@ func settle() {
 	syscall.Sync()
 	time.Sleep(time.Second)
 }
+
+// showLog prints each server's log after its upload (-log).
+var showLog bool
 
 // chunkSize is the plain write's write(2) size (-chunk).
 var chunkSize int64 = 32 << 10

@@ -9,9 +9,13 @@ import (
 	"mime"
 	"mime/multipart"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The generated body must be a valid multipart stream that mime/multipart
@@ -150,4 +154,41 @@ func TestFsyncLatency(t *testing.T) {
 	if err != nil || d <= 0 {
 		t.Errorf("FsyncLatency = %v, %v", d, err)
 	}
+}
+
+// TestCPUTime reads this test process's own CPU time and compares it with
+// getrusage after burning some CPU.
+func TestCPUTime(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("CPUTime reads /proc/<pid>/stat (Linux)")
+	}
+	p, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Cmd: &exec.Cmd{Process: p}}
+	rusage := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	before := rusage()
+	x := 0
+	for rusage()-before < 300*time.Millisecond {
+		for i := range 100000 {
+			x += i
+		}
+	}
+	got, err := s.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rusage()
+	// /proc counts in 10 ms ticks and samples a little differently.
+	if got < want-50*time.Millisecond || got > want+50*time.Millisecond {
+		t.Fatalf("CPUTime = %v, getrusage says %v", got, want)
+	}
+	_ = x
 }

@@ -188,6 +188,35 @@ func (s *Server) PeakRSS() (int64, error) { return s.procStatus("VmHWM") }
 // RSS is the process's current resident set size (VmRSS) in bytes.
 func (s *Server) RSS() (int64, error) { return s.procStatus("VmRSS") }
 
+// CPUTime is the CPU time (user + system) the process has used so far, from
+// /proc/<pid>/stat: unlike wall time, it does not grow when other processes
+// take the cores, so it shows what a change costs on a shared machine.
+func (s *Server) CPUTime() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count fields after its ")".
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %.100q", s.Cmd.Process.Pid, b)
+	}
+	f := strings.Fields(string(b[i+1:])) // f[0] is field 3 (state); utime is field 14, stime 15
+	if len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat: %.100q", s.Cmd.Process.Pid, b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", s.Cmd.Process.Pid, err)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
+
 func (s *Server) procStatus(field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Cmd.Process.Pid))
 	if err != nil {

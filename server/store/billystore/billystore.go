@@ -184,14 +184,16 @@ func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64)
 	}
 	var n int64
 	var err error
+	wb := newWriteBehind(f, int64(headerSize), writebackStarter(f))
 	if size < 0 {
-		n, err = io.Copy(f, r)
+		n, err = io.Copy(wb, r)
 	} else {
-		n, err = io.CopyN(f, r, size)
+		n, err = io.CopyN(wb, r, size)
 		if err == io.EOF {
 			err = fmt.Errorf("billystore: body ended after %d of %d bytes", n, size)
 		}
 	}
+	wb.stop()
 	if err != nil {
 		return 0, err
 	}
