@@ -13,19 +13,11 @@ const BATCH_HIGH = 32;
 const BATCH_LOW = 16;
 // Handing a picked File to a worker costs the page a synchronous round trip
 // to the browser process (Chromium snapshots the file's size and date while
-// cloning it: about a millisecond, more while the workers read), which made
-// most of the page's work with 10,000 small files. A stream read needs no
-// snapshot, so files of up to SMALL_FILE bytes are read here, READS at a
-// time, and their bytes are transferred instead; a file that turns out
-// larger is sent as a File (its hashing dwarfs the round trip).
-const SMALL_FILE = 1 << 20;
-const READS = 8;
-// Bytes read here and not yet described are bounded: READ_BUDGET waiting to
-// be sent, SLOT_BUDGET sent to each worker.
-const READ_BUDGET = 8 << 20;
-const SLOT_BUDGET = 8 << 20;
-// A task sends at most SEND_MAX files; more go in a later task, so handing
-// out thousands of files never holds the page for long.
+// cloning it): about 0.3-0.5 ms, more while the workers read. So a task
+// sends at most SEND_MAX files, and the next ones go in a later task, which
+// keeps the page responsive while thousands of files are handed out.
+// (Reading small files here with file.stream() and transferring the bytes
+// was tried: the stream machinery cost the page about twice as much.)
 const SEND_MAX = 8;
 
 function abortError(signal) {
@@ -51,40 +43,6 @@ async function compileEngine(url) {
   return WebAssembly.compile(await res.arrayBuffer()); // hosts that send another MIME type
 }
 
-// readSmall reads a file with its stream (which, unlike File.size or
-// cloning, does not block the page) and returns its bytes when it has at
-// most max of them; null when it is larger, could not be read (the worker
-// then reads it and says precisely why) or job.dropped was set meanwhile.
-async function readSmall(job, max) {
-  let reader;
-  try {
-    reader = job.msg.file.stream().getReader();
-    const pieces = [];
-    let n = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      n += value.length;
-      if (n > max || job.dropped) {
-        reader.cancel().catch(() => {});
-        return null;
-      }
-      pieces.push(value);
-    }
-    if (pieces.length === 1 && pieces[0].byteOffset === 0 && pieces[0].byteLength === pieces[0].buffer.byteLength) return pieces[0];
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const p of pieces) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  } catch {
-    reader?.cancel().catch(() => {});
-    return null;
-  }
-}
-
 export class EnginePool {
   #baseURL;
   #workerURL;
@@ -92,10 +50,7 @@ export class EnginePool {
   #readAhead;
   #module;
   #slots = [];
-  #queue = []; // interactive requests first, then files not yet read
-  #reading = 0; // files being read by readSmall
-  #ready = []; // files read (job.bytes set if small), waiting for a worker
-  #readyBytes = 0;
+  #queue = []; // interactive requests first, then files, in order
   #nextId = 1;
   #closed = false;
   #started;
@@ -162,7 +117,7 @@ export class EnginePool {
 
   /** Rejects every waiting job and stops every running one. */
   cancelAll() {
-    for (const job of this.#takeWaiting()) job.reject(abortError());
+    for (const job of this.#queue.splice(0)) job.reject(abortError());
     for (const slot of this.#slots) {
       if (slot.big !== null) {
         // Its Go loop may run for seconds: stop it at once.
@@ -175,7 +130,6 @@ export class EnginePool {
       if (!ids.length) continue;
       for (const job of slot.jobs.values()) job.reject(abortError());
       slot.jobs.clear();
-      slot.bytes = 0;
       slot.worker.postMessage({ type: 'cancel', ids });
     }
   }
@@ -186,7 +140,7 @@ export class EnginePool {
     this.#closed = true;
     clearTimeout(this.#later);
     const err = new Error('the engine pool was terminated');
-    for (const job of this.#takeWaiting()) job.reject(err);
+    for (const job of this.#queue.splice(0)) job.reject(err);
     for (const slot of this.#slots) {
       slot.worker.terminate();
       for (const job of slot.jobs.values()) job.reject(err);
@@ -194,32 +148,11 @@ export class EnginePool {
     }
   }
 
-  // #takeWaiting removes and returns every job not yet given to a worker
-  // (those being read are dropped when their read ends).
-  #takeWaiting() {
-    const jobs = [...this.#queue.splice(0), ...this.#ready.splice(0)];
-    this.#readyBytes = 0;
-    for (const job of jobs) job.dropped = true;
-    return jobs.concat(this.#readingJobs());
-  }
-
-  #readingJobs() {
-    const out = [];
-    for (const job of this.#inRead) {
-      job.dropped = true;
-      out.push(job);
-    }
-    this.#inRead.clear();
-    return out;
-  }
-
-  #inRead = new Set();
-
   #enqueue(msg, { onProgress, signal, path, urgent = false } = {}) {
     if (this.#closed) return Promise.reject(new Error('the engine pool was terminated'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise((resolve, reject) => {
-      const job = { id: this.#nextId++, msg, onProgress, path, slot: null, urgent, bytes: null, dropped: false };
+      const job = { id: this.#nextId++, msg, onProgress, path, slot: null, urgent };
       const cleanup = () => signal?.removeEventListener('abort', onAbort);
       job.resolve = (v) => { cleanup(); resolve(v); };
       job.reject = (e) => { cleanup(); reject(e); };
@@ -230,27 +163,20 @@ export class EnginePool {
       if (urgent) {
         const firstFile = this.#queue.findIndex((j) => !j.urgent);
         this.#queue.splice(firstFile < 0 ? this.#queue.length : firstFile, 0, job);
+        this.#dispatch();
       } else {
+        // Files are sent from a later task, a few at a time: a caller adding
+        // thousands in one go must not clone them all in its own task.
         this.#queue.push(job);
+        this.#dispatchLater();
       }
-      this.#dispatch();
     });
   }
 
   #abort(job, err) {
-    for (const list of [this.#queue, this.#ready]) {
-      const i = list.indexOf(job);
-      if (i >= 0) {
-        list.splice(i, 1);
-        if (list === this.#ready) this.#readyBytes -= job.bytes?.length ?? 0;
-        job.dropped = true;
-        job.reject(err);
-        this.#dispatch();
-        return;
-      }
-    }
-    if (this.#inRead.delete(job)) {
-      job.dropped = true; // its read stops and its bytes are dropped
+    const i = this.#queue.indexOf(job);
+    if (i >= 0) {
+      this.#queue.splice(i, 1);
       job.reject(err);
       return;
     }
@@ -263,30 +189,10 @@ export class EnginePool {
     }
     // A small file: dropped if it has not started; if it has, it ends in
     // milliseconds and its result is ignored.
-    this.#unassign(slot, job);
+    slot.jobs.delete(job.id);
     job.reject(err);
     slot.worker.postMessage({ type: 'cancel', ids: [job.id] });
     this.#dispatch();
-  }
-
-  // #read starts reading waiting files, within the budgets.
-  #read() {
-    while (this.#reading < READS && this.#ready.length < 2 * BATCH_HIGH && this.#readyBytes + (this.#reading + 1) * SMALL_FILE <= READ_BUDGET) {
-      const i = this.#queue.findIndex((j) => !j.urgent);
-      if (i < 0) return;
-      const [job] = this.#queue.splice(i, 1);
-      this.#reading++;
-      this.#inRead.add(job);
-      readSmall(job, SMALL_FILE).then((bytes) => {
-        this.#reading--;
-        if (job.dropped || this.#closed) return;
-        this.#inRead.delete(job);
-        job.bytes = bytes;
-        this.#ready.push(job);
-        this.#readyBytes += bytes?.length ?? 0;
-        this.#dispatch();
-      });
-    }
   }
 
   // #dispatch sends waiting work to the workers: interactive requests at
@@ -295,7 +201,6 @@ export class EnginePool {
   // split evenly so a few files still spread over every worker.
   #dispatch() {
     if (this.#closed) return;
-    this.#read();
     const started = this.#slots.filter((s) => s.started);
     if (!started.length) return;
     // A worker in a big file answers between its chunks, so interactive
@@ -309,62 +214,49 @@ export class EnginePool {
       slot.worker.postMessage({ ...job.msg, id: job.id });
     }
     const free = started.filter((s) => s.big === null);
-    const hungry = free.filter((s) => s.jobs.size <= BATCH_LOW && s.bytes <= SLOT_BUDGET / 2);
-    if (!this.#ready.length || !hungry.length) return;
-    // The hungriest worker gets the next few files now, the others (and the
-    // rest) in a later task.
+    const hungry = free.filter((s) => s.jobs.size <= BATCH_LOW);
+    const files = this.#queue.length;
+    if (!files || !hungry.length) return;
+    // The hungriest worker gets the next few files now; the others (and
+    // the rest) in a later task.
     const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
-    const share = Math.ceil((this.#ready.length + this.#reading) / hungry.length);
-    const jobs = [];
-    const transfer = [];
-    let bytes = 0;
-    while (this.#ready.length && jobs.length < Math.min(BATCH_HIGH - slot.jobs.size, share, SEND_MAX)) {
-      const n = this.#ready[0].bytes?.length ?? 0;
-      if (jobs.length && slot.bytes + bytes + n > SLOT_BUDGET) break;
-      const job = this.#ready.shift();
-      this.#readyBytes -= n;
-      bytes += n;
-      jobs.push(job);
+    const n = Math.min(BATCH_HIGH - slot.jobs.size, Math.ceil(files / hungry.length), SEND_MAX);
+    const jobs = this.#queue.splice(0, n);
+    for (const job of jobs) {
       job.slot = slot;
-      job.sentBytes = n;
       slot.jobs.set(job.id, job);
-      if (job.bytes) transfer.push(job.bytes.buffer);
     }
-    slot.bytes += bytes;
     slot.worker.postMessage({
       type: 'describe',
       chunkSize: this.#chunkSize,
       readAhead: this.#readAhead,
-      jobs: jobs.map((j) => (j.bytes ? { id: j.id, path: j.msg.path, bytes: j.bytes } : { id: j.id, path: j.msg.path, file: j.msg.file })),
-    }, transfer);
-    for (const job of jobs) job.bytes = null; // transferred: the worker owns them now
-    this.#read();
-    if (this.#ready.length && !this.#later) {
-      this.#later = setTimeout(() => {
-        this.#later = 0;
-        this.#dispatch();
-      }, 0);
-    }
+      jobs: jobs.map((j) => ({ id: j.id, file: j.msg.file, path: j.msg.path })),
+    });
+    if (this.#queue.length) this.#dispatchLater();
   }
 
-  #unassign(slot, job) {
-    slot.jobs.delete(job.id);
-    slot.bytes -= job.sentBytes ?? 0;
-    job.sentBytes = 0;
+  #dispatchLater() {
+    if (this.#later) return;
+    this.#later = setTimeout(() => {
+      this.#later = 0;
+      this.#dispatch();
+    }, 0);
   }
 
   // #requeue puts files a worker gave back (or held when it was replaced)
-  // at the head of the files ready to send, in their order. Their bytes
-  // were transferred, so files read here are sent as Files this time.
+  // at the head of the files waiting, after the interactive requests, in
+  // their order.
   #requeue(jobs) {
+    if (!jobs.length) return;
     for (const job of jobs) job.slot = null;
-    this.#ready.unshift(...jobs);
+    const at = this.#queue.findIndex((j) => !j.urgent);
+    this.#queue.splice(at < 0 ? this.#queue.length : at, 0, ...jobs);
   }
 
   // #spawn starts a worker and sends it the compiled module.
   #spawn() {
     const worker = new Worker(this.#workerURL, { name: 'oxdrop-engine' });
-    const slot = { worker, jobs: new Map(), bytes: 0, big: null, started: false, ready: null };
+    const slot = { worker, jobs: new Map(), big: null, started: false, ready: null };
     slot.ready = new Promise((resolve, reject) => {
       slot.onStart = resolve;
       slot.onFail = reject;
@@ -406,7 +298,7 @@ export class EnginePool {
         for (const id of m.requeue) {
           const job = slot.jobs.get(id);
           if (!job) continue; // cancelled meanwhile
-          this.#unassign(slot, job);
+          slot.jobs.delete(id);
           back.push(job);
         }
         this.#requeue(back);
@@ -431,7 +323,7 @@ export class EnginePool {
     if (slot.big === id) slot.big = null;
     const job = slot.jobs.get(id);
     if (!job) return; // a late answer for a cancelled job
-    this.#unassign(slot, job);
+    slot.jobs.delete(id);
     if (r.message === undefined) job.resolve(r.value);
     else job.reject(new Error(r.message));
   }
@@ -446,7 +338,7 @@ export class EnginePool {
       slot.onFail(err);
       slot.worker.terminate();
       // Nothing can run: fail everything waiting, the pool stays unusable.
-      for (const job of this.#takeWaiting()) job.reject(err);
+      for (const job of this.#queue.splice(0)) job.reject(err);
       this.#closed = true;
       return;
     }
@@ -469,7 +361,6 @@ export class EnginePool {
     }
     this.#requeue([...slot.jobs.values()]);
     slot.jobs.clear();
-    slot.bytes = 0;
     slot.big = null;
     const i = this.#slots.indexOf(slot);
     const fresh = this.#spawn();

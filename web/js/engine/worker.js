@@ -19,21 +19,7 @@ const errorText = (err) => `${err && err.name ? err.name + ': ' : ''}${err && er
 // readSlice is handed to Go: it copies bytes [start, end) of file to addr in
 // Go's memory and returns the count, or a string that says why they could
 // not be read (Go turns it into an error).
-// BytesFile stands for a small file the page read already (see
-// describeOne): Go sees its size, readSlice serves its bytes.
-class BytesFile {
-  constructor(bytes) {
-    this.size = bytes.length;
-    this.content = bytes;
-  }
-}
-
 function readSlice(file, start, end, addr) {
-  if (file instanceof BytesFile) {
-    const part = file.content.subarray(start, end);
-    goBytes(addr, part.length).set(part);
-    return part.length;
-  }
   try {
     const buf = reader.readAsArrayBuffer(file.slice(start, end));
     goBytes(addr, buf.byteLength).set(new Uint8Array(buf));
@@ -168,9 +154,7 @@ function reply(id, out, what, path) {
 // A file over BIG_FILE takes long enough that the files queued behind it
 // are better given back to the pool, for a worker that is free.
 const BIG_FILE = 32 << 20;
-// Files up to 1 MiB arrive as bytes, read by the page (pool.js) without the
-// cost of handing over a File. Other small files (one chunk or less) are
-// read whole here with file.arrayBuffer(),
+// Small files (one chunk or less) are read whole with file.arrayBuffer(),
 // up to PREFETCH_FILES / PREFETCH_BYTES ahead of the one Go is describing:
 // reads of separate files overlap, instead of a round trip each.
 const PREFETCH_FILES = 8;
@@ -209,7 +193,6 @@ function flushSoon() {
 // sizeOf reads File.size once (in Chromium a round trip to the browser
 // process for a file picked from disk; here, off the page's thread).
 function sizeOf(job) {
-  if (job.bytes) return job.bytes.length;
   if (job.size === undefined) {
     try {
       job.size = job.file.size;
@@ -225,7 +208,7 @@ function prefetch() {
   for (let i = 0; i < local.length && i < PREFETCH_FILES; i++) {
     const job = local[i];
     const size = sizeOf(job);
-    if (job.bytes || size < 0 || size > chunkSize) continue;
+    if (size < 0 || size > chunkSize) continue;
     bytes += size;
     if (bytes > PREFETCH_BYTES) return;
     if (!job.data) {
@@ -258,11 +241,9 @@ async function describeOne(job) {
     self.postMessage({ type: 'big', id: job.id, requeue: ids });
   }
   let stream = null;
-  // A small file the page read arrives as bytes.
-  const file = job.bytes ? new BytesFile(job.bytes) : job.file;
   // A failed or short early read falls back to the normal path, whose
   // error names the range that could not be read.
-  const bytes = job.bytes ?? (job.data ? await job.data : null);
+  const bytes = job.data ? await job.data : null;
   if (bytes && bytes.length === size) stream = bufferStream(bytes);
   else if (readAhead) {
     const { min, max } = engine.chunkSizes;
@@ -270,7 +251,7 @@ async function describeOne(job) {
   }
   const progress = (done, total) => self.postMessage({ type: 'progress', id: job.id, done, total });
   try {
-    const out = await engine.describe(file, job.path, chunkSize, readSlice, stream, progress);
+    const out = await engine.describe(job.file, job.path, chunkSize, readSlice, stream, progress);
     if (out && typeof out.error === 'string') results.push({ id: job.id, message: `could not read ${job.path}: ${out.error}` });
     else results.push({ id: job.id, value: JSON.parse(out.json) });
   } finally {
