@@ -36,6 +36,9 @@ const (
 	DefaultMaxFiles     = 10_000
 	DefaultMaxJSONBytes = 64 << 20
 	DefaultStagingTTL   = 2 * time.Hour
+	// DefaultErrorDrainTime: at loopback or LAN speeds a few GiB, over the
+	// internet tens of MiB; past it the client meets a closed connection.
+	DefaultErrorDrainTime = 5 * time.Second
 )
 
 // Config configures the handler. Only Store is required.
@@ -62,8 +65,12 @@ type Config struct {
 	// StagingTTL is how long a creation may take; staging data older than
 	// it (plus a margin) is swept as garbage.
 	StagingTTL time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// ErrorDrainTime bounds how long the server goes on reading (and
+	// discarding) an upload it already refused, so the client can finish
+	// sending and read the error (default DefaultErrorDrainTime).
+	ErrorDrainTime time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
 }
 
 type handler struct {
@@ -93,6 +100,9 @@ func New(cfg Config) http.Handler {
 	cfg.MaxJSONBytes = min(cfg.MaxJSONBytes, cfg.MaxBodyBytes)
 	if cfg.StagingTTL <= 0 {
 		cfg.StagingTTL = DefaultStagingTTL
+	}
+	if cfg.ErrorDrainTime <= 0 {
+		cfg.ErrorDrainTime = DefaultErrorDrainTime
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -136,6 +146,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"bytes", rec.bytes, "duration", time.Since(start))
 	}()
 	rec.Header().Set("oxen-version", OxenVersion)
+	if r.Method == http.MethodPost && r.Body != nil {
+		r.Body = &trackedBody{ReadCloser: r.Body}
+	}
 	h.route(rec, r)
 }
 
@@ -286,21 +299,88 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{http.StatusInternalServerError, "Internal server error; the server log has the details"}
 	}
-	if r.Method == http.MethodPost {
-		drain(w, r)
+	if r.Method != http.MethodPost {
+		writeJSON(w, ae.status, errorBody{"error", ae.msg})
+		return
 	}
-	writeJSON(w, ae.status, errorBody{"error", ae.msg})
+	h.answerUpload(w, r, ae)
 }
 
-// drain reads what is left of a request body, up to a bound, so a client
-// still sending sees the error response instead of a reset connection; a
-// longer body closes the connection after the response.
-func drain(w http.ResponseWriter, r *http.Request) {
-	const maxDrain = 1 << 20
-	n, _ := io.CopyN(io.Discard, r.Body, maxDrain+1)
-	if n > maxDrain {
-		w.Header().Set("Connection", "close")
+// smallDrain is how much unread body an error answer reads first, to keep
+// the connection open for the next request.
+const smallDrain = 1 << 20
+
+// answerUpload sends an error for a request whose body may be partly
+// unread, in a way that lets the client read it.
+//
+// The problem: a server that answers and closes while the client is still
+// sending makes the kernel reset the connection (unread data on close), and
+// a client that reads only after sending (simple clients; also net/http's
+// when the reset wins the race) sees "connection reset" instead of the
+// message. net/http itself discards at most 256 KiB after the handler.
+//
+// So: a short rest (smallDrain) is read before answering, and the
+// connection stays usable. A longer one gets the answer at once, flushed
+// with Connection: close (clients that read while sending, like curl, stop
+// there), and then the server goes on reading and discarding the body for
+// at most ErrorDrainTime, so a client that sends everything first can
+// finish and read the answer. Past that time the connection closes as
+// before. Not drained: bodies over MaxBodyBytes (never finished in time),
+// clients that wait for "100 Continue" and were not sent one, requests
+// whose context is done (the client left or the read timeout fired: a
+// stalled client gets no extra time).
+func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiError) {
+	body, _ := r.Body.(*trackedBody)
+	unread := int64(-1) // unknown
+	if r.ContentLength >= 0 {
+		unread = r.ContentLength
+		if body != nil {
+			unread -= body.read
+		}
 	}
+	waitsForContinue := body != nil && !body.started && strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	switch {
+	case r.Context().Err() != nil || waitsForContinue || r.ContentLength > h.cfg.MaxBodyBytes:
+		w.Header().Set("Connection", "close")
+		writeJSON(w, ae.status, errorBody{"error", ae.msg})
+		return
+	case unread >= 0 && unread <= smallDrain:
+		if n, _ := io.CopyN(io.Discard, r.Body, smallDrain+1); n > smallDrain {
+			w.Header().Set("Connection", "close")
+		}
+		writeJSON(w, ae.status, errorBody{"error", ae.msg})
+		return
+	}
+	w.Header().Set("Connection", "close")
+	rc := http.NewResponseController(w)
+	if rc.EnableFullDuplex() != nil {
+		// Without full duplex (not net/http's HTTP/1 server) the body may
+		// be gone once the answer is written: read a bounded rest first.
+		io.CopyN(io.Discard, r.Body, smallDrain)
+		writeJSON(w, ae.status, errorBody{"error", ae.msg})
+		return
+	}
+	writeJSON(w, ae.status, errorBody{"error", ae.msg})
+	if rc.Flush() != nil || rc.SetReadDeadline(time.Now().Add(h.cfg.ErrorDrainTime)) != nil {
+		return
+	}
+	n, err := io.Copy(io.Discard, r.Body)
+	h.log.Info("read the rest of a refused upload", "path", r.URL.Path, "bytes", n, "complete", err == nil)
+}
+
+// trackedBody counts what the handler read of a POST body, for
+// answerUpload.
+type trackedBody struct {
+	io.ReadCloser
+	read    int64
+	started bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	b.started = true
+	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
+	return n, err
 }
 
 // recorder remembers the status and counts bytes for the log line.
