@@ -147,7 +147,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	rec.Header().Set("oxen-version", OxenVersion)
 	if r.Method == http.MethodPost && r.Body != nil {
-		r.Body = &trackedBody{ReadCloser: r.Body}
+		tb := &trackedBody{ReadCloser: r.Body}
+		r = r.WithContext(context.WithValue(r.Context(), trackedBodyKey{}, tb))
+		r.Body = tb
 	}
 	h.route(rec, r)
 }
@@ -330,7 +332,7 @@ const smallDrain = 1 << 20
 // whose context is done (the client left or the read timeout fired: a
 // stalled client gets no extra time).
 func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiError) {
-	body, _ := r.Body.(*trackedBody)
+	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody) // r.Body may be wrapped by now
 	unread := int64(-1) // unknown
 	if r.ContentLength >= 0 {
 		unread = r.ContentLength
@@ -367,6 +369,9 @@ func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiEr
 	n, err := io.Copy(io.Discard, r.Body)
 	h.log.Info("read the rest of a refused upload", "path", r.URL.Path, "bytes", n, "complete", err == nil)
 }
+
+// trackedBodyKey is the request context key of its trackedBody.
+type trackedBodyKey struct{}
 
 // trackedBody counts what the handler read of a POST body, for
 // answerUpload.

@@ -261,3 +261,36 @@ func TestEarlyErrorExpectContinue(t *testing.T) {
 		t.Error("no Connection: close: the unsent body would be read as the next request")
 	}
 }
+
+// TestEarlyErrorSmallRestKeepsConnection: when less than smallDrain of the
+// body is left, the server reads it before answering and the connection
+// serves the next request.
+func TestEarlyErrorSmallRestKeepsConnection(t *testing.T) {
+	e := newEarlyEnv(t, 0)
+	b := newEarlyBody(earlyLimit + earlyLimit/2) // refused after ~1 MiB, ~0.5 MiB left
+	u, _ := url.Parse(e.srv.URL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", u.Host, b.contentType, b.length)
+	if _, err := io.Copy(conn, b.reader(earlyRate)); err != nil {
+		t.Fatalf("sending the body: %v", err)
+	}
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	checkEarly413(t, e, res.StatusCode, body)
+	if res.Close {
+		t.Fatal("Connection: close, but the whole body was read: the connection could have stayed open")
+	}
+	fmt.Fprintf(conn, "GET /api/limits HTTP/1.1\r\nHost: %s\r\n\r\n", u.Host)
+	if res, err = http.ReadResponse(br, nil); err != nil || res.StatusCode != 200 {
+		t.Fatalf("next request on the same connection: %v %v", res, err)
+	}
+}
