@@ -333,7 +333,7 @@ const smallDrain = 1 << 20
 // stalled client gets no extra time).
 func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiError) {
 	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody) // r.Body may be wrapped by now
-	unread := int64(-1) // unknown
+	unread := int64(-1)                                           // unknown
 	if r.ContentLength >= 0 {
 		unread = r.ContentLength
 		if body != nil {
