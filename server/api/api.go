@@ -332,8 +332,9 @@ const smallDrain = 1 << 20
 // whose context is done (the client left or the read timeout fired: a
 // stalled client gets no extra time).
 func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiError) {
-	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody) // r.Body may be wrapped by now
-	unread := int64(-1)                                           // unknown
+	// From the context: r.Body may be wrapped by now (MaxBytesReader).
+	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody)
+	unread := int64(-1) // unknown
 	if r.ContentLength >= 0 {
 		unread = r.ContentLength
 		if body != nil {
