@@ -38,14 +38,19 @@ let readerWorker;
 let generation = 0;
 const AHEAD = 2; // chunks read beyond the one Go is hashing
 
-function openStream(file, chunkSize) {
-  if (readerWorker === undefined) {
-    try {
-      readerWorker = typeof Worker === 'function' ? new Worker(new URL('reader.js', self.location.href)) : null;
-    } catch {
-      readerWorker = null;
-    }
+// startReader starts the reader worker, once. init() calls it, so the
+// first big file does not wait for a worker to start.
+function startReader() {
+  if (readerWorker !== undefined) return;
+  try {
+    readerWorker = typeof Worker === 'function' ? new Worker(new URL('reader.js', self.location.href)) : null;
+  } catch {
+    readerWorker = null;
   }
+}
+
+function openStream(file, chunkSize) {
+  startReader();
   if (!readerWorker) return null;
   const rw = readerWorker;
   const gen = ++generation;
@@ -135,6 +140,7 @@ async function init({ baseURL, module }) {
   go.run(instance).then(() => self.postMessage({ type: 'fatal', message: 'the Go engine exited' }));
   engine = globalThis.oxdropEngine;
   if (!engine) throw new Error('the Go engine did not start (oxdropEngine missing)');
+  startReader();
 }
 
 function reply(id, out, what, path) {
