@@ -328,3 +328,49 @@ test('name checks and previews are answered while every worker hashes a big file
   assert.deepEqual(r.columns, ['a', 'b']);
   assert.ok(r.answeredAt < r.firstEnd, `answered at ${r.answeredAt.toFixed(0)} ms, after a big file ended at ${r.firstEnd.toFixed(0)} ms`);
 });
+
+// A worker whose Go instance dies in the middle of a batch: the file it was
+// on fails with the reason, every other file it held is described by a
+// fresh worker. The death is injected by serving worker.js with a wrapper
+// that throws (as a call into an exited Go program does) for one path.
+test('a worker that dies fails only its own file; the rest of its batch is described', async () => {
+  const context = await browser.newContext();
+  try {
+    await context.route('**/js/engine/worker.js', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.text()) + `
+;(() => {
+  const handle = self.onmessage;
+  self.onmessage = async (e) => {
+    await handle(e);
+    if (e.data.type !== 'init' || !engine) return;
+    const { describe } = engine;
+    engine = { ...engine, describe: (file, path, ...rest) => {
+      if (path.endsWith('crash-me.bin')) throw new Error('simulated engine death');
+      return describe(file, path, ...rest);
+    } };
+  };
+})();`;
+      await route.fulfill({ response: res, body });
+    });
+    const p = await context.newPage();
+    await p.goto(server.url + 'engine-test.html');
+    assert.equal(await p.evaluate(() => window.poolReady), 'ok');
+    const r = await p.evaluate(async () => {
+      const pool = new window.EnginePool({ size: 1 });
+      await pool.ready();
+      const names = Array.from({ length: 30 }, (_, i) => (i === 7 ? 'crash-me.bin' : `f${i}.txt`));
+      const out = await Promise.all(names.map((n, i) => pool.describe(new File([`file ${i}\n`.repeat(i + 1)], n), n)
+        .then((v) => ({ size: v.size, type: v.data_type }), (e) => ({ error: e.message }))));
+      pool.terminate();
+      return out;
+    });
+    assert.match(r[7].error, /^could not read crash-me\.bin: engine failure: simulated engine death/);
+    for (const [i, v] of r.entries()) {
+      if (i === 7) continue;
+      assert.deepEqual(v, { size: `file ${i}\n`.length * (i + 1), type: 'text' }, `file ${i}`);
+    }
+  } finally {
+    await context.close();
+  }
+});

@@ -281,7 +281,7 @@ export class EnginePool {
         slot.onStart();
         break;
       case 'fatal':
-        this.#fail(slot, m.message);
+        this.#fail(slot, m.message, m.reported === true);
         return;
       case 'stats':
         this.#stats.get(m.id)?.({ wasmBytes: m.wasmBytes });
@@ -331,7 +331,7 @@ export class EnginePool {
   // #fail handles a worker that could not start or whose Go instance died.
   // A worker that never started fails the pool (nothing could work); a
   // running one is replaced.
-  #fail(slot, message) {
+  #fail(slot, message, reported = false) {
     if (this.#closed) return;
     if (!slot.started) {
       const err = new Error(message.startsWith('could not') ? message : `could not start the engine: ${message}`);
@@ -342,10 +342,12 @@ export class EnginePool {
       this.#closed = true;
       return;
     }
-    // The worker names the file it failed on before it says 'fatal'; if it
-    // died without a word, the big file or else the oldest one it holds
-    // (the one running) fails, so a file that kills workers cannot loop.
-    const culprit = slot.big !== null ? slot.jobs.get(slot.big) : slot.jobs.values().next().value;
+    // reported: the worker already failed the file it was on, the others
+    // are innocent. Otherwise (Go exited, or the worker died without a
+    // word) the big file, or else the oldest file it holds, is the one that
+    // was running (the worker sends its finished results first): it fails,
+    // so a file that kills workers cannot go round for ever.
+    const culprit = reported ? null : slot.big !== null ? slot.jobs.get(slot.big) : slot.jobs.values().next().value;
     this.#replace(slot, culprit, new Error(message.startsWith('could not') ? message : `could not read ${culprit?.path ?? ''}: ${message}`));
   }
 

@@ -137,7 +137,12 @@ async function init({ baseURL, module }) {
   // it has installed globalThis.oxdropEngine; the promise settles only if
   // Go exits (a panic), after which every call must fail loudly.
   memory = instance.exports.mem;
-  go.run(instance).then(() => self.postMessage({ type: 'fatal', message: 'the Go engine exited' }));
+  go.run(instance).then(() => {
+    // The file being described never gets an answer: send the finished
+    // ones, so the pool can tell which file was running.
+    flush();
+    self.postMessage({ type: 'fatal', message: 'the Go engine exited' });
+  });
   engine = globalThis.oxdropEngine;
   if (!engine) throw new Error('the Go engine did not start (oxdropEngine missing)');
   startReader();
@@ -286,7 +291,7 @@ async function drain() {
         results.push({ id: job.id, message: `could not read ${job.path}: engine failure: ${why}` });
         flush();
         dead = true;
-        self.postMessage({ type: 'fatal', message: why });
+        self.postMessage({ type: 'fatal', message: why, reported: true });
         return;
       }
       flushSoon();
@@ -345,6 +350,6 @@ self.onmessage = async (e) => {
     const why = err && err.message ? err.message : String(err);
     self.postMessage({ type: 'error', id: m.id, message: `could not ${m.type === 'preview' ? 'preview' : 'read'} ${m.path ?? ''}: engine failure: ${why}` });
     dead = true;
-    self.postMessage({ type: 'fatal', message: why });
+    self.postMessage({ type: 'fatal', message: why, reported: true });
   }
 };
