@@ -37,6 +37,10 @@ const (
 	formatOpus
 	formatSpeex
 	formatMP4
+	formatAAC
+	formatAPE
+	formatMPC
+	formatWavPack
 )
 
 // formatFromExt mirrors lofty's FileType::from_ext for the types read here.
@@ -58,6 +62,14 @@ func formatFromExt(ext string) format {
 		return formatSpeex
 	case "mp4", "m4a", "m4b", "m4p", "m4r", "m4v", "3gp":
 		return formatMP4
+	case "aac":
+		return formatAAC
+	case "ape":
+		return formatAPE
+	case "mpc", "mp+", "mpp":
+		return formatMPC
+	case "wv":
+		return formatWavPack
 	}
 	return formatUnknown
 }
@@ -93,6 +105,14 @@ func Read(r io.ReaderAt, size int64, ext string) (*model.AudioMeta, error) {
 		p, err = readOgg(s, oggSpeex)
 	case formatMP4:
 		p, err = readMP4(s)
+	case formatAAC:
+		p, err = readAAC(s)
+	case formatAPE:
+		p, err = readAPE(s)
+	case formatMPC:
+		p, err = readMPC(s)
+	case formatWavPack:
+		p, err = readWavPack(s)
 	}
 	if err != nil {
 		return nil, err
@@ -133,23 +153,71 @@ func sniff(s *source) (format, error) {
 		if bytes.Contains(head, []byte("Speex   ")) {
 			return formatSpeex, nil
 		}
-	case bytes.HasPrefix(head, []byte("ID3")):
-		// An ID3v2 tag: lofty then looks at what follows it.
-		if len(head) >= 10 {
-			after := 10 + int64(syncsafe(head[6:10]))
-			next := make([]byte, 4)
-			if after < s.size {
-				s.readAt(next[:min(4, s.size-after)], after)
-			}
-			if string(next) == "fLaC" {
-				return formatFLAC, nil
-			}
+	case bytes.HasPrefix(head, []byte("MAC")):
+		return formatAPE, nil
+	case len(head) >= 2 && head[0] == 0xFF && head[1]>>5 == 7:
+		return mpegOrAAC(head[1]), nil
+	case bytes.HasPrefix(head, []byte("wvpk")):
+		return formatWavPack, nil
+	case bytes.HasPrefix(head, []byte("MPCK")), bytes.HasPrefix(head, []byte("MP+")):
+		return formatMPC, nil
+	case len(head) >= 10 && string(head[:3]) == "ID3":
+		// lofty's Probe looks at what follows the tag (its 10-byte header
+		// plus the size, footer ignored), then for a frame sync.
+		after := 10 + int64(syncsafe(head[6:10]))
+		next := make([]byte, 4)
+		if after < s.size {
+			s.readAt(next[:min(4, s.size-after)], after)
 		}
-		return formatMPEG, nil
-	case len(head) >= 2 && head[0] == 0xFF && head[1]>>5 == 7 && (head[1]>>1)&3 != 0:
-		return formatMPEG, nil // a frame sync with a layer (AAC/ADTS has layer 0)
+		switch {
+		case bytes.HasPrefix(next, []byte("MAC")):
+			return formatAPE, nil
+		case string(next) == "fLaC":
+			return formatFLAC, nil
+		case string(next) == "MPCK", bytes.HasPrefix(next, []byte("MP+")):
+			return formatMPC, nil
+		}
+		if f, ok := junkSync(s, after); ok {
+			return f, nil
+		}
+	default:
+		// lofty searches the first 1024 bytes for a frame sync.
+		if f, ok := junkSync(s, 0); ok {
+			return f, nil
+		}
 	}
 	return formatUnknown, errors.New("audiometa: unknown audio format (extension and content both unrecognized)")
+}
+
+// maxJunk is lofty's ParseOptions::DEFAULT_MAX_JUNK_BYTES: how far its
+// Probe searches for a frame sync in an unrecognized file.
+const maxJunk = 1024
+
+// junkSync is lofty's check_mpeg_or_aac: a frame sync within maxJunk bytes
+// of off decides between MPEG and ADTS AAC.
+func junkSync(s *source, off int64) (format, bool) {
+	if off >= s.size {
+		return formatUnknown, false
+	}
+	b, err := s.bytesAt(off, int(min(maxJunk, s.size-off)))
+	if err != nil {
+		return formatUnknown, false
+	}
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == 0xFF && b[i+1]>>5 == 7 {
+			return mpegOrAAC(b[i+1]), true
+		}
+	}
+	return formatUnknown, false
+}
+
+// mpegOrAAC tells the two frame syncs apart as lofty does: the bit that is
+// the MPEG version's high bit set and a layer of 0 mean ADTS.
+func mpegOrAAC(b1 byte) format {
+	if b1&0x10 != 0 && b1&0x06 == 0 {
+		return formatAAC
+	}
+	return formatMPEG
 }
 
 // secondsFromMillis mirrors Rust's Duration::from_millis(ms).as_secs_f64().

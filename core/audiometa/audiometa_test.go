@@ -50,6 +50,9 @@ func TestReadFiles(t *testing.T) {
 		{"testdata/vbr_xing.mp3", model.AudioMeta{NumSeconds: 1.358, NumChannels: 2, SampleRate: 22050}},
 		{"testdata/cbr_info.mp3", model.AudioMeta{NumSeconds: 1.045, NumChannels: 1, SampleRate: 44100}},
 		{"testdata/cbr_noxing.mp3", model.AudioMeta{NumSeconds: 1.045, NumChannels: 2, SampleRate: 44100}},
+		{"testdata/tone.aac", model.AudioMeta{NumSeconds: 0.795, NumChannels: 2, SampleRate: 22050}},
+		{"testdata/tone.wv", model.AudioMeta{NumSeconds: 0.9, NumChannels: 1, SampleRate: 16000}},
+		{"testdata/stereo.wv", model.AudioMeta{NumSeconds: 0.6, NumChannels: 2, SampleRate: 44100}},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
