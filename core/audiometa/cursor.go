@@ -267,7 +267,9 @@ func trailingTags(s *source, streamLen uint64, checked bool) (uint64, uint64, er
 	return streamLen - uint64(size), uint64(size), nil
 }
 
-func le32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
 
 // msFromFloat is Rust's `f as u64` for a float millisecond count:
 // truncation that saturates at 0 and at the u64 maximum (NaN gives 0).
