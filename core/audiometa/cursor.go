@@ -257,7 +257,9 @@ func trailingTags(s *source, streamLen uint64, checked bool) (uint64, uint64, er
 		return 0, 0, fmt.Errorf("APE tag size %d larger than the file", size)
 	}
 	if checked {
-		if int64(size) > pos-32 {
+		// lofty reads the items, skips the footer, then seeks back by
+		// the size from there: the tag's end when its items are sound.
+		if int64(size) > pos {
 			return 0, 0, fmt.Errorf("APE tag of %d bytes starts before the file", size)
 		}
 		if streamLen < uint64(size) {
