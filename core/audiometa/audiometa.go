@@ -3,7 +3,11 @@
 // integer millisecond arithmetic, so num_seconds matches Oxen's exactly.
 // Every read goes through the io.ReaderAt and is bounded: audio data is
 // never loaded, only headers and, for Ogg, MP3 and trailing tags, a small
-// window at the end of the file.
+// window at the end of the file. The exceptions are walks lofty itself
+// makes through the whole stream (every ADTS AAC frame for the average
+// bitrate; Musepack SV8 packets and WavPack blocks until the one that ends
+// the header search): those stream through one 64 KiB window, so memory
+// stays bounded and the time is linear in the file size.
 package audiometa
 
 import (
