@@ -25,6 +25,7 @@ type cursor struct {
 	pos    int64
 	win    []byte // bytes of the file from winOff
 	winOff int64
+	next   int // size of the next window load
 }
 
 func newCursor(s *source, pos int64) *cursor { return &cursor{s: s, pos: pos} }
@@ -38,9 +39,12 @@ func (c *cursor) window(off int64) ([]byte, error) {
 	if off >= c.winOff && off < c.winOff+int64(len(c.win)) {
 		return c.win[off-c.winOff:], nil
 	}
-	n := int(min(cursorWindow, c.s.size-off))
+	// The first window is small (most readers want a header), and each
+	// reload doubles it up to cursorWindow for the readers that walk on.
+	c.next = min(max(2*c.next, 4<<10), cursorWindow)
+	n := int(min(int64(c.next), c.s.size-off))
 	if cap(c.win) < n {
-		c.win = make([]byte, n, cursorWindow)
+		c.win = make([]byte, n)
 	}
 	c.win = c.win[:n]
 	if _, err := c.s.readAt(c.win, off); err != nil {

@@ -171,3 +171,30 @@ func FuzzWavPack(f *testing.F) {
 		cat(wvBlock(0x410, 48000, 48000, wvInitial|wvRate(15), cat(custom, wvSub(0x0D, []byte{5, 0, 0x3F, 0, 0, 0}), []byte{0})),
 			wvBlock(0x410, 48000, 48000, wvFinal|wvRate(10)|0x8000_0000, wvSub(0x0E, []byte{2, 0}))))
 }
+
+func BenchmarkAudioAAC(b *testing.B)     { benchFile(b, "testdata/tone.aac") }
+func BenchmarkAudioWavPack(b *testing.B) { benchFile(b, "testdata/tone.wv") }
+
+func benchBytes(b *testing.B, data []byte, ext string) {
+	r := bytes.NewReader(data)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Read(r, int64(len(data)), ext); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAudioAPE(b *testing.B) {
+	benchBytes(b, apeFile(apeHeader{version: 3990, compression: 2000, channels: 2, blocksPerFrame: 73728, final: 1000, frames: 3, rate: 44100}), "ape")
+}
+
+func BenchmarkAudioMPCSV8(b *testing.B) {
+	benchBytes(b, mpcSV8File(mpcSH(100000, 1000, 0, 2), mpcRG, mpcEI, mpcAP, mpcAP, mpcSE), "mpc")
+}
+
+// A 16 MiB ADTS stream: lofty's whole-stream walk, in MB/s.
+func BenchmarkAudioAAC16MiB(b *testing.B) {
+	benchBytes(b, bytes.Repeat(adtsFrame(4, 2, 200, false), 83886), "aac")
+}
