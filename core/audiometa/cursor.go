@@ -31,8 +31,9 @@ type cursor struct {
 func newCursor(s *source, pos int64) *cursor { return &cursor{s: s, pos: pos} }
 
 // window returns the cached bytes from off onwards, loading a new window
-// when off is outside the cached one; empty at or past the end.
-func (c *cursor) window(off int64) ([]byte, error) {
+// of at least need bytes (when the file has them) when off is outside the
+// cached one; empty at or past the end.
+func (c *cursor) window(off int64, need int) ([]byte, error) {
 	if off >= c.s.size {
 		return nil, nil
 	}
@@ -42,7 +43,7 @@ func (c *cursor) window(off int64) ([]byte, error) {
 	// The first window is small (most readers want a header), and each
 	// reload doubles it up to cursorWindow for the readers that walk on.
 	c.next = min(max(2*c.next, 4<<10), cursorWindow)
-	n := int(min(int64(c.next), c.s.size-off))
+	n := int(min(int64(max(c.next, need)), c.s.size-off))
 	if cap(c.win) < n {
 		c.win = make([]byte, n)
 	}
@@ -72,13 +73,13 @@ func (c *cursor) readExact(n int) ([]byte, error) {
 		}
 		return b, err
 	}
-	w, err := c.window(c.pos)
+	w, err := c.window(c.pos, n)
 	if err != nil {
 		return nil, err
 	}
-	if len(w) < n { // the window starts before pos: reload from pos
+	if len(w) < n { // the cached window ends too soon: reload from pos
 		c.win = c.win[:0]
-		if w, err = c.window(c.pos); err != nil {
+		if w, err = c.window(c.pos, n); err != nil {
 			return nil, err
 		}
 	}
@@ -114,7 +115,7 @@ func (c *cursor) searchSync() (int64, bool, error) {
 	var prev byte
 	have := false
 	for c.pos < c.s.size {
-		w, err := c.window(c.pos)
+		w, err := c.window(c.pos, 1)
 		if err != nil {
 			return 0, false, err
 		}

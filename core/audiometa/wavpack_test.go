@@ -38,7 +38,11 @@ func wvSub(id byte, data []byte) []byte {
 		id |= 0x40
 		data = append(data, 0)
 	}
-	return append([]byte{id, byte(len(data) / 2)}, data...)
+	words := len(data) / 2
+	if words > 0xFF { // large: three size bytes
+		return append([]byte{id | 0x80, byte(words), byte(words >> 8), byte(words >> 16)}, data...)
+	}
+	return append([]byte{id, byte(words)}, data...)
 }
 
 // Expected values apply lofty's wavpack rules by hand: ms =
@@ -132,4 +136,14 @@ func TestWavPackMetadata(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A custom-rate block of 40 KiB (a large sub-block before the rate): lofty
+// reads the whole block for its metadata, larger than the cursor's first
+// windows.
+func TestWavPackLargeMetadataBlock(t *testing.T) {
+	meta := cat(wvSub(0x21, make([]byte, 40<<10)), wvSub(0x27, []byte{0xA8, 0x93, 0}))
+	f := wvBlock(0x410, 37800, 37800, wvInitial|wvFinal|wvRate(15), meta)
+	got, err := read(f, "wv")
+	testfile.Check(t, got, err, model.AudioMeta{NumSeconds: 1, NumChannels: 2, SampleRate: 37800}, "")
 }
