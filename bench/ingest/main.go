@@ -33,6 +33,7 @@ func main() {
 	bin := flag.String("bin", "", "oxdrop binary (default: build ./server/cmd/oxdrop)")
 	manifest := flag.Bool("manifest", false, "send the manifest part like the web app (adds a hashing pass on the client before the upload)")
 	serveArgs := flag.String("serve-args", "", "extra flags for oxdrop serve, space-separated")
+	flag.StringVar(&client, "client", "raw", "raw: the harness's raw HTTP/1.1 client (256 KiB writes from the generator, no copy); http: net/http's client (32 KiB copies)")
 	flag.BoolVar(&showLog, "log", false, "print the server's log after each upload (diagnostics)")
 	chunk := flag.String("chunk", "32KiB", "write size of the plain write (on the benchmark VM 32 KiB writes + fsync ran twice as fast as 1 MiB ones)")
 	flag.Parse()
@@ -57,6 +58,7 @@ type result struct {
 	plain, server       time.Duration
 	peakRSS, idleRSS    int64
 	serverCPU           time.Duration // server process CPU time (user+sys) during the upload
+	clientCPU           time.Duration // this process's CPU time during the upload (the load generator)
 	serverSpeedOfPlain  float64
 	plainMBps, serverMB float64
 }
@@ -86,7 +88,7 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 	}
 	fmt.Printf("data folder: %s (plain write and server on the same filesystem)\n", base)
 	fmt.Printf("plain write: write(2) in %s chunks + fsync, like billystore's temp file + Sync\n\n", human(chunkSize))
-	fmt.Printf("%-9s %12s %12s %8s %11s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server CPU", "server VmHWM", "idle VmHWM", "<=64MiB", "load")
+	fmt.Printf("%-9s %12s %12s %8s %11s %11s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server CPU", "client CPU", "server VmHWM", "idle VmHWM", "<=64MiB", "load")
 
 	for _, size := range sizes {
 		free, err := harness.FreeBytes(base)
@@ -110,8 +112,8 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		if r.peakRSS > memoryTarget {
 			within = "NO"
 		}
-		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %10.2fs %14s %14s %9s %6s\n", human(size), r.plainMBps, r.serverMB,
-			r.serverSpeedOfPlain, r.serverCPU.Seconds(), human(r.peakRSS), human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
+		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %10.2fs %10.2fs %14s %14s %9s %6s\n", human(size), r.plainMBps, r.serverMB,
+			r.serverSpeedOfPlain, r.serverCPU.Seconds(), r.clientCPU.Seconds(), human(r.peakRSS), human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
 	}
 	return nil
 }
@@ -146,9 +148,15 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 	if err != nil {
 		return r, err
 	}
+	create := harness.CreateRaw
+	if client == "http" {
+		create = harness.Create
+	}
+	self0 := selfCPU()
 	began := time.Now()
-	reply, err := harness.Create(context.Background(), s.URL, body)
+	reply, err := create(context.Background(), s.URL, body)
 	r.server = time.Since(began)
+	r.clientCPU = selfCPU() - self0
 	cpu1, cpuErr := s.CPUTime()
 	if err != nil {
 		return r, fmt.Errorf("upload of %s: %w\nserver log:\n%s", human(size), err, s.Log())
@@ -187,6 +195,9 @@ func settle() {
 	time.Sleep(time.Second)
 }
 
+// client is the upload client (-client).
+var client = "raw"
+
 // showLog prints each server's log after its upload (-log).
 var showLog bool
 
@@ -203,7 +214,9 @@ func plainWrite(path string, f harness.File) (time.Duration, error) {
 	}
 	defer os.Remove(path)
 	buf := make([]byte, chunkSize)
-	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, f.Reader(), buf); err != nil {
+	// Both wrapped so CopyBuffer really writes chunkSize pieces through buf
+	// (the generator's WriteTo would write 256 KiB pieces).
+	if _, err := io.CopyBuffer(struct{ io.Writer }{out}, struct{ io.Reader }{f.Reader()}, buf); err != nil {
 		out.Close()
 		return 0, err
 	}
@@ -215,6 +228,15 @@ func plainWrite(path string, f harness.File) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(began), nil
+}
+
+// selfCPU is this process's CPU time (user + system) so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // parseSize reads "64MiB", "1GiB", "512KiB" or a plain byte count.

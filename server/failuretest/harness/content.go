@@ -50,6 +50,34 @@ func (c *Content) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// writeChunk is the largest write Content.WriteTo makes.
+const writeChunk = 256 << 10
+
+// WriteTo writes the content straight from the block, in writes of at most
+// 256 KiB and without copying it first: a load generator that costs its
+// machine as little as possible (io.Copy uses it; to measure a writer with
+// smaller writes, hide it behind struct{ io.Reader }).
+func (c *Content) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for c.off < c.size {
+		if c.block == nil {
+			c.block = makeBlock(c.seed, min(c.size, blockSize))
+		}
+		i := c.off % int64(len(c.block))
+		p := c.block[i:min(int64(len(c.block)), i+writeChunk, i+c.size-c.off)]
+		n, err := w.Write(p)
+		c.off += int64(n)
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+		if n < len(p) {
+			return total, io.ErrShortWrite
+		}
+	}
+	return total, nil
+}
+
 func makeBlock(seed uint64, n int64) []byte {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], seed)

@@ -4,10 +4,14 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,4 +195,80 @@ func TestCPUTime(t *testing.T) {
 		t.Fatalf("CPUTime = %v, getrusage says %v", got, want)
 	}
 	_ = x
+}
+
+// TestContentWriteTo: WriteTo writes the same bytes as Read, from any
+// offset, in pieces of at most writeChunk.
+func TestContentWriteTo(t *testing.T) {
+	for _, tt := range []struct {
+		size, skip int64
+	}{{0, 0}, {5, 0}, {blockSize - 1, 0}, {blockSize*2 + 5, 0}, {blockSize*2 + 5, 1000}, {blockSize + 7, blockSize}} {
+		var want bytes.Buffer
+		io.Copy(&want, struct{ io.Reader }{NewContent(3, tt.size)}) // Read only
+		c := NewContent(3, tt.size)
+		io.CopyN(io.Discard, struct{ io.Reader }{c}, tt.skip)
+		w := &chunkRecorder{}
+		n, err := c.WriteTo(w)
+		if err != nil || n != tt.size-tt.skip {
+			t.Fatalf("size %d skip %d: WriteTo = %d, %v", tt.size, tt.skip, n, err)
+		}
+		if !bytes.Equal(w.buf.Bytes(), want.Bytes()[tt.skip:]) {
+			t.Fatalf("size %d skip %d: WriteTo wrote other bytes than Read", tt.size, tt.skip)
+		}
+		if w.max > writeChunk {
+			t.Errorf("size %d: a write of %d bytes, over %d", tt.size, w.max, writeChunk)
+		}
+	}
+}
+
+type chunkRecorder struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (c *chunkRecorder) Write(p []byte) (int, error) {
+	c.max = max(c.max, len(p))
+	return c.buf.Write(p)
+}
+
+// TestCreateRaw: the raw client sends exactly the body, and returns an
+// answer the server sends before reading it all.
+func TestCreateRaw(t *testing.T) {
+	u := Upload{Namespace: "ns", Name: "raw", Author: "A", Email: "a@b", Files: []File{{Path: "f.bin", Size: 3*blockSize + 11, Seed: 5}}}
+	body := u.Body()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			if p.FormName() == "file[]" {
+				if err := SameContent(p, u.Files[0]); err != nil {
+					http.Error(w, err.Error(), 400)
+					return
+				}
+			}
+		}
+		fmt.Fprintf(w, "%d", r.ContentLength)
+	}))
+	defer srv.Close()
+	reply, err := CreateRaw(context.Background(), srv.URL, body)
+	if err != nil || reply.Status != 200 || string(reply.Body) != fmt.Sprint(body.Length) {
+		t.Fatalf("CreateRaw = %v, %v; want 200 with the length %d", reply, err, body.Length)
+	}
+	early := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "early", http.StatusRequestEntityTooLarge)
+	}))
+	defer early.Close()
+	big := Upload{Namespace: "ns", Name: "raw", Files: []File{{Path: "f.bin", Size: 64 << 20, Seed: 5}}}
+	reply, err = CreateRaw(context.Background(), early.URL, big.Body())
+	if reply.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("early answer: %v, %v; want the 413", reply, err)
+	}
 }
