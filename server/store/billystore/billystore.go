@@ -184,7 +184,7 @@ func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64)
 	}
 	var n int64
 	var err error
-	wb := newWriteBehind(f, int64(headerSize), writebackStarter(f))
+	wb := newWriteBehind(f, int64(headerSize), newWriteback(f))
 	if size < 0 {
 		n, err = io.Copy(wb, r)
 	} else {

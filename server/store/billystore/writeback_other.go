@@ -2,6 +2,6 @@
 
 package billystore
 
-// writebackStarter: only Linux has sync_file_range; elsewhere the kernel's
-// own writeback and the final fsync do the work.
-func writebackStarter(f any) func(off, n int64) error { return nil }
+// newWriteback: only Linux has sync_file_range; elsewhere the kernel's own
+// writeback and the final fsync do the work.
+func newWriteback(f any) writeback { return nil }

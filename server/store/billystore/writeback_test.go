@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -16,9 +17,39 @@ import (
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
-// TestWriteBehindRanges: the writeback requests cover the written bytes in
+// fakeWriteback records the calls, optionally slowly, and fails on demand.
+type fakeWriteback struct {
+	t       *testing.T
+	delay   time.Duration
+	failAt  int // fail the failAt-th call (1-based); 0: never
+	mu      sync.Mutex
+	calls   []string // "start off n" / "retire off n"
+	stopped bool
+}
+
+func (f *fakeWriteback) call(op string, off, n int64) error {
+	time.Sleep(f.delay)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		f.t.Errorf("%s after stop", op)
+	}
+	f.calls = append(f.calls, fmt.Sprintf("%s %d %d", op, off, n))
+	if len(f.calls) == f.failAt {
+		return errTest
+	}
+	return nil
+}
+
+func (f *fakeWriteback) start(off, n int64) error  { return f.call("start", off, n) }
+func (f *fakeWriteback) retire(off, n int64) error { return f.call("retire", off, n) }
+
+var errTest = errors.New("sync_file_range: operation not supported")
+
+// TestWriteBehindRanges: the ranges started cover the written bytes in
 // order, without gaps or overlaps, also when the flusher is slow and ranges
-// coalesce, and nothing is requested after stop.
+// coalesce; each range but the last is retired right after the next one
+// starts; nothing happens after stop.
 func TestWriteBehindRanges(t *testing.T) {
 	defer func(old int64) { writebackEvery = old }(writebackEvery)
 	writebackEvery = 4 << 10
@@ -32,22 +63,10 @@ func TestWriteBehindRanges(t *testing.T) {
 		{"chunks larger than the interval", 0, 10 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var got [][2]int64
-			stopped := false
-			start := func(off, n int64) error {
-				time.Sleep(tc.delay)
-				mu.Lock()
-				defer mu.Unlock()
-				if stopped {
-					t.Error("writeback requested after stop")
-				}
-				got = append(got, [2]int64{off, n})
-				return nil
-			}
+			fake := &fakeWriteback{t: t, delay: tc.delay}
 			var out bytes.Buffer
 			const header = 20
-			wb := newWriteBehind(&out, header, start)
+			wb := newWriteBehind(&out, header, fake)
 			chunk := bytes.Repeat([]byte{'x'}, tc.chunk)
 			for i := 0; i < 200; i++ {
 				if n, err := wb.Write(chunk); n != len(chunk) || err != nil {
@@ -55,59 +74,78 @@ func TestWriteBehindRanges(t *testing.T) {
 				}
 			}
 			wb.stop()
-			mu.Lock()
-			stopped = true
-			mu.Unlock()
+			fake.mu.Lock()
+			fake.stopped = true
+			calls := fake.calls
+			fake.mu.Unlock()
 			total := int64(header + 200*tc.chunk)
 			if int64(out.Len()) != total-header {
 				t.Fatalf("passed %d bytes through, want %d", out.Len(), total-header)
 			}
-			if len(got) == 0 {
-				t.Fatal("no writeback requested")
+			if len(calls) == 0 {
+				t.Fatal("no writeback started")
 			}
 			next := int64(header)
-			for _, r := range got {
-				if r[0] != next || r[1] < writebackEvery {
-					t.Fatalf("range %v after offset %d (ranges %v): want contiguous ranges of at least %d bytes", r, next, got, writebackEvery)
+			var started []string
+			for i, c := range calls {
+				var op string
+				var off, n int64
+				fmt.Sscan(c, &op, &off, &n)
+				switch op {
+				case "start":
+					if off != next || n < writebackEvery {
+						t.Fatalf("call %d %q after offset %d: want contiguous ranges of at least %d bytes (calls %v)", i, c, next, writebackEvery, calls)
+					}
+					next = off + n
+					started = append(started, fmt.Sprintf("%d %d", off, n))
+					// Each start but the first is followed by the retiring
+					// of the range before it.
+					if len(started) > 1 && (i+1 >= len(calls) || calls[i+1] != "retire "+started[len(started)-2]) {
+						t.Fatalf("call %d %q is not followed by retiring %s (calls %v)", i, c, started[len(started)-2], calls)
+					}
+				case "retire":
+					if i == 0 || !strings.HasPrefix(calls[i-1], "start") {
+						t.Fatalf("call %d %q does not follow a start (calls %v)", i, c, calls)
+					}
 				}
-				next = r[0] + r[1]
+			}
+			if last := "retire " + started[len(started)-1]; calls[len(calls)-1] == last {
+				t.Errorf("the last range was retired: the fsync should write it and the caller may read it back")
 			}
 			if next > total {
-				t.Fatalf("requested up to %d, only %d written", next, total)
+				t.Fatalf("started up to %d, only %d written", next, total)
 			}
 		})
 	}
 }
 
-// TestWriteBehindFailureStops: after one failed request (a filesystem
-// without sync_file_range) no more are made, and writes go on.
+// TestWriteBehindFailureStops: after a failed call (a filesystem without
+// sync_file_range) no more are made, and writes go on.
 func TestWriteBehindFailureStops(t *testing.T) {
 	defer func(old int64) { writebackEvery = old }(writebackEvery)
 	writebackEvery = 1
-	calls := 0
-	wb := newWriteBehind(&bytes.Buffer{}, 0, func(off, n int64) error {
-		calls++
-		return errTest
-	})
-	for i := 0; i < 100; i++ {
-		if _, err := wb.Write([]byte("abc")); err != nil {
-			t.Fatal(err)
+	for _, failAt := range []int{1, 3} { // a start, a retire
+		fake := &fakeWriteback{t: t, failAt: failAt}
+		wb := newWriteBehind(&bytes.Buffer{}, 0, fake)
+		for i := 0; i < 100; i++ {
+			if _, err := wb.Write([]byte("abc")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Microsecond) // let the flusher take each range
 		}
-	}
-	wb.stop()
-	if calls != 1 {
-		t.Fatalf("%d writeback requests after a failure, want 1", calls)
+		wb.stop()
+		if len(fake.calls) != failAt {
+			t.Errorf("failure at call %d: %d calls in all, want no more after it (%v)", failAt, len(fake.calls), fake.calls)
+		}
 	}
 }
 
-var errTest = errors.New("sync_file_range: operation not supported")
-
-// TestWritebackStarter: serve's files (osfs bound OS) get writeback
-// requests on Linux, memfs files none; a Put through it stores the bytes.
-func TestWritebackStarter(t *testing.T) {
+// TestWritebackControl: serve's files (osfs bound OS) get writeback
+// control on Linux, memfs files none; a Put through it stores the bytes.
+func TestWritebackControl(t *testing.T) {
 	mf, _ := memfs.New().Create("x")
-	if writebackStarter(mf) != nil {
-		t.Error("memfs file got a writeback starter")
+	if newWriteback(mf) != nil {
+		t.Error("memfs file got writeback control")
 	}
 	fsys := osfs.New(t.TempDir(), osfs.WithBoundOS())
 	f, err := fsys.Create("x")
@@ -115,19 +153,22 @@ func TestWritebackStarter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	start := writebackStarter(f)
+	wbc := newWriteback(f)
 	if runtime.GOOS != "linux" {
-		if start != nil {
-			t.Errorf("writeback starter on %s", runtime.GOOS)
+		if wbc != nil {
+			t.Errorf("writeback control on %s", runtime.GOOS)
 		}
 		return
 	}
-	if start == nil {
-		t.Fatalf("%T: no writeback starter", f)
+	if wbc == nil {
+		t.Fatalf("%T: no writeback control", f)
 	}
 	f.Write(make([]byte, 1<<20))
-	if err := start(0, 1<<20); err != nil {
-		t.Fatalf("sync_file_range: %v", err)
+	if err := wbc.start(0, 1<<20); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if err := wbc.retire(0, 1<<20); err != nil {
+		t.Fatalf("retire: %v", err)
 	}
 
 	defer func(old int64) { writebackEvery = old }(writebackEvery)
