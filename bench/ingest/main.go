@@ -7,7 +7,8 @@
 // memory (VmHWM) for each upload size, each on a fresh server process.
 //
 //	go run ./bench/ingest                      # 64 MiB, 256 MiB, 1 GiB, 2 GiB
-//	go run ./bench/ingest -sizes 1GiB -runs 3  # throughput of one size, best of 3
+//	go run ./bench/ingest -sizes 1GiB -runs 3  # throughput of one size, median of 3
+//	go run ./bench/ingest -files 1000,10000    # memory per file: one upload of that many tiny files each
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 	serveArgs := flag.String("serve-args", "", "extra flags for oxdrop serve, space-separated")
 	flag.StringVar(&client, "client", "raw", "raw: the harness's raw HTTP/1.1 client (256 KiB writes from the generator, no copy); http: net/http's client (32 KiB copies)")
 	flag.BoolVar(&showLog, "log", false, "print the server's log after each upload (diagnostics)")
+	files := flag.String("files", "", "instead of large uploads: comma-separated file counts, one upload of that many tiny files each (the per-file memory curve), e.g. 1000,10000")
 	chunk := flag.String("chunk", "32KiB", "write size of the plain write (on the benchmark VM 32 KiB writes + fsync ran twice as fast as 1 MiB ones)")
 	flag.Parse()
 	var err error
@@ -43,7 +45,12 @@ func main() {
 		os.Exit(2)
 	}
 
-	if err := run(*sizes, *runs, *dir, *bin, *manifest, strings.Fields(*serveArgs)); err != nil {
+	if *files != "" {
+		err = runFiles(*files, *dir, *bin, strings.Fields(*serveArgs))
+	} else {
+		err = run(*sizes, *runs, *dir, *bin, *manifest, strings.Fields(*serveArgs))
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
