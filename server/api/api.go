@@ -327,10 +327,11 @@ const smallDrain = 1 << 20
 // there), and then the server goes on reading and discarding the body for
 // at most ErrorDrainTime, so a client that sends everything first can
 // finish and read the answer. Past that time the connection closes as
-// before. Not drained: bodies over MaxBodyBytes (never finished in time),
-// clients that wait for "100 Continue" and were not sent one, requests
-// whose context is done (the client left or the read timeout fired: a
-// stalled client gets no extra time).
+// before. That includes a body refused by its Content-Length (over
+// MaxBodyBytes): a slightly oversized upload still gets its 413. Not
+// drained: clients that wait for "100 Continue" and were not sent one,
+// requests whose context is done (the client left or the read timeout
+// fired: a stalled client gets no extra time).
 func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiError) {
 	// From the context: r.Body may be wrapped by now (MaxBytesReader).
 	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody)
@@ -343,7 +344,7 @@ func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiEr
 	}
 	waitsForContinue := body != nil && !body.started && strings.EqualFold(r.Header.Get("Expect"), "100-continue")
 	switch {
-	case r.Context().Err() != nil || waitsForContinue || r.ContentLength > h.cfg.MaxBodyBytes:
+	case r.Context().Err() != nil || waitsForContinue:
 		w.Header().Set("Connection", "close")
 		writeJSON(w, ae.status, errorBody{"error", ae.msg})
 		return

@@ -294,3 +294,33 @@ func TestEarlyErrorSmallRestKeepsConnection(t *testing.T) {
 		t.Fatalf("next request on the same connection: %v %v", res, err)
 	}
 }
+
+// TestEarlyErrorOverMaxBody: a body refused by its Content-Length alone
+// (a little over -max-body) is read and discarded too, so a client that
+// sends it all first still gets the 413.
+func TestEarlyErrorOverMaxBody(t *testing.T) {
+	const maxBody = 32_000_000
+	e := newEnv(t, func(c *Config) { c.MaxBodyBytes = maxBody })
+	b := newEarlyBody(maxBody + 1000)
+	u, _ := url.Parse(e.srv.URL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", u.Host, b.contentType, b.length)
+	if n, err := io.Copy(conn, b.reader(earlyRate)); err != nil {
+		t.Fatalf("sending the body failed after %d of %d bytes: %v", n, b.length, err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	var r response
+	r.status, r.body = res.StatusCode, body
+	json.Unmarshal(body, &r.json)
+	r.expectError(t, http.StatusRequestEntityTooLarge, "over the limit of 32000000 bytes")
+	e.noTrace()
+}
