@@ -21,7 +21,10 @@ import (
 // creates a repository: every object must be fsynced before the rename that
 // publishes it, or a power cut after a 200 can leave empty or torn files
 // under names that say they are whole (SIGKILL cannot show this: the page
-// cache survives a killed process). Skipped where strace is missing.
+// cache survives a killed process); and every rename must be followed by an
+// fsync of the folder it renamed into, before the rename of the record
+// that publishes the repository (and that one's own folder after it), or a
+// name can vanish. Skipped where strace is missing.
 func TestServerSyncsBeforeRename(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -61,6 +64,16 @@ func TestServerSyncsBeforeRename(t *testing.T) {
 	stop()
 
 	calls := parseTrace(t, trace)
+	// The record's rename publishes the repository: every name it
+	// references must be durable before it, so the folder fsync for each
+	// earlier rename must come before it too.
+	publish := len(calls)
+	for i, c := range calls {
+		if strings.HasPrefix(c.name, "rename") && strings.Contains(c.args, "repos/ft/durable/repo.json") {
+			publish = i
+			break
+		}
+	}
 	published := false
 	for i, c := range calls {
 		if !strings.HasPrefix(c.name, "rename") || !strings.Contains(c.args, data) {
@@ -68,6 +81,26 @@ func TestServerSyncsBeforeRename(t *testing.T) {
 		}
 		if strings.Contains(c.args, "repos/ft/durable/repo.json") {
 			published = true
+		}
+		// Whatever was renamed (and not moved on), its new name is durable
+		// only once its folder is fsynced: a later fsync of that folder
+		// must follow.
+		if dst := lastQuoted(c.args); dst != "" && !movedOn(calls[i+1:], dst) {
+			folder := filepath.Dir(dst)
+			found := false
+			until := len(calls)
+			if i < publish {
+				until = publish
+			}
+			for _, d := range calls[i+1 : until] {
+				if (d.name == "fsync" || d.name == "fdatasync") && strings.Contains(d.args, "<"+folder+">") {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("rename without a later fsync of the folder %s before the repository is published (the new name can vanish in a power cut): %s(%s)", folder, c.name, c.args)
+			}
 		}
 		if !strings.Contains(c.args, "/.oxdrop-tmp/") {
 			continue // moving an object already in place (uploads/ to versions/)
@@ -153,6 +186,31 @@ func children(pid int) []int {
 		}
 	}
 	return out
+}
+
+// movedOn tells whether a later rename takes name away (an upload moved
+// from uploads/ to its versions key): its folder then needs no fsync.
+func movedOn(later []syscallLine, name string) bool {
+	for _, c := range later {
+		if strings.HasPrefix(c.name, "rename") && between(c.args, `"`, `"`) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// lastQuoted returns the last double-quoted string in strace arguments
+// (a rename's destination path).
+func lastQuoted(args string) string {
+	end := strings.LastIndex(args, `"`)
+	if end <= 0 {
+		return ""
+	}
+	start := strings.LastIndex(args[:end], `"`)
+	if start < 0 {
+		return ""
+	}
+	return args[start+1 : end]
 }
 
 // between returns the text between the first open and the next close.

@@ -83,3 +83,69 @@ func TestBoundOSFilesSync(t *testing.T) {
 		t.Fatalf("%T has no Sync", f)
 	}
 }
+
+// TestFolderSync: folders are fsynced where the filesystem can (the serve
+// configuration), skipped where it cannot or need not; and the folders a
+// Put or Move must fsync are the new name's folder plus the parent of every
+// folder it created. (failuretest.TestServerSyncsBeforeRename checks the
+// fsyncs themselves under strace.)
+func TestFolderSync(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		st   *Store
+		want bool
+	}{
+		{"osfs BoundOS", New(osfs.New(t.TempDir(), osfs.WithBoundOS())), true},
+		{"osfs chroot", New(osfs.New(t.TempDir())), false},
+		{"memfs", New(memfs.New()), false},
+	} {
+		if tt.st.dirSync != tt.want {
+			t.Errorf("%s: dirSync %v, want %v", tt.name, tt.st.dirSync, tt.want)
+		}
+	}
+
+	s := New(osfs.New(t.TempDir(), osfs.WithBoundOS()))
+	ctx := context.Background()
+	if _, err := s.Put(ctx, "a/b/c", strings.NewReader("1"), 1, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	created, err := s.mkdirAllLocked("a/x/y/z")
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a/x/y", "a/x", "a"}; strings.Join(created, ",") != strings.Join(want, ",") {
+		t.Errorf("created %q, want the parents %q", created, want)
+	}
+	if dirs, err := s.moveLocked("a/b/c", "a/x/y/z/c"); err != nil || strings.Join(dirs, ",") != "a/x/y/z" {
+		t.Errorf("move: folders to sync %q (%v), want only the destination's, the others exist", dirs, err)
+	}
+	if err := s.syncDirs([]string{"a", "a/x/y/z", "gone/away"}); err != nil {
+		t.Errorf("syncDirs: %v (a folder that is gone has nothing to sync)", err)
+	}
+
+	// Unconditional Puts and Moves leave their folders pending; a
+	// conditional Put (a commit point) syncs them all before it publishes.
+	if _, err := s.Put(ctx, "p/q/r", strings.NewReader("1"), 1, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Move(ctx, "p/q/r", "m/n"); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	for _, d := range []string{"p/q", "p", ".", "m"} {
+		if !s.pending[d] {
+			t.Errorf("folder %q not pending after Put and Move: %v", d, s.pending)
+		}
+	}
+	s.mu.Unlock()
+	if _, err := s.Put(ctx, "rec", strings.NewReader("1"), 1, store.PutOptions{IfAbsent: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	if len(s.pending) != 0 {
+		t.Errorf("folders still pending after a conditional Put: %v", s.pending)
+	}
+	s.mu.Unlock()
+}
