@@ -71,7 +71,11 @@ func (h *handler) newCreation(ctx context.Context) (*creation, error) {
 		paths: map[string]bool{}, dirs: map[string]bool{}, stored: map[string]bool{},
 		analyzer: describe.NewAnalyzer(),
 	}
-	if err := c.putJSON(markerKey(id), marker{Started: now.UTC().Format(time.RFC3339Nano)}, store.PutOptions{}); err != nil {
+	// IfAbsent (the id is unique, so it always holds) makes this Put a
+	// commit point for stores that sync at those (billystore): the marker
+	// is durable before any of the creation's data, so after a power cut
+	// the sweep still finds what to delete.
+	if err := c.putJSON(markerKey(id), marker{Started: now.UTC().Format(time.RFC3339Nano)}, store.PutOptions{IfAbsent: true}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -123,6 +123,35 @@ func TestServerSyncsBeforeRename(t *testing.T) {
 	if !published {
 		t.Fatalf("no rename of the repository record in the trace; is the layout different? trace has %d calls", len(calls))
 	}
+
+	// The staging marker's name is durable before any of the creation's
+	// data is renamed into place, so after a power cut the sweep still
+	// knows what to delete.
+	marker, firstData := -1, -1
+	for i, c := range calls {
+		if !strings.HasPrefix(c.name, "rename") {
+			continue
+		}
+		dst := lastQuoted(c.args)
+		if marker < 0 && strings.Contains(dst, data+"/staging/") {
+			marker = i
+		}
+		if firstData < 0 && strings.Contains(dst, data+"/data/") {
+			firstData = i
+		}
+	}
+	if marker < 0 || firstData < 0 || marker > firstData {
+		t.Fatalf("want the staging marker renamed before the first data object: marker at %d, data at %d", marker, firstData)
+	}
+	synced := false
+	for _, d := range calls[marker+1 : firstData] {
+		if (d.name == "fsync" || d.name == "fdatasync") && strings.Contains(d.args, "<"+data+"/staging>") {
+			synced = true
+		}
+	}
+	if !synced {
+		t.Error("the staging folder was not fsynced between the marker's rename and the first data object's")
+	}
 }
 
 type syscallLine struct {
