@@ -165,11 +165,15 @@ function reply(id, out, what, path) {
 // A file over BIG_FILE takes long enough that the files queued behind it
 // are better given back to the pool, for a worker that is free.
 const BIG_FILE = 32 << 20;
-// Small files (one chunk or less) are read whole with file.arrayBuffer(),
-// up to PREFETCH_FILES / PREFETCH_BYTES ahead of the one Go is describing:
-// reads of separate files overlap, instead of a round trip each.
+// Small files (up to PREFETCH_FILE bytes, where a read's round trip costs
+// more than its bytes) are read whole with file.arrayBuffer(), up to
+// PREFETCH_FILES / PREFETCH_BYTES ahead of the one Go is describing: reads
+// of separate files overlap, instead of a round trip each. The bounds keep
+// a worker's extra memory to a few MiB, also with a worker per core on a
+// phone.
+const PREFETCH_FILE = 1 << 20;
 const PREFETCH_FILES = 8;
-const PREFETCH_BYTES = 16 << 20;
+const PREFETCH_BYTES = 4 << 20;
 // Results are sent at most every FLUSH_MS, so the page gets one message per
 // batch of small files, not one per file.
 const FLUSH_MS = 30;
@@ -219,7 +223,7 @@ function prefetch() {
   for (let i = 0; i < local.length && i < PREFETCH_FILES; i++) {
     const job = local[i];
     const size = sizeOf(job);
-    if (size < 0 || size > chunkSize) continue;
+    if (size < 0 || size > Math.min(PREFETCH_FILE, chunkSize)) continue;
     bytes += size;
     if (bytes > PREFETCH_BYTES) return;
     if (!job.data) {
