@@ -18,13 +18,14 @@ import (
 )
 
 // TestServerSyncsBeforeRename traces the real binary with strace while it
-// creates a repository: every object must be fsynced before the rename that
-// publishes it, or a power cut after a 200 can leave empty or torn files
+// creates a repository: every object must be fsynced before the rename of
+// the record that publishes the repository (the record itself before its
+// own rename), or a power cut after a 200 can leave empty or torn files
 // under names that say they are whole (SIGKILL cannot show this: the page
 // cache survives a killed process); and every rename must be followed by an
-// fsync of the folder it renamed into, before the rename of the record
-// that publishes the repository (and that one's own folder after it), or a
-// name can vanish. Skipped where strace is missing.
+// fsync of the folder it renamed into, also before the publishing rename
+// (that one's own folder after it), or a name can vanish. Skipped where
+// strace is missing.
 func TestServerSyncsBeforeRename(t *testing.T) {
 	strace, err := exec.LookPath("strace")
 	if err != nil {
@@ -105,19 +106,22 @@ func TestServerSyncsBeforeRename(t *testing.T) {
 		if !strings.Contains(c.args, "/.oxdrop-tmp/") {
 			continue // moving an object already in place (uploads/ to versions/)
 		}
-		// A freshly written temporary file: it must have been fsynced
-		// (strace -y names the fd's file) before this rename. Go moves
-		// goroutines between threads, so any thread may have done it.
-		src := between(c.args, `"`, `"`)
-		synced := false
-		for _, d := range calls[:i] {
-			if (d.name == "fsync" || d.name == "fdatasync") && strings.Contains(d.args, "<"+src+">") {
-				synced = true
-				break
-			}
+		// A freshly written object: its data must have been fsynced (strace
+		// -y names the fd's file; Go moves goroutines between threads, so
+		// any thread may have done it) before the repository is published:
+		// by its temporary name before this rename, or by its final name
+		// (or the name it was moved on to) after it. The record itself is
+		// the commit point: it is fsynced before its own rename.
+		names := []string{between(c.args, `"`, `"`)}
+		for dst := lastQuoted(c.args); dst != ""; dst = movedTo(calls[i+1:], dst) {
+			names = append(names, dst)
 		}
-		if !synced {
-			t.Errorf("rename without a preceding fsync (the object is not durable when it becomes visible): %s(%s)", c.name, c.args)
+		until := publish
+		if i >= publish {
+			until = i
+		}
+		if !fsyncedAny(calls[:until], names) {
+			t.Errorf("object not fsynced before the repository is published (it is not durable when it becomes reachable): %s(%s)", c.name, c.args)
 		}
 	}
 	if !published {
@@ -215,6 +219,31 @@ func children(pid int) []int {
 		}
 	}
 	return out
+}
+
+// movedTo returns the name a later rename moves name to, or "".
+func movedTo(later []syscallLine, name string) string {
+	for _, c := range later {
+		if strings.HasPrefix(c.name, "rename") && between(c.args, `"`, `"`) == name {
+			return lastQuoted(c.args)
+		}
+	}
+	return ""
+}
+
+// fsyncedAny tells whether calls hold an fsync of a file with one of names.
+func fsyncedAny(calls []syscallLine, names []string) bool {
+	for _, d := range calls {
+		if d.name != "fsync" && d.name != "fdatasync" {
+			continue
+		}
+		for _, n := range names {
+			if strings.Contains(d.args, "<"+n+">") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // movedOn tells whether a later rename takes name away (an upload moved

@@ -16,16 +16,20 @@
 // renames it into place, so readers see whole objects or none. New removes
 // leftovers of a crash from .oxdrop-tmp/.
 //
-// A rename is on disk only once its folder is fsynced, and so is a new
-// folder's entry in its parent. Fsyncing the folders after every Put cost
-// a quarter of the server's creates per second, so it is done where it
-// matters: a conditional Put (IfAbsent, IfMatch) is a commit point (oxdrop
-// publishes a repository with one), so before its rename it fsyncs every
-// folder that a Put or Move changed since the last commit point, and after
-// it its own folders. Everything a published repository references is
-// therefore durable before the record that makes it reachable, and the
-// record is durable when its Put returns. An unconditional Put's new name
-// becomes durable at the next commit point (its data is fsynced at once).
+// Durability is settled at commit points. A conditional Put (IfAbsent,
+// IfMatch) is one: oxdrop publishes a repository with one. Before its
+// rename it fsyncs every object written since the last commit point and
+// every folder a Put or Move changed (a rename is on disk only once its
+// folder is, and so is a new folder's entry in its parent), many at a time,
+// so a journaling filesystem commits them together; after its rename, its
+// own folders. Everything a published repository references is therefore
+// durable before the record that makes it reachable, and the record is
+// durable when its Put returns. An unconditional Put's object is visible at
+// once and durable at the next commit point; until then it is reachable
+// only through names nothing has published (oxdrop writes such objects
+// under its creation's private prefix, which the sweep deletes after a
+// crash). Syncing each object and folder as it was written instead cost
+// a quarter to a half of the server's files per second.
 //
 // The fsyncs need files that have a Sync method: use osfs.New(absDir,
 // osfs.WithBoundOS()); osfs's default chroot wrapper hides Sync (memfs
@@ -67,9 +71,11 @@ type Store struct {
 	mu sync.Mutex
 	// dirSync: folders can be opened and fsynced (osfs with BoundOS).
 	dirSync bool
-	// pending holds the folders changed since the last commit point (see
-	// the package comment); guarded by mu.
-	pending map[string]bool
+	// pending holds the folders changed since the last commit point, and
+	// pendingFiles the keys whose data is not yet fsynced (see the package
+	// comment); guarded by mu.
+	pending      map[string]bool
+	pendingFiles map[string]bool
 }
 
 var (
@@ -80,7 +86,7 @@ var (
 // New returns a store rooted at fs's root, after deleting temporary files
 // that a crashed process left behind.
 func New(fsys billy.Filesystem) *Store {
-	s := &Store{fs: fsys, dirSync: canSyncDirs(fsys), pending: map[string]bool{}}
+	s := &Store{fs: fsys, dirSync: canSyncDirs(fsys), pending: map[string]bool{}, pendingFiles: map[string]bool{}}
 	if infos, err := fsys.ReadDir(tmpDir); err == nil {
 		for _, fi := range infos {
 			_ = fsys.Remove(path.Join(tmpDir, fi.Name()))
@@ -161,13 +167,15 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err != nil {
 		return store.Info{}, fmt.Errorf("billystore: create temporary file: %w", err)
 	}
-	n, err := s.writeTemp(f, version[:], ctxReader{ctx, r}, size)
+	commit := opts.IfAbsent || opts.IfMatch != ""
+	// Without folder syncs (memfs, osfs's chroot wrapper) there are no
+	// commit points to defer to: sync now, if the file can.
+	n, err := s.writeTemp(f, version[:], ctxReader{ctx, r}, size, commit || !s.dirSync)
 	if err != nil {
 		s.remove(tmp)
 		return store.Info{}, err
 	}
 
-	commit := opts.IfAbsent || opts.IfMatch != ""
 	if commit {
 		if err := s.syncPending(); err != nil {
 			s.remove(tmp)
@@ -180,7 +188,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	}
 	info.Size, info.ETag = n, etag
 	if !commit {
-		s.addPending(dirs)
+		s.addPending(dirs, key)
 		return info, nil
 	}
 	if err := s.syncDirs(dirs); err != nil {
@@ -189,9 +197,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	return info, nil
 }
 
-// addPending records folders whose entries changed, for the next commit
-// point.
-func (s *Store) addPending(dirs []string) {
+// addPending records folders whose entries changed and, if given, a key
+// whose data is not yet fsynced, for the next commit point.
+func (s *Store) addPending(dirs []string, files ...string) {
 	if !s.dirSync {
 		return
 	}
@@ -199,24 +207,35 @@ func (s *Store) addPending(dirs []string) {
 	for _, d := range dirs {
 		s.pending[d] = true
 	}
+	for _, f := range files {
+		s.pendingFiles[f] = true
+	}
 	s.mu.Unlock()
 }
 
-// syncPending fsyncs the folders changed since the last commit point; on
-// failure they stay pending.
+// syncPending fsyncs the objects written and the folders changed since the
+// last commit point, objects first; on failure they stay pending.
 func (s *Store) syncPending() error {
 	s.mu.Lock()
 	dirs := make([]string, 0, len(s.pending))
 	for d := range s.pending {
 		dirs = append(dirs, d)
 	}
-	clear(s.pending)
-	s.mu.Unlock()
-	if err := s.syncDirs(dirs); err != nil {
-		s.addPending(dirs)
-		return err
+	files := make([]string, 0, len(s.pendingFiles))
+	for f := range s.pendingFiles {
+		files = append(files, f)
 	}
-	return nil
+	clear(s.pending)
+	clear(s.pendingFiles)
+	s.mu.Unlock()
+	err := s.syncAll(files)
+	if err == nil {
+		err = s.syncAll(dirs)
+	}
+	if err != nil {
+		s.addPending(dirs, files...)
+	}
+	return err
 }
 
 // publish renames the written temporary file to key if opts allow it, and
@@ -281,21 +300,30 @@ func canSyncDirs(fsys billy.Filesystem) bool {
 	return ok
 }
 
-// syncDirs fsyncs each folder once, several at a time (a journaling
-// filesystem commits concurrent fsyncs together), outside s.mu. A folder
-// gone meanwhile (a Delete pruned it) has nothing left to make durable.
+// syncDirs fsyncs folders after a commit point's rename.
 func (s *Store) syncDirs(dirs []string) error {
-	if !s.dirSync || len(dirs) == 0 {
+	if !s.dirSync {
 		return nil
 	}
-	seen := make(map[string]bool, len(dirs))
+	return s.syncAll(dirs)
+}
+
+// syncAll fsyncs each named file or folder once, several at a time (a
+// journaling filesystem commits concurrent fsyncs together), outside s.mu.
+// One gone meanwhile (deleted, or a folder a Delete pruned) has nothing
+// left to make durable.
+func (s *Store) syncAll(names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(names))
 	work := make(chan string)
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	for range min(len(dirs), 8) {
+	for range min(len(names), 8) {
 		wg.Go(func() {
-			for dir := range work {
-				if err := s.syncDir(dir); err != nil {
+			for name := range work {
+				if err := s.syncOne(name); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -304,10 +332,10 @@ func (s *Store) syncDirs(dirs []string) error {
 			}
 		})
 	}
-	for _, dir := range dirs {
-		if !seen[dir] {
-			seen[dir] = true
-			work <- dir
+	for _, name := range names {
+		if !seen[name] {
+			seen[name] = true
+			work <- name
 		}
 	}
 	close(work)
@@ -320,23 +348,26 @@ func (s *Store) syncDirs(dirs []string) error {
 	}
 }
 
-func (s *Store) syncDir(dir string) error {
-	f, err := s.fs.Open(dir)
+// syncOne fsyncs one file or folder by name (Linux fsyncs a read-only
+// descriptor's file).
+func (s *Store) syncOne(name string) error {
+	f, err := s.fs.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("open folder %q to sync it: %w", dir, err)
+		return fmt.Errorf("open %q to sync it: %w", name, err)
 	}
 	defer f.Close()
 	if err := f.(interface{ Sync() error }).Sync(); err != nil {
-		return fmt.Errorf("sync folder %q: %w", dir, err)
+		return fmt.Errorf("sync %q: %w", name, err)
 	}
 	return nil
 }
 
-// writeTemp writes the header and the body, syncs and closes f.
-func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64) (int64, error) {
+// writeTemp writes the header and the body, syncs f if durable is set (else
+// the next commit point does) and closes it.
+func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64, durable bool) (int64, error) {
 	defer f.Close()
 	if _, err := f.Write(append([]byte(magic), version...)); err != nil {
 		return 0, fmt.Errorf("billystore: write: %w", err)
@@ -356,7 +387,7 @@ func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64)
 	if err != nil {
 		return 0, err
 	}
-	if syncer, ok := f.(interface{ Sync() error }); ok {
+	if syncer, ok := f.(interface{ Sync() error }); ok && durable {
 		if err := syncer.Sync(); err != nil {
 			return 0, fmt.Errorf("billystore: sync: %w", err)
 		}
@@ -572,6 +603,10 @@ func (s *Store) moveLocked(from, to string) ([]string, error) {
 	if err := s.fs.Rename(from, to); err != nil {
 		return nil, fmt.Errorf("billystore: move %q to %q: %w", from, to, err)
 	}
+	if s.pendingFiles[from] {
+		delete(s.pendingFiles, from)
+		s.pendingFiles[to] = true
+	}
 	s.pruneLocked(from)
 	return append(created, path.Dir(to)), nil
 }
@@ -588,6 +623,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		if err := checkKey(key); err != nil {
 			return err
 		}
+		delete(s.pendingFiles, key)
 		fi, err := s.fs.Stat(key)
 		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
 			continue

@@ -125,12 +125,18 @@ func TestFolderSync(t *testing.T) {
 		t.Errorf("syncDirs: %v (a folder that is gone has nothing to sync)", err)
 	}
 
-	// Unconditional Puts and Moves leave their folders pending; a
-	// conditional Put (a commit point) syncs them all before it publishes.
+	// Unconditional Puts and Moves leave their objects and folders pending;
+	// a conditional Put (a commit point) syncs them all before it publishes.
 	if _, err := s.Put(ctx, "p/q/r", strings.NewReader("1"), 1, store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Move(ctx, "p/q/r", "m/n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "p/gone", strings.NewReader("1"), 1, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "p/gone"); err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
@@ -139,13 +145,18 @@ func TestFolderSync(t *testing.T) {
 			t.Errorf("folder %q not pending after Put and Move: %v", d, s.pending)
 		}
 	}
+	// Objects' data is pending under the names they were moved to (a/b/c
+	// went to a/x/y/z/c above); a deleted one has nothing left to sync.
+	if len(s.pendingFiles) != 2 || !s.pendingFiles["m/n"] || !s.pendingFiles["a/x/y/z/c"] {
+		t.Errorf("pending objects %v, want a/x/y/z/c and m/n", s.pendingFiles)
+	}
 	s.mu.Unlock()
 	if _, err := s.Put(ctx, "rec", strings.NewReader("1"), 1, store.PutOptions{IfAbsent: true}); err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
-	if len(s.pending) != 0 {
-		t.Errorf("folders still pending after a conditional Put: %v", s.pending)
+	if len(s.pending) != 0 || len(s.pendingFiles) != 0 {
+		t.Errorf("still pending after a conditional Put: folders %v, objects %v", s.pending, s.pendingFiles)
 	}
 	s.mu.Unlock()
 }
