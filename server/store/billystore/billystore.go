@@ -12,9 +12,10 @@
 // every Put (a size+mtime ETag could repeat within the coarse timestamp
 // granularity of some filesystems and break compare-and-swap).
 //
-// A Put writes a temporary file in .oxdrop-tmp/ at the root, syncs it and
-// renames it into place, so readers see whole objects or none. New removes
-// leftovers of a crash from .oxdrop-tmp/.
+// A Put writes a temporary file in .oxdrop-tmp/ at the root and renames it
+// into place, so readers see whole objects or none (a process killed
+// mid-write leaves only the temporary file). New removes leftovers of a
+// crash from .oxdrop-tmp/.
 //
 // Durability is settled at commit points. A conditional Put (IfAbsent,
 // IfMatch) is one: oxdrop publishes a repository with one. Before its
@@ -28,8 +29,9 @@
 // once and durable at the next commit point; until then it is reachable
 // only through names nothing has published (oxdrop writes such objects
 // under its creation's private prefix, which the sweep deletes after a
-// crash). Syncing each object and folder as it was written instead cost
-// a quarter to a half of the server's files per second.
+// crash). Syncing each folder as it was changed cost a quarter of the
+// server's creates per second; syncing the objects together at the commit
+// point made many-file uploads 15-30% faster than one by one.
 //
 // The fsyncs need files that have a Sync method: use osfs.New(absDir,
 // osfs.WithBoundOS()); osfs's default chroot wrapper hides Sync (memfs
