@@ -80,6 +80,33 @@ func newEarlyEnv(t *testing.T, drain time.Duration) *testEnv {
 	return newEnv(t, func(c *Config) { c.MaxFileBytes = earlyLimit; c.ErrorDrainTime = drain })
 }
 
+// sendAllThenRead posts b over a raw connection, sending the whole body
+// before reading anything (as simple clients and some proxies do), and
+// returns the answer and its body.
+func sendAllThenRead(t *testing.T, e *testEnv, b earlyBody, timeout time.Duration) (*http.Response, []byte) {
+	t.Helper()
+	u, _ := url.Parse(e.srv.URL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(timeout))
+	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", u.Host, b.contentType, b.length)
+	if n, err := io.Copy(conn, b.reader(earlyRate)); err != nil {
+		t.Fatalf("sending the body failed after %d of %d bytes: %v (the server closed the connection while the client was still sending)", n, b.length, err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("reading the answer's body: %v", err)
+	}
+	return res, body
+}
+
 // checkEarly413 checks status and body of the answer, and that nothing
 // was kept.
 func checkEarly413(t *testing.T, e *testEnv, status int, body []byte) {
@@ -97,26 +124,7 @@ func checkEarly413(t *testing.T, e *testEnv, status int, body []byte) {
 // reads anything (as simple HTTP clients and some proxies do) gets the 413.
 func TestEarlyErrorRawClient(t *testing.T) {
 	e := newEarlyEnv(t, 0)
-	b := newEarlyBody(earlyFileSize)
-	u, _ := url.Parse(e.srv.URL)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(60 * time.Second))
-	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", u.Host, b.contentType, b.length)
-	if n, err := io.Copy(conn, b.reader(earlyRate)); err != nil {
-		t.Fatalf("sending the body failed after %d of %d bytes: %v (the server closed the connection while the client was still sending)", n, b.length, err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the answer: %v", err)
-	}
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("reading the answer's body: %v", err)
-	}
+	res, body := sendAllThenRead(t, e, newEarlyBody(earlyFileSize), 60*time.Second)
 	checkEarly413(t, e, res.StatusCode, body)
 	if !res.Close {
 		t.Error("no Connection: close on the answer (the handler did not read the request to its end before answering)")
@@ -301,23 +309,7 @@ func TestEarlyErrorSmallRestKeepsConnection(t *testing.T) {
 func TestEarlyErrorOverMaxBody(t *testing.T) {
 	const maxBody = 32_000_000
 	e := newEnv(t, func(c *Config) { c.MaxBodyBytes = maxBody })
-	b := newEarlyBody(maxBody + 1000)
-	u, _ := url.Parse(e.srv.URL)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", u.Host, b.contentType, b.length)
-	if n, err := io.Copy(conn, b.reader(earlyRate)); err != nil {
-		t.Fatalf("sending the body failed after %d of %d bytes: %v", n, b.length, err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the answer: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
+	res, body := sendAllThenRead(t, e, newEarlyBody(maxBody+1000), 30*time.Second)
 	var r response
 	r.status, r.body = res.StatusCode, body
 	json.Unmarshal(body, &r.json)
