@@ -372,16 +372,7 @@ func FuzzAudio(f *testing.F) {
 }
 
 func benchFile(b *testing.B, path string) {
-	data := readFile(b, path)
-	ext := strings.TrimPrefix(filepath.Ext(path), ".")
-	r := bytes.NewReader(data)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Read(r, int64(len(data)), ext); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchBytes(b, readFile(b, path), strings.TrimPrefix(filepath.Ext(path), "."))
 }
 
 func BenchmarkAudioWAV(b *testing.B) { benchFile(b, filepath.Join(fixtureDir, "121-121726-0005.wav")) }

@@ -82,31 +82,6 @@ func TestAACStreamsThroughLargeFiles(t *testing.T) {
 	}
 }
 
-// Header-only formats read a few KiB of a 2 GiB file.
-func TestNewFormatReadsAreBounded(t *testing.T) {
-	const big = 2 << 30
-	wv := readFile(t, "testdata/stereo.wv")
-	ape := apeFile(apeHeader{version: 3990, compression: 2000, channels: 2, blocksPerFrame: 73728, final: 1000, frames: 3, rate: 44100})
-	tests := []struct {
-		name, ext string
-		file      *testfile.Virtual
-	}{
-		{"ape", "ape", &testfile.Virtual{Head: ape, Size: big}},
-		{"wavpack", "wv", &testfile.Virtual{Head: wv, Size: big}},
-		{"mpc sv7", "mpc", &testfile.Virtual{Head: mpcSV7File(0x17, 100, 0, false, 0), Size: big}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Read(tt.file, tt.file.Size, tt.ext); err != nil {
-				t.Fatal(err)
-			}
-			if tt.file.Read > 512<<10 {
-				t.Errorf("read %d bytes of a %d-byte file", tt.file.Read, tt.file.Size)
-			}
-		})
-	}
-}
-
 // Every truncation and many single-byte corruptions of each new format
 // give a value or an error, never a panic.
 func TestNewFormatsTruncatedAndCorrupted(t *testing.T) {
