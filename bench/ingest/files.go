@@ -28,16 +28,11 @@ func runFiles(counts, dir, bin string, serveArgs []string) error {
 		}
 		ns = append(ns, n)
 	}
-	base, err := os.MkdirTemp(dir, "oxdrop-ingest-files-")
+	base, bin, err := harness.Workdir(dir, "oxdrop-ingest-files-", bin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
-	if bin == "" {
-		if bin, err = harness.Build(base); err != nil {
-			return err
-		}
-	}
 	fmt.Printf("machine: %s\n\n", harness.Machine())
 	fmt.Printf("%8s %10s %10s %12s %12s %12s %6s\n", "files", "time", "files/s", "server CPU", "VmHWM", "idle VmHWM", "load")
 	type point struct {

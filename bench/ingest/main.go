@@ -79,16 +79,11 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		}
 		sizes = append(sizes, n)
 	}
-	base, err := os.MkdirTemp(dir, "oxdrop-ingest-")
+	base, bin, err := harness.Workdir(dir, "oxdrop-ingest-", bin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
-	if bin == "" {
-		if bin, err = harness.Build(base); err != nil {
-			return err
-		}
-	}
 	fmt.Printf("machine: %s\n", harness.Machine())
 	if lat, err := harness.FsyncLatency(base, 100); err == nil {
 		fmt.Printf("disk: write 4 KiB + fsync takes %.2f ms (median of 100) in %s\n", float64(lat)/1e6, base)

@@ -35,16 +35,11 @@ func main() {
 }
 
 func run(runs, repos int, bin, dir string) error {
-	base, err := os.MkdirTemp(dir, "oxdrop-startup-")
+	base, bin, err := harness.Workdir(dir, "oxdrop-startup-", bin)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
-	if bin == "" {
-		if bin, err = harness.Build(base); err != nil {
-			return err
-		}
-	}
 	info, err := os.Stat(bin)
 	if err != nil {
 		return err

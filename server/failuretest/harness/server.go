@@ -47,6 +47,23 @@ func Build(dir string) (string, error) {
 	return bin, nil
 }
 
+// Workdir makes a temporary folder under dir (the default temporary folder
+// if "") named after prefix, for a benchmark's data, and builds oxdrop into
+// it unless bin names a binary already. The caller removes base.
+func Workdir(dir, prefix, bin string) (base, binary string, err error) {
+	base, err = os.MkdirTemp(dir, prefix)
+	if err != nil {
+		return "", "", err
+	}
+	if bin == "" {
+		if bin, err = Build(base); err != nil {
+			os.RemoveAll(base)
+			return "", "", err
+		}
+	}
+	return base, bin, nil
+}
+
 // Server is one running `oxdrop serve` process on a free loopback port.
 type Server struct {
 	Bin, Data string
