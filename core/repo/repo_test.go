@@ -73,29 +73,6 @@ func TestCleanPath(t *testing.T) {
 	}
 }
 
-func TestParseManifest(t *testing.T) {
-	m, err := ParseManifest([]byte(`{"a/b.txt":"0ABC","c":"87566df36efbbc291d54acd06a482a5"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m["a/b.txt"] != "abc" || m["c"] != "87566df36efbbc291d54acd06a482a5" || len(m) != 2 {
-		t.Fatalf("got %v", m)
-	}
-	for _, tc := range []struct{ in, errPart string }{
-		{`[]`, "got an array"},
-		{`{"a":1}`, "must be a string, got a number"},
-		{`{"a":"xyz"}`, "not a hex digit"},
-		{`{"a":"1","a":"2"}`, "twice"},
-		{`{"../a":"1"}`, ".. segment"},
-		{`{"a":"1"`, "not valid JSON"},
-		{`{"a":"` + strings.Repeat("1", 33) + `"}`, "1 to 32 hex digits"},
-	} {
-		if _, err := ParseManifest([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.errPart) {
-			t.Errorf("ParseManifest(%s) error = %v, want %q", tc.in, err, tc.errPart)
-		}
-	}
-}
-
 func TestNewCommitAndEntry(t *testing.T) {
 	ts := time.Date(2025, 1, 1, 11, 0, 0, 123456789, time.FixedZone("X", 3600))
 	c := NewCommit("bessie", "bessie@oxen.ai", ts)
@@ -143,22 +120,24 @@ func FuzzCleanPath(f *testing.F) {
 	})
 }
 
-func FuzzParseManifest(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":"1"}`, `{"a":"1","a":"2"}`, `[1]`, `{"a":{"b":1}}`} {
-		f.Add([]byte(s))
+func TestValidateAuthor(t *testing.T) {
+	long := strings.Repeat("é", 128) // 256 bytes
+	for _, tc := range []struct {
+		name, email, errPart string
+	}{
+		{"bessie", "bessie@oxen.ai", ""},
+		{"", "", ""},
+		{"Ünïcødé 名前", "a@b", ""},
+		{long, "a@b", "name is 256 bytes long, over the limit of 255 bytes"},
+		{"a", long, "email is 256 bytes long"},
+		{"a\nb", "a@b", "control character U+000A"},
+		{"a", "a\x00b", "control character U+0000"},
+		{"a\u0085", "a@b", "control character U+0085"},
+		{"a\xff", "a@b", "not valid UTF-8"},
+	} {
+		err := ValidateAuthor(tc.name, tc.email)
+		if tc.errPart == "" && err != nil || tc.errPart != "" && (err == nil || !strings.Contains(err.Error(), tc.errPart)) {
+			t.Errorf("ValidateAuthor(%.20q, %.20q) = %v, want %q", tc.name, tc.email, err, tc.errPart)
+		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseManifest(b)
-		if err != nil {
-			return
-		}
-		for p, h := range m {
-			if _, err := CleanPath(p); err != nil {
-				t.Fatalf("accepted path %q: %v", p, err)
-			}
-			if h == "" || len(h) > 32 {
-				t.Fatalf("accepted hash %q", h)
-			}
-		}
-	})
 }

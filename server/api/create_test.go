@@ -277,7 +277,7 @@ func TestErrors(t *testing.T) {
 	}
 	// Invalid UTF-8 in a JSON path (raw byte, gjson keeps it).
 	e.postJSON("{\"namespace\":\"ox\",\"name\":\"n1\",\"files\":[{\"path\":\"a\xff\",\"contents\":\"x\","+user+"}]}").
-		expectError(t, 400, "is not valid UTF-8")
+		expectError(t, 400, "invalid UTF-8")
 
 	ctCases := []struct{ ct, msg string }{
 		{"", "Missing Content-Type"},

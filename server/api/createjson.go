@@ -2,14 +2,26 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/oxdrop/oxdrop/core/repo"
+	"github.com/oxdrop/oxdrop/server/internal/payload"
+	"github.com/oxdrop/oxdrop/server/internal/strictjson"
 	"github.com/tidwall/gjson"
 )
 
+// repoNewLimits bound a RepoNew document's shape before gjson reads it: the
+// contract's objects are a few levels deep with a handful of keys (unknown
+// keys are ignored, but not without bound).
+var repoNewLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
+
 // createJSON handles a RepoNew body, read whole (bounded by MaxJSONBytes).
+// It is checked completely (shape, types, names, paths, file count) before
+// anything is written, then each file is decoded and stored in turn, so
+// the server holds the body and one file's contents at a time.
 func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxJSONBytes+1))
 	if err != nil {
@@ -22,12 +34,9 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 	if int64(len(body)) > h.cfg.MaxJSONBytes {
 		return errorf(http.StatusRequestEntityTooLarge, "JSON body is over the limit of %d bytes; send large files as multipart/form-data", h.cfg.MaxJSONBytes)
 	}
-	req, err := parseRepoNew(body, true)
+	req, err := parseRepoNew(body, h.cfg.MaxFiles, true)
 	if err != nil {
 		return err
-	}
-	if len(req.files) > h.cfg.MaxFiles {
-		return errorf(http.StatusRequestEntityTooLarge, "Too many files: %d, the limit is %d per repository", len(req.files), h.cfg.MaxFiles)
 	}
 	if err := h.checkAbsent(r.Context(), req.namespace, req.name); err != nil {
 		return err
@@ -37,43 +46,42 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c.namespace, c.name = req.namespace, req.name
-	if len(req.files) > 0 {
-		c.author, c.email = req.files[0].name, req.files[0].email
-	}
-	err = nil
-	for _, f := range req.files {
-		if err = c.addBytes(f.path, f.contents); err != nil {
-			break
-		}
-	}
+	c.author, c.email = req.author, req.email
+	err = eachJSONFile(req.files, func(path string, contents []byte) error {
+		return c.addBytes(path, contents)
+	})
 	return h.finish(w, c, err, false)
 }
 
-// repoNew is the part of RepoNew oxdrop reads.
+// repoNew is what oxdrop uses of a checked RepoNew.
 type repoNew struct {
 	namespace, name string
-	files           []jsonFile
+	files           gjson.Result // the checked files array (or nothing)
+	nfiles          int
+	author, email   string // files[0].user
 }
 
-type jsonFile struct {
-	path        string
-	contents    []byte
-	name, email string
+func badJSON(format string, args ...any) error {
+	return errorf(http.StatusBadRequest, "Invalid JSON: "+format, args...)
 }
 
-// parseRepoNew reads RepoNew with gjson, checking every type it uses;
-// withFiles also reads files[] (the multipart new_repo part's files are
-// ignored, as Oxen replaces them with the file parts).
-func parseRepoNew(body []byte, withFiles bool) (*repoNew, error) {
-	bad := func(format string, args ...any) error {
-		return errorf(http.StatusBadRequest, "Invalid JSON: "+format, args...)
-	}
-	if !gjson.ValidBytes(body) {
-		return nil, bad("the body is not valid JSON")
+// parseRepoNew checks a RepoNew document against the contract's schema:
+// required namespace and name, every other field the contract defines
+// type-checked (unknown fields are ignored), and, for a JSON body, every
+// file's path, contents and user, counting files against maxFiles. A
+// multipart new_repo part must not carry files (they come as file parts;
+// Oxen would silently ignore them).
+func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
+	if err := strictjson.Check(body, repoNewLimits); err != nil {
+		var tm *strictjson.TooManyMembersError
+		if errors.As(err, &tm) {
+			return nil, badJSON("an object has more than %d members", tm.Limit)
+		}
+		return nil, badJSON("the body is not valid JSON: %v", err)
 	}
 	root := gjson.ParseBytes(body)
 	if !root.IsObject() {
-		return nil, bad("the body must be an object, got %s", jsonKind(root))
+		return nil, badJSON("the body must be an object, got %s", payload.Kind(root))
 	}
 	req := &repoNew{}
 	for _, f := range []struct {
@@ -82,10 +90,10 @@ func parseRepoNew(body []byte, withFiles bool) (*repoNew, error) {
 	}{{"namespace", &req.namespace}, {"name", &req.name}} {
 		v := root.Get(f.key)
 		if !v.Exists() {
-			return nil, bad("missing field %q", f.key)
+			return nil, badJSON("missing field %q", f.key)
 		}
 		if v.Type != gjson.String {
-			return nil, bad("%q must be a string, got %s", f.key, jsonKind(v))
+			return nil, badJSON("%q must be a string, got %s", f.key, payload.Kind(v))
 		}
 		*f.dst = v.String()
 	}
@@ -96,121 +104,299 @@ func parseRepoNew(body []byte, withFiles bool) (*repoNew, error) {
 	if err := repo.ValidateName(req.namespace); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%s", err)
 	}
+	if err := checkRepoNewOptional(root); err != nil {
+		return nil, err
+	}
 	files := root.Get("files")
-	if !withFiles || !files.Exists() || files.Type == gjson.Null {
+	if !files.Exists() || files.Type == gjson.Null {
 		return req, nil
 	}
 	if !files.IsArray() {
-		return nil, bad(`"files" must be an array, got %s`, jsonKind(files))
+		return nil, badJSON(`"files" must be an array, got %s`, payload.Kind(files))
+	}
+	if !jsonBody {
+		empty := true
+		files.ForEach(func(_, _ gjson.Result) bool { empty = false; return false })
+		if !empty {
+			return nil, badJSON(`new_repo's "files" must be empty with multipart/form-data: send each file as a "file[]" part`)
+		}
+		return req, nil
 	}
 	var err error
-	i := 0
 	files.ForEach(func(_, f gjson.Result) bool {
-		var jf jsonFile
-		if jf, err = parseJSONFile(i, f); err != nil {
+		if req.nfiles >= maxFiles {
+			err = errorf(http.StatusRequestEntityTooLarge, "Too many files: more than %d, the limit per repository", maxFiles)
 			return false
 		}
-		req.files = append(req.files, jf)
-		i++
+		var u author
+		if u, err = checkJSONFile(req.nfiles, f); err != nil {
+			return false
+		}
+		if req.nfiles == 0 {
+			req.author, req.email = u.name, u.email
+		}
+		req.nfiles++
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
+	req.files = files
 	return req, nil
 }
 
-func parseJSONFile(i int, f gjson.Result) (jsonFile, error) {
-	bad := func(format string, args ...any) (jsonFile, error) {
-		return jsonFile{}, errorf(http.StatusBadRequest, "Invalid JSON: files[%d]: "+format, append([]any{i}, args...)...)
+// checkRepoNewOptional type-checks RepoNew's optional fields. oxdrop does
+// not use them, but a value the contract forbids is an error, not a value
+// quietly ignored.
+func checkRepoNewOptional(root gjson.Result) error {
+	for _, f := range []struct{ key, kind string }{
+		{"description", "string"}, {"host", "string"}, {"scheme", "string"}, {"is_public", "boolean"},
+	} {
+		if err := checkNullable(root.Get(f.key), f.key, f.kind); err != nil {
+			return err
+		}
+	}
+	if rc := root.Get("root_commit"); rc.Exists() && rc.Type != gjson.Null {
+		if err := checkCommit(rc, "root_commit"); err != nil {
+			return err
+		}
+	}
+	if so := root.Get("storage_opts"); so.Exists() && so.Type != gjson.Null {
+		if err := checkStorageOpts(so); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNullable accepts nothing, null or a value of kind ("string" or
+// "boolean") at where.
+func checkNullable(v gjson.Result, where, kind string) error {
+	if !v.Exists() || v.Type == gjson.Null {
+		return nil
+	}
+	return checkKind(v, where, kind)
+}
+
+// checkKind accepts a value of kind only.
+func checkKind(v gjson.Result, where, kind string) error {
+	ok := false
+	switch kind {
+	case "string":
+		ok = v.Type == gjson.String
+	case "boolean":
+		ok = v.Type == gjson.True || v.Type == gjson.False
+	case "object":
+		ok = v.IsObject()
+	case "array":
+		ok = v.IsArray()
+	}
+	if !ok {
+		return badJSON("%q must be a%s %s, got %s", where, article(kind), kind, payload.Kind(v))
+	}
+	return nil
+}
+
+func article(kind string) string {
+	if kind == "object" || kind == "array" {
+		return "n"
+	}
+	return ""
+}
+
+// checkCommit checks a Commit object (root_commit).
+func checkCommit(v gjson.Result, where string) error {
+	if err := checkKind(v, where, "object"); err != nil {
+		return err
+	}
+	for _, k := range []string{"id", "message", "author", "email", "timestamp"} {
+		f := v.Get(k)
+		if !f.Exists() {
+			return badJSON("%q is missing the required field %q", where, k)
+		}
+		if err := checkKind(f, where+"."+k, "string"); err != nil {
+			return err
+		}
+	}
+	if _, err := time.Parse(time.RFC3339Nano, v.Get("timestamp").String()); err != nil {
+		return badJSON("%q must be an RFC 3339 date-time, got %q", where+".timestamp", v.Get("timestamp").String())
+	}
+	parents := v.Get("parent_ids")
+	if !parents.Exists() {
+		return badJSON("%q is missing the required field %q", where, "parent_ids")
+	}
+	if err := checkKind(parents, where+".parent_ids", "array"); err != nil {
+		return err
+	}
+	var err error
+	i := 0
+	parents.ForEach(func(_, p gjson.Result) bool {
+		err = checkKind(p, fmt.Sprintf("%s.parent_ids[%d]", where, i), "string")
+		i++
+		return err == nil
+	})
+	return err
+}
+
+// checkStorageOpts checks a StorageOpts object.
+func checkStorageOpts(v gjson.Result) error {
+	if err := checkKind(v, "storage_opts", "object"); err != nil {
+		return err
+	}
+	kind := v.Get("kind")
+	if !kind.Exists() {
+		return badJSON(`"storage_opts" is missing the required field "kind"`)
+	}
+	if err := checkKind(kind, "storage_opts.kind", "string"); err != nil {
+		return err
+	}
+	if l := v.Get("local_storage_opts"); l.Exists() && l.Type != gjson.Null {
+		if err := checkKind(l, "storage_opts.local_storage_opts", "object"); err != nil {
+			return err
+		}
+		if err := checkNullable(l.Get("path"), "storage_opts.local_storage_opts.path", "string"); err != nil {
+			return err
+		}
+	}
+	if s3 := v.Get("s3_opts"); s3.Exists() && s3.Type != gjson.Null {
+		if err := checkKind(s3, "storage_opts.s3_opts", "object"); err != nil {
+			return err
+		}
+		b := s3.Get("bucket")
+		if !b.Exists() {
+			return badJSON(`"storage_opts.s3_opts" is missing the required field "bucket"`)
+		}
+		if err := checkKind(b, "storage_opts.s3_opts.bucket", "string"); err != nil {
+			return err
+		}
+		if err := checkNullable(s3.Get("prefix"), "storage_opts.s3_opts.prefix", "string"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type author struct{ name, email string }
+
+// checkJSONFile checks files[i] (FileNew) without decoding its contents.
+func checkJSONFile(i int, f gjson.Result) (author, error) {
+	bad := func(format string, args ...any) (author, error) {
+		return author{}, badJSON("files[%d]: "+format, append([]any{i}, args...)...)
 	}
 	if !f.IsObject() {
-		return bad("must be an object, got %s", jsonKind(f))
+		return bad("must be an object, got %s", payload.Kind(f))
 	}
-	var jf jsonFile
 	p := f.Get("path")
 	if p.Type != gjson.String {
-		return bad(`"path" must be a string, got %s`, jsonKind(p))
+		return bad(`"path" must be a string, got %s`, payload.Kind(p))
 	}
-	jf.path = p.String()
-	c := f.Get("contents")
-	switch {
-	case c.Type == gjson.String: // Oxen's serde form: a bare string is Text
-		jf.contents = []byte(c.String())
-	case c.IsObject() && c.Get("Text").Exists():
-		t := c.Get("Text")
-		if t.Type != gjson.String {
-			return bad(`"contents.Text" must be a string, got %s`, jsonKind(t))
+	if _, err := repo.CleanPath(p.String()); err != nil {
+		return author{}, errorf(http.StatusBadRequest, "%s", err)
+	}
+	if err := checkContents(f.Get("contents")); err != nil {
+		return bad("%s", err)
+	}
+	u := f.Get("user")
+	if !u.IsObject() {
+		return bad(`"user" must be an object {"name", "email"}, got %s`, payload.Kind(u))
+	}
+	var usr author
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"name", &usr.name}, {"email", &usr.email}} {
+		v := u.Get(k.key)
+		if v.Type != gjson.String {
+			return bad(`"user.%s" must be a string, got %s`, k.key, payload.Kind(v))
 		}
-		jf.contents = []byte(t.String())
-	case c.IsObject() && c.Get("Binary").Exists():
-		b := c.Get("Binary")
+		*k.dst = v.String()
+	}
+	if err := repo.ValidateAuthor(usr.name, usr.email); err != nil {
+		return bad(`"user": %s`, err)
+	}
+	return usr, nil
+}
+
+// checkContents checks FileContents: {"Text": string} or {"Binary":
+// [0..255, ...]}, exactly one of them, or a bare string (Oxen's serde
+// reads that as Text).
+func checkContents(c gjson.Result) error {
+	if c.Type == gjson.String {
+		return nil
+	}
+	if !c.Exists() {
+		return errors.New(`missing "contents"`)
+	}
+	if !c.IsObject() {
+		return fmt.Errorf(`"contents" must be {"Text": string} or {"Binary": [bytes]}, got %s`, payload.Kind(c))
+	}
+	t, b := c.Get("Text"), c.Get("Binary")
+	switch {
+	case t.Exists() && b.Exists():
+		return errors.New(`"contents" must have exactly one of "Text" and "Binary", got both`)
+	case t.Exists():
+		if t.Type != gjson.String {
+			return fmt.Errorf(`"contents.Text" must be a string, got %s`, payload.Kind(t))
+		}
+		return nil
+	case b.Exists():
 		if !b.IsArray() {
-			return bad(`"contents.Binary" must be an array of byte values, got %s`, jsonKind(b))
+			return fmt.Errorf(`"contents.Binary" must be an array of byte values, got %s`, payload.Kind(b))
 		}
 		var err error
 		j := 0
 		b.ForEach(func(_, v gjson.Result) bool {
-			n := v.Uint()
-			if v.Type != gjson.Number || !isUint(v.Raw) || n > 255 {
-				_, err = bad(`"contents.Binary"[%d] must be an integer from 0 to 255, got %s`, j, v.Raw)
+			if v.Type != gjson.Number || !isByte(v.Raw) {
+				err = fmt.Errorf(`"contents.Binary"[%d] must be an integer from 0 to 255, got %s`, j, v.Raw)
 				return false
 			}
-			jf.contents = append(jf.contents, byte(n))
 			j++
 			return true
 		})
-		if err != nil {
-			return jsonFile{}, err
-		}
-	case !c.Exists():
-		return bad(`missing "contents"`)
-	default:
-		return bad(`"contents" must be {"Text": string} or {"Binary": [bytes]}, got %s`, jsonKind(c))
+		return err
 	}
-	u := f.Get("user")
-	if !u.IsObject() {
-		return bad(`"user" must be an object {"name", "email"}, got %s`, jsonKind(u))
-	}
-	for _, k := range []struct {
-		key string
-		dst *string
-	}{{"name", &jf.name}, {"email", &jf.email}} {
-		v := u.Get(k.key)
-		if v.Type != gjson.String {
-			return bad(`"user.%s" must be a string, got %s`, k.key, jsonKind(v))
-		}
-		*k.dst = v.String()
-	}
-	return jf, nil
+	return fmt.Errorf(`"contents" must be {"Text": string} or {"Binary": [bytes]}, got an object with neither`)
 }
 
-func isUint(s string) bool {
-	if s == "" || len(s) > 3 {
+// eachJSONFile decodes the files checked by parseRepoNew, one at a time.
+func eachJSONFile(files gjson.Result, add func(path string, contents []byte) error) error {
+	if !files.IsArray() {
+		return nil
+	}
+	var err error
+	files.ForEach(func(_, f gjson.Result) bool {
+		var contents []byte
+		switch c := f.Get("contents"); {
+		case c.Type == gjson.String:
+			contents = []byte(c.String())
+		case c.Get("Text").Exists():
+			contents = []byte(c.Get("Text").String())
+		default:
+			b := c.Get("Binary")
+			contents = make([]byte, 0, len(b.Raw)/2)
+			b.ForEach(func(_, v gjson.Result) bool {
+				contents = append(contents, byte(v.Uint()))
+				return true
+			})
+		}
+		err = add(f.Get("path").String(), contents)
+		return err == nil
+	})
+	return err
+}
+
+// isByte: an integer literal from 0 to 255, without sign, fraction,
+// exponent or leading zeros.
+func isByte(s string) bool {
+	if s == "" || len(s) > 3 || len(s) > 1 && s[0] == '0' {
 		return false
 	}
+	n := 0
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
+		n = n*10 + int(s[i]-'0')
 	}
-	return true
-}
-
-func jsonKind(v gjson.Result) string {
-	switch {
-	case !v.Exists():
-		return "nothing"
-	case v.Type == gjson.Null:
-		return "null"
-	case v.Type == gjson.True || v.Type == gjson.False:
-		return "a boolean"
-	case v.Type == gjson.Number:
-		return "a number"
-	case v.Type == gjson.String:
-		return "a string"
-	case v.IsArray():
-		return "an array"
-	}
-	return "an object"
+	return n <= 255
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/repo"
+	"github.com/oxdrop/oxdrop/server/internal/payload"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
@@ -45,10 +46,10 @@ type creation struct {
 	started  time.Time
 	written  []string // every key written, for abort
 	files    []fileRecord
-	paths    map[string]bool // file paths
-	dirs     map[string]bool // folders implied by file paths
-	stored   map[string]bool // content hashes stored under versions/
-	manifest repo.Manifest   // nil until a manifest part arrives
+	paths    map[string]bool  // file paths
+	dirs     map[string]bool  // folders implied by file paths
+	stored   map[string]bool  // content hashes stored under versions/
+	manifest payload.Manifest // nil until a manifest part arrives
 	uploads  int
 	analyzer *describe.Analyzer
 
@@ -342,7 +343,7 @@ func (c *creation) bodyError(p string, err error) error {
 
 // setManifest checks the files received so far and keeps the manifest for
 // the ones to come.
-func (c *creation) setManifest(m repo.Manifest) error {
+func (c *creation) setManifest(m payload.Manifest) error {
 	if c.manifest != nil {
 		return errorf(http.StatusBadRequest, "More than one manifest part")
 	}

@@ -19,7 +19,7 @@ func FuzzParseRepoNew(f *testing.F) {
 	f.Add([]byte(`{"namespace":1}`))
 	f.Add([]byte(`[{"namespace":"ox"}]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, err := parseRepoNew(body, true)
+		req, err := parseRepoNew(body, 50, true)
 		if err != nil {
 			if _, ok := err.(*apiError); !ok {
 				t.Fatalf("error %v is not an API error", err)
@@ -29,8 +29,8 @@ func FuzzParseRepoNew(f *testing.F) {
 		if repo.ValidateName(req.namespace) != nil || repo.ValidateName(req.name) != nil {
 			t.Fatalf("accepted names %q/%q", req.namespace, req.name)
 		}
-		if len(req.files) > len(body) {
-			t.Fatalf("%d files from %d bytes", len(req.files), len(body))
+		if req.nfiles > 50 {
+			t.Fatalf("%d files past the limit of 50", req.nfiles)
 		}
 	})
 }

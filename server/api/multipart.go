@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/oxdrop/oxdrop/core/repo"
 	"github.com/oxdrop/oxdrop/server/internal/formstream"
+	"github.com/oxdrop/oxdrop/server/internal/payload"
 )
 
 // createMultipart streams the parts: each file goes through the analyzer
@@ -48,41 +48,45 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) error {
 			return errorf(http.StatusBadRequest, "Malformed multipart body: %v", err)
 		}
 		switch part.Name {
-		case repo.PartFile, repo.PartFiles:
+		case payload.PartFile, payload.PartFiles:
 			if !part.HasFilename {
 				return errorf(http.StatusBadRequest, "A %q part has no filename: the filename must be the file's relative path", part.Name)
 			}
 			if err := c.addFile(part.Filename, part); err != nil {
 				return err
 			}
-		case repo.PartNewRepo:
+		case payload.PartNewRepo:
 			b, err := readText(part, maxTextPart)
 			if err != nil {
 				return err
 			}
-			req, err := parseRepoNew(b, false)
+			req, err := parseRepoNew(b, 0, false)
 			if err != nil {
 				return err
 			}
 			if err := c.setRepo(req.namespace, req.name); err != nil {
 				return err
 			}
-		case repo.PartName, repo.PartEmail:
+		case payload.PartName, payload.PartEmail:
 			b, err := readText(part, maxTextPart)
 			if err != nil {
 				return err
 			}
-			if part.Name == repo.PartName {
+			if part.Name == payload.PartName {
 				c.author, c.haveAuthor = string(b), true
 			} else {
 				c.email, c.haveEmail = string(b), true
 			}
-		case repo.PartManifest:
-			b, err := readText(part, repo.MaxManifestBytes)
+		case payload.PartManifest:
+			b, err := readText(part, payload.MaxManifestBytes)
 			if err != nil {
 				return err
 			}
-			m, err := repo.ParseManifest(b)
+			m, err := payload.ParseManifest(b, c.h.cfg.MaxFiles)
+			var tooMany *payload.TooManyFilesError
+			if errors.As(err, &tooMany) {
+				return errorf(http.StatusRequestEntityTooLarge, "Too many files: the %s", err)
+			}
 			if err != nil {
 				return errorf(http.StatusBadRequest, "%s", err)
 			}
