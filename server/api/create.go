@@ -45,8 +45,19 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	return errorf(http.StatusBadRequest, "Unsupported Content-Type %q: send application/json or multipart/form-data", mt)
 }
 
-// finish publishes c or deletes what it wrote.
-func (h *handler) finish(w http.ResponseWriter, c *creation, err error, requireAuthor bool) (ferr error) {
+// build runs fill, which adds the files to c, publishes c, and answers
+// with the new repository. On any error or panic before publishing, all
+// that c wrote is deleted.
+func (h *handler) build(w http.ResponseWriter, r *http.Request, c *creation, fill func() error, requireAuthor bool) error {
+	rec, err := publishOrAbort(c, fill, requireAuthor)
+	if err != nil {
+		return err
+	}
+	// Published: whatever happens to the answer, the repository stays.
+	return h.writeRepo(w, r, rec, "resource_created")
+}
+
+func publishOrAbort(c *creation, fill func() error, requireAuthor bool) (rec *record, ferr error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.abort()
@@ -56,13 +67,8 @@ func (h *handler) finish(w http.ResponseWriter, c *creation, err error, requireA
 			c.abort()
 		}
 	}()
-	if err != nil {
-		return err
+	if err := fill(); err != nil {
+		return nil, err
 	}
-	resp, err := c.publish(requireAuthor)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, resp)
-	return nil
+	return c.publish(requireAuthor)
 }

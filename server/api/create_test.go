@@ -672,7 +672,7 @@ func (f failingStore) Put(ctx context.Context, key string, r io.Reader, size int
 // TestStoreFailures: an I/O error at any step answers 500 without
 // internals, and leaves nothing behind; the name stays free.
 func TestStoreFailures(t *testing.T) {
-	for _, step := range []string{"/uploads/", "/tree/", "/entries.json", "/refs/heads/main", "repo.json"} {
+	for _, step := range []string{"/uploads/", "/tree/", "/entries/", "/refs/heads/main", "repo.json"} {
 		t.Run(step, func(t *testing.T) {
 			var logs bytes.Buffer
 			e := newEnv(t, func(c *Config) {

@@ -47,10 +47,9 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.namespace, c.name = req.namespace, req.name
 	c.author, c.email = req.author, req.email
-	err = eachJSONFile(req.files, func(path string, contents []byte) error {
-		return c.addBytes(path, contents)
-	})
-	return h.finish(w, c, err, false)
+	return h.build(w, r, c, func() error {
+		return eachJSONFile(req.files, c.addBytes)
+	}, false)
 }
 
 // repoNew is what oxdrop uses of a checked RepoNew.

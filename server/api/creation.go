@@ -23,14 +23,8 @@ import (
 
 type commitModel = model.Commit
 
-// fileRecord is one received file.
-type fileRecord struct {
-	path     string
-	info     model.FileInfo
-	combined string
-}
-
-// treeRecord is data/<id>/tree/<path>.
+// treeRecord is data/<id>/tree/<path>: what serving the file needs, kept
+// small (the metadata lives in the entries) so it always reads back.
 type treeRecord struct {
 	model.FileInfo
 	CombinedHash string `json:"combined_hash"`
@@ -45,7 +39,9 @@ type creation struct {
 	data     string
 	started  time.Time
 	written  []string // every key written, for abort
-	files    []fileRecord
+	nfiles   int
+	hashes   map[string]string // content hash of each file received, by path
+	entries  entrySpool
 	paths    map[string]bool  // file paths
 	dirs     map[string]bool  // folders implied by file paths
 	stored   map[string]bool  // content hashes stored under versions/
@@ -69,7 +65,7 @@ func (h *handler) newCreation(ctx context.Context) (*creation, error) {
 	id := fmt.Sprintf("%016x%s", now.UnixNano(), hex.EncodeToString(rnd[:]))
 	c := &creation{
 		h: h, ctx: ctx, id: id, data: dataPrefix + id, started: now,
-		paths: map[string]bool{}, dirs: map[string]bool{}, stored: map[string]bool{},
+		hashes: map[string]string{}, paths: map[string]bool{}, dirs: map[string]bool{}, stored: map[string]bool{},
 		analyzer: describe.NewAnalyzer(),
 	}
 	// IfAbsent (the id is unique, so it always holds) makes this Put a
@@ -139,7 +135,7 @@ func (c *creation) checkPath(p string) error {
 		}
 		c.dirs[dir] = true
 	}
-	if len(c.files) >= c.h.cfg.MaxFiles {
+	if c.nfiles >= c.h.cfg.MaxFiles {
 		return errorf(http.StatusRequestEntityTooLarge, "Too many files: the limit is %d per repository", c.h.cfg.MaxFiles)
 	}
 	c.paths[p] = true
@@ -309,6 +305,8 @@ func (c *creation) addBytes(p string, b []byte) error {
 	return c.record(p, info)
 }
 
+// record writes the file's tree record and spools its entry; nothing of
+// it stays in memory but its path and hash.
 func (c *creation) record(p string, info model.FileInfo) error {
 	content, err := parseHash(info.Hash)
 	if err != nil {
@@ -318,7 +316,16 @@ func (c *creation) record(p string, info model.FileInfo) error {
 	if err != nil {
 		return err
 	}
-	c.files = append(c.files, fileRecord{path: p, info: info, combined: hexHash(combined)})
+	small := info
+	small.Metadata = nil
+	if err := c.putJSON(treeKey(c.data, p), treeRecord{small, hexHash(combined)}, store.PutOptions{}); err != nil {
+		return err
+	}
+	if err := c.addEntry(p, info); err != nil {
+		return err
+	}
+	c.hashes[p] = info.Hash
+	c.nfiles++
 	return nil
 }
 
@@ -347,25 +354,17 @@ func (c *creation) setManifest(m payload.Manifest) error {
 	if c.manifest != nil {
 		return errorf(http.StatusBadRequest, "More than one manifest part")
 	}
-	for _, f := range c.files {
-		want, ok := m[f.path]
+	for p, hash := range c.hashes {
+		want, ok := m[p]
 		if !ok {
-			return errorf(http.StatusBadRequest, "File %q is not listed in the manifest", f.path)
+			return errorf(http.StatusBadRequest, "File %q is not listed in the manifest", p)
 		}
-		if want != f.info.Hash {
-			return errorf(http.StatusBadRequest, "File %q has hash %s but the manifest says %s", f.path, f.info.Hash, want)
+		if want != hash {
+			return errorf(http.StatusBadRequest, "File %q has hash %s but the manifest says %s", p, hash, want)
 		}
 	}
 	c.manifest = m
 	return nil
-}
-
-// creationResponse is the 200 body (RepositoryCreationResponse).
-type creationResponse struct {
-	Status          string                `json:"status"`
-	StatusMessage   string                `json:"status_message"`
-	Repository      repositoryView        `json:"repository"`
-	MetadataEntries []model.MetadataEntry `json:"metadata_entries"`
 }
 
 type repositoryView struct {
@@ -375,9 +374,9 @@ type repositoryView struct {
 	MinVersion   string        `json:"min_version"`
 }
 
-// publish writes the tree, commit and ref, then the repository record
-// (the one atomic step), and returns the response.
-func (c *creation) publish(requireAuthor bool) (*creationResponse, error) {
+// publish writes the last entries, the commit and the ref, then the
+// repository record (the one atomic step), and returns the record.
+func (c *creation) publish(requireAuthor bool) (*record, error) {
 	if c.namespace == "" {
 		return nil, errorf(http.StatusBadRequest, "Missing new_repo field: send a new_repo part with {\"namespace\": ..., \"name\": ...}")
 	}
@@ -388,26 +387,23 @@ func (c *creation) publish(requireAuthor bool) (*creationResponse, error) {
 			}
 		}
 	}
-	resp := &creationResponse{
-		Status: "success", StatusMessage: "resource_created",
-		Repository: repositoryView{Namespace: c.namespace, Name: c.name, MinVersion: repo.MinVersion},
-	}
-	if len(c.files) > 0 {
+	rec := &record{Namespace: c.namespace, Name: c.name, Data: c.data, EntryChunks: new(int)}
+	if c.nfiles > 0 {
 		if requireAuthor && !c.haveAuthor {
 			return nil, errorf(http.StatusBadRequest, "Name is required: send a name part (the commit author) with the files")
 		}
 		if requireAuthor && !c.haveEmail {
 			return nil, errorf(http.StatusBadRequest, "Email is required: send an email part (the commit author's email) with the files")
 		}
-		commit := repo.NewCommit(c.author, c.email, c.h.cfg.Now())
-		resp.Repository.LatestCommit = &commit
-		resp.MetadataEntries = make([]model.MetadataEntry, len(c.files))
-		for i, f := range c.files {
-			resp.MetadataEntries[i] = repo.Entry(f.path, f.info, commit)
-			if err := c.putJSON(treeKey(c.data, f.path), treeRecord{f.info, f.combined}, store.PutOptions{}); err != nil {
-				return nil, err
-			}
+		if err := repo.ValidateAuthor(c.author, c.email); err != nil {
+			return nil, errorf(http.StatusBadRequest, "%s", err)
 		}
+		if err := c.flushEntries(); err != nil {
+			return nil, err
+		}
+		*rec.EntryChunks = c.entries.chunks
+		commit := repo.NewCommit(c.author, c.email, c.h.cfg.Now())
+		rec.LatestCommit = &commit
 		if err := c.putJSON(c.data+"/commits/"+commit.ID, commit, store.PutOptions{}); err != nil {
 			return nil, err
 		}
@@ -417,9 +413,6 @@ func (c *creation) publish(requireAuthor bool) (*creationResponse, error) {
 			return nil, err
 		}
 	}
-	if err := c.putJSON(c.data+"/entries.json", resp.MetadataEntries, store.PutOptions{}); err != nil {
-		return nil, err
-	}
 	if age := c.h.cfg.Now().Sub(c.started); age > c.h.cfg.StagingTTL {
 		return nil, errorf(http.StatusRequestTimeout, "The upload took %s, longer than the %s a creation may take", age.Round(time.Second), c.h.cfg.StagingTTL)
 	}
@@ -427,7 +420,6 @@ func (c *creation) publish(requireAuthor bool) (*creationResponse, error) {
 	if err := c.putJSON(markerKey(c.id), m, store.PutOptions{}); err != nil {
 		return nil, err
 	}
-	rec := record{Namespace: c.namespace, Name: c.name, Data: c.data, LatestCommit: resp.Repository.LatestCommit}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
@@ -444,7 +436,7 @@ func (c *creation) publish(requireAuthor bool) (*creationResponse, error) {
 	if err := c.h.st.Delete(detached(c.ctx), markerKey(c.id)); err != nil {
 		c.h.log.Warn("delete staging marker", "id", c.id, "err", err)
 	}
-	return resp, nil
+	return rec, nil
 }
 
 var errExists = &apiError{http.StatusConflict, "Repo already exists."}

@@ -10,8 +10,8 @@ package api
 //	staging/<id>                              marker: {"started", then namespace/name}
 //	data/<id>/uploads/<n>                     a file received before its hash was known
 //	data/<id>/versions/<h[0:2]>/<h[2:]>/data  content-addressed blobs (Oxen's layout), deduplicated
-//	data/<id>/tree/<path>                     per file: FileInfo + combined hash (file lookups)
-//	data/<id>/entries.json                    the metadata entries (repository view)
+//	data/<id>/tree/<path>                     per file: FileInfo without metadata + combined hash (file lookups)
+//	data/<id>/entries/<k>                     the metadata entries, JSON lines without the commit (entries.go)
 //	data/<id>/commits/<commit id>             the initial commit
 //	data/<id>/refs/heads/main                 the main ref: the commit id
 //	repos/<namespace>/<name>/repo.json        the repository record: namespace, name,
@@ -70,6 +70,9 @@ type record struct {
 	Name         string       `json:"name"`
 	Data         string       `json:"data"`
 	LatestCommit *commitModel `json:"latest_commit"`
+	// EntryChunks is how many entries chunks the repository has; nil for
+	// repositories written before chunks (one entries.json).
+	EntryChunks *int `json:"entry_chunks,omitempty"`
 }
 
 // marker is staging/<id>.

@@ -15,7 +15,7 @@ import (
 )
 
 // maxRecordBytes bounds the small JSON objects read back (records, tree
-// entries); entries.json is streamed, not parsed.
+// tree records); entries are streamed, not read whole.
 const maxRecordBytes = 1 << 20
 
 func (h *handler) readJSON(r *http.Request, key string, v any) error {
@@ -59,25 +59,7 @@ func (h *handler) getRepo(w http.ResponseWriter, r *http.Request, namespace, nam
 	if err != nil {
 		return err
 	}
-	entries, err := h.st.Open(r.Context(), rec.Data+"/entries.json")
-	if err != nil {
-		return err
-	}
-	defer entries.Close()
-	view, err := json.Marshal(repositoryView{Namespace: rec.Namespace, Name: rec.Name, LatestCommit: rec.LatestCommit, MinVersion: repo.MinVersion})
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	io.WriteString(w, `{"status":"success","status_message":"resource_found","repository":`)
-	w.Write(view)
-	io.WriteString(w, `,"metadata_entries":`)
-	io.Copy(w, entries) // stored JSON, streamed
-	io.WriteString(w, "}\n")
-	return nil
+	return h.writeRepo(w, r, rec, "resource_found")
 }
 
 // getFile is GET /api/repos/{namespace}/{name}/file/main/{path}.
