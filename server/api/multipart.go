@@ -25,7 +25,7 @@ func (h *handler) createMultipart(w http.ResponseWriter, r *http.Request, ct str
 	if err != nil {
 		return err
 	}
-	return h.finish(w, c, h.readParts(c, mr), true)
+	return h.build(w, r, c, func() error { return h.readParts(c, mr) }, true)
 }
 
 func (h *handler) readParts(c *creation, mr *formstream.Reader) error {
