@@ -7,10 +7,24 @@
 // must run at memory speed. This reader finds each delimiter once per
 // buffer fill and then hands out the data before it with plain copies.
 //
-// It also keeps headers raw: the caller reads the Content-Disposition
-// filename itself, with its folders (Part.FileName in mime/multipart keeps
-// only the base name). Limits: headers of a part are capped (MaxHeaderBytes)
-// and there is no cap on the number of parts (the caller counts files).
+// It also keeps filenames whole, with their folders (Part.FileName in
+// mime/multipart keeps only the base name), and as sent: Part.Filename has
+// the quoted-string escapes undone (\" and \\, as curl's --form-escape
+// and curl before 7.81 send them) but keeps the escapes browsers apply
+// (%22, %0D, %0A); Part.DecodedFilename undoes those, and the caller picks
+// (see UnescapeFilename for why it cannot always be decided here).
+//
+// It hands out each part's bytes exactly as they are in the body, so it
+// refuses (NotAcceptedError) a part whose headers say they mean something
+// else: a Content-Transfer-Encoding other than 7bit, 8bit or binary
+// (base64, quoted-printable), a Content-Encoding other than identity, a
+// nested multipart Content-Type (RFC 2388's multipart/mixed), RFC 2231
+// parameters other than a UTF-8 filename* (other charsets, continuations,
+// name*), and two of the same Content-* header. Other headers (a part's
+// Content-Type, Content-Length) are kept in Part.Header for the caller.
+//
+// Limits: headers of a part are capped (MaxHeaderBytes) and there is no
+// cap on the number of parts (the caller counts files).
 package formstream
 
 import (
@@ -131,12 +145,67 @@ type Part struct {
 	// Header holds the part's headers, keys lower-cased; later duplicates
 	// win.
 	Header map[string]string
-	// Name and Filename come from Content-Disposition (Filename raw, with
-	// folders; HasFilename tells an empty filename from none).
-	Name        string
+	// Name is the Content-Disposition name, as sent.
+	Name string
+	// Filename is the Content-Disposition filename with its folders, as
+	// sent: quoted-string escapes undone, browsers' %22/%0D/%0A kept (see
+	// DecodedFilename). When the part has a UTF-8 filename* (RFC 5987,
+	// UTF-8'lang'%xx...; it wins over filename, as RFC 6266 says), Filename is its decoded
+	// value and FilenameExt is set. HasFilename tells an empty filename
+	// from none.
 	Filename    string
 	HasFilename bool
+	FilenameExt bool
 	eof         bool
+}
+
+// DecodedFilename is Filename with the escapes browsers apply undone
+// (UnescapeFilename), or Filename itself when it came from filename*,
+// which has none.
+func (p *Part) DecodedFilename() string {
+	if p.FilenameExt {
+		return p.Filename
+	}
+	return UnescapeFilename(p.Filename)
+}
+
+// filenameUnescaper undoes the only three escapes of the WHATWG
+// multipart/form-data encoding algorithm, in the exact form browsers (and
+// curl since 7.81) write them.
+var filenameUnescaper = strings.NewReplacer("%22", "\"", "%0D", "\r", "%0A", "\n")
+
+// UnescapeFilename turns the escapes that browsers apply to a filename in
+// multipart/form-data (%22 for ", %0D for CR, %0A for LF, and no others;
+// the HTML standard's multipart/form-data encoding algorithm) back into
+// the characters. A % of the name itself is not escaped, so a name that
+// really contains the text "%22" arrives the same as one with a quote:
+// this function cannot tell them apart, and reads the escape. A caller
+// that knows the expected names (a manifest) can try the raw Filename too.
+func UnescapeFilename(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	return filenameUnescaper.Replace(s)
+}
+
+// NotAcceptedError is a well-formed part that asks for something this
+// reader does not do (see the package comment); its message names the
+// part, what it sent and what is accepted.
+type NotAcceptedError struct{ Msg string }
+
+func (e *NotAcceptedError) Error() string { return e.Msg }
+
+func notAccepted(format string, args ...any) error {
+	return &NotAcceptedError{fmt.Sprintf(format, args...)}
+}
+
+// Describe names a part for messages: its field name, and its filename if
+// it has one.
+func (p *Part) Describe() string {
+	if p.HasFilename {
+		return fmt.Sprintf("%q (filename %q)", p.Name, p.Filename)
+	}
+	return fmt.Sprintf("%q", p.Name)
 }
 
 // Read reads the part's body.
@@ -244,27 +313,46 @@ func (mr *Reader) NextPart() (*Part, error) {
 			return nil, fmt.Errorf("malformed part header line %q", line)
 		}
 		last = strings.ToLower(string(bytes.TrimSpace(k)))
+		if _, dup := p.Header[last]; dup && strings.HasPrefix(last, "content-") {
+			// Parsers disagree on which one counts: refuse both.
+			return nil, fmt.Errorf("a part has two %s headers", bytes.TrimSpace(k))
+		}
 		p.Header[last] = string(bytes.TrimSpace(v))
 	}
 	cd, ok := p.Header["content-disposition"]
 	if !ok {
 		return nil, errors.New("multipart part has no Content-Disposition header")
 	}
-	disp, params, err := mime.ParseMediaType(cd)
-	if err != nil {
-		return nil, fmt.Errorf("invalid Content-Disposition %q: %v", cd, err)
+	if err := p.parseDisposition(cd); err != nil {
+		return nil, err
 	}
-	if disp != "form-data" {
-		return nil, fmt.Errorf("Content-Disposition of a part is %q, not form-data", disp)
+	if err := p.checkEncoding(); err != nil {
+		return nil, err
 	}
-	p.Name = params["name"]
-	if p.Name == "" {
-		return nil, errors.New("multipart part has no name in its Content-Disposition")
-	}
-	p.Filename, p.HasFilename = params["filename"]
 	mr.part = p
 	mr.scan()
 	return p, nil
+}
+
+// checkEncoding refuses a part whose bytes are not meant as they are.
+func (p *Part) checkEncoding() error {
+	switch cte := p.Header["content-transfer-encoding"]; strings.ToLower(cte) {
+	case "", "7bit", "8bit", "binary":
+	default:
+		return notAccepted("Part %s has Content-Transfer-Encoding %q, which is not accepted: "+
+			"only 7bit, 8bit and binary are (or no such header); send the bytes as they are", p.Describe(), cte)
+	}
+	switch ce := p.Header["content-encoding"]; strings.ToLower(ce) {
+	case "", "identity":
+	default:
+		return notAccepted("Part %s has Content-Encoding %q, which is not accepted: "+
+			"parts are read as they are sent, so only identity is (or no such header)", p.Describe(), ce)
+	}
+	if ct := p.Header["content-type"]; strings.HasPrefix(strings.ToLower(ct), "multipart/") {
+		return notAccepted("Part %s has Content-Type %q, which is not accepted: "+
+			"nested multipart parts (RFC 2388's multipart/mixed) are not read; send one part per file", p.Describe(), ct)
+	}
+	return nil
 }
 
 // line returns the next line (without CRLF or LF) of at most max bytes.
