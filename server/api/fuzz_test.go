@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/core/repo"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
 )
@@ -74,5 +77,43 @@ func FuzzCreate(f *testing.F) {
 				t.Fatalf("staging marker left after %d: %s", w.Code, k.Key)
 			}
 		}
+		if w.Code == http.StatusOK {
+			readsBack(t, h, w.Body.Bytes())
+		}
 	})
+}
+
+// readsBack checks the property every 200 must have: the repository it
+// created reads back, with the same entries, and every file's bytes hash
+// to its entry's hash.
+func readsBack(t *testing.T, h http.Handler, created []byte) {
+	t.Helper()
+	var resp struct {
+		Repository struct{ Namespace, Name string }
+		Entries    json.RawMessage `json:"metadata_entries"`
+	}
+	if err := json.Unmarshal(created, &resp); err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/repos/" + resp.Repository.Namespace + "/" + resp.Repository.Name
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", base, nil))
+	var got struct {
+		Entries json.RawMessage `json:"metadata_entries"`
+	}
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &got) != nil || !bytes.Equal(got.Entries, resp.Entries) {
+		t.Fatalf("GET %s: %d, entries differ from the creation's: %s", base, w.Code, w.Body)
+	}
+	var entries []model.MetadataEntry
+	json.Unmarshal(resp.Entries, &entries)
+	for _, e := range entries {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", (&url.URL{Path: base + "/file/main/" + e.Resource.Path}).EscapedPath(), nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET file %q: %d %s", e.Resource.Path, w.Code, w.Body)
+		}
+		if h := oxhash.Hex(oxhash.Sum(w.Body.Bytes())); h != e.Hash || uint64(w.Body.Len()) != e.Size {
+			t.Fatalf("file %q reads back as %d bytes hashing to %s, entry says %d bytes, %s", e.Resource.Path, w.Body.Len(), h, e.Size, e.Hash)
+		}
+	}
 }

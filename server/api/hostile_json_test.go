@@ -47,7 +47,7 @@ func TestHostileJSON(t *testing.T) {
 		{"duplicate escaped", `{"namespace":"ok","name":"n1","n\u0061me":"zz"}`, 400, `duplicate object key "name"`, false},
 		{"duplicate in contents", withFile(`{"Text":"a","Text":"b"}`), 400, `duplicate object key "Text"`, false},
 		{"nested bomb", nested, 400, "nested more than", false},
-		{"nested inside a field", withField(`"x":`+nested), 400, "nested more than", false},
+		{"nested inside a field", withField(`"x":` + nested), 400, "nested more than", false},
 		{"text invalid utf-8", withFile("{\"Text\":\"a\xffb\"}"), 400, "invalid UTF-8", false},
 		{"text lone surrogate", withFile(`{"Text":"\ud800"}`), 400, "lone UTF-16 surrogate", false},
 		{"author too long", `{"namespace":"ox","name":"n1","files":[{"path":"a","contents":"x","user":{"name":"` + strings.Repeat("a", 256) + `","email":"e"}}]}`, 400, "over the limit of 255 bytes", false},
