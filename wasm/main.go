@@ -7,6 +7,7 @@
 //	describe(file, path, chunkSize, readSlice, stream, onProgress) -> Promise<{json} | {error}>
 //	preview(file, path, maxRows, readSlice)                        -> {json} | {error} ("null" when not tabular)
 //	validateName(name)                                             -> "" | message
+//	checkPaths(json)                                               -> {json} | {error}
 //	chunkSizes                                                     -> {min, max, default}
 //
 // readSlice(file, start, end, addr) is the worker's synchronous
@@ -18,7 +19,10 @@
 // readSlice. Chunks land in one reused Go buffer (wasm/engine), so memory
 // stays bounded whatever the file size. The calls cross the JS
 // boundary once per file and once per multi-MiB chunk, so their cost
-// (microseconds) is noise next to the hashing.
+// (microseconds) is noise next to the hashing. checkPaths takes the JSON
+// [listed, added] (the paths already in the page's list, the paths being
+// added) and answers the JSON list of one message per added path ("" when
+// valid): a batch of any size crosses the boundary once each way.
 package main
 
 import (
@@ -207,6 +211,14 @@ func main() {
 		}),
 		"validateName": js.FuncOf(func(_ js.Value, args []js.Value) any {
 			return engine.ValidateName(args[0].String())
+		}),
+		"checkPaths": js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
+			defer func() {
+				if r := recover(); r != nil {
+					out = map[string]any{"error": fmt.Sprintf("internal error: %v", r)}
+				}
+			}()
+			return result(engine.CheckPathsJSON(args[0].String()))
 		}),
 		"chunkSizes": map[string]any{"min": engine.MinChunk, "max": engine.MaxChunk, "default": engine.DefaultChunk},
 	}

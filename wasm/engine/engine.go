@@ -1,13 +1,14 @@
 // Package engine is the part of oxdrop's WebAssembly entry that does not
 // touch syscall/js: it streams a file through the core's describe.Analyzer
 // in fixed-size chunks read into one reused buffer, reports progress at a
-// bounded rate, and answers previews and name checks. The js/wasm layer
+// bounded rate, and answers previews, name checks and path checks. The js/wasm layer
 // (package main in wasm/) only adapts a browser File to the File interface
 // below, so everything here is tested natively with in-memory files.
 package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -170,4 +171,43 @@ func ValidateName(name string) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// CheckPaths checks, with the server's rules (repo.PathSet), the paths of
+// files the page is adding to its list: against the paths already listed
+// and against each other, in order. An added path equal to a listed one
+// replaces that file on the page, so it is checked as if the listed path
+// were gone. It returns one message per added path, "" when valid; each
+// valid path joins the set the next ones are checked against. The listed
+// paths passed these checks when they were added, and a subset of a valid
+// set stays valid, so they are not reported.
+func CheckPaths(listed, added []string) []string {
+	replaced := make(map[string]bool, len(added))
+	for _, p := range added {
+		replaced[p] = true
+	}
+	var set repo.PathSet
+	for _, p := range listed {
+		if !replaced[p] {
+			_ = set.Add(p) // valid when listed (see above)
+		}
+	}
+	out := make([]string, len(added))
+	for i, p := range added {
+		if err := set.Add(p); err != nil {
+			out[i] = err.Error()
+		}
+	}
+	return out
+}
+
+// CheckPathsJSON is CheckPaths for the worker, which sends all the paths
+// in one string (one crossing into Go, not one per path): in is the JSON
+// [listed, added].
+func CheckPathsJSON(in string) ([]string, error) {
+	var args [2][]string
+	if err := json.Unmarshal([]byte(in), &args); err != nil {
+		return nil, fmt.Errorf("checkPaths wants the JSON [listed, added], two lists of paths: %w", err)
+	}
+	return CheckPaths(args[0], args[1]), nil
 }

@@ -355,6 +355,45 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
+// CheckPaths applies core/repo's PathSet (whose rules are tested on the
+// shared tables there, and in the browser by web/test/paths.test.js); here
+// only what the page adds: replacing a listed path, checking a batch
+// against the list and itself, one message per added path.
+func TestCheckPaths(t *testing.T) {
+	for _, tc := range []struct {
+		listed, added, want []string
+	}{
+		{nil, nil, []string{}},
+		{nil, []string{"a", "b/c", "a"}, []string{"", "", "Duplicate file path \"a\""}},
+		{[]string{"a", "b/c"}, []string{"a"}, []string{""}},                             // replaces the listed a
+		{[]string{"a"}, []string{"a", "a/b"}, []string{"", "puts a file inside \"a\""}}, // the replacement is still a file
+		{[]string{"a/b"}, []string{"a", "a/b/c", "x\u202e"}, []string{"also a folder", "puts a file inside \"a/b\"", "U+202E"}},
+		{[]string{"caf\u00e9/x"}, []string{"cafe\u0301/y", "A/x", "a/x"}, []string{"normalisation twin", "", ""}},
+	} {
+		got := CheckPaths(tc.listed, tc.added)
+		if len(got) != len(tc.want) {
+			t.Fatalf("CheckPaths(%q, %q) = %q, want %d messages", tc.listed, tc.added, got, len(tc.want))
+		}
+		for i, msg := range got {
+			if (msg == "") != (tc.want[i] == "") || !strings.Contains(msg, tc.want[i]) {
+				t.Errorf("CheckPaths(%q, %q)[%d] = %q, want %q", tc.listed, tc.added, i, msg, tc.want[i])
+			}
+		}
+	}
+}
+
+func TestCheckPathsJSON(t *testing.T) {
+	got, err := CheckPathsJSON(`[["a"],["a/b","\ud800"]]`)
+	if err != nil || len(got) != 2 || !strings.Contains(got[0], "puts a file inside") || got[1] != "" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	for _, in := range []string{``, `{}`, `[["a"],[1]]`, `"a"`} {
+		if _, err := CheckPathsJSON(in); err == nil || !strings.Contains(err.Error(), "[listed, added]") {
+			t.Errorf("CheckPathsJSON(%s) error = %v", in, err)
+		}
+	}
+}
+
 // FuzzDescribeChunking checks that whatever the content and chunk size, the
 // analyzer sees exactly the file's bytes in order, and progress only grows
 // and ends on the size.

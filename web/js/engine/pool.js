@@ -103,6 +103,19 @@ export class EnginePool {
   }
 
   /**
+   * Checks file paths with the server's own rules (core/repo's PathSet, in
+   * Go): each path of `added` on its own (CleanPath), then against the
+   * paths already `listed` and the ones added before it (duplicates, a
+   * file that is also a folder, Unicode normalisation twins). An added
+   * path equal to a listed one replaces it. Resolves to one message per
+   * added path, "" when valid, in the server's words. The whole batch is
+   * one message each way.
+   */
+  checkPaths(added, listed = []) {
+    return this.#enqueue({ type: 'checkPaths', added: Array.from(added, String), listed: Array.from(listed, String) }, { urgent: true });
+  }
+
+  /**
    * The size of each worker's Go linear memory (it only grows, so this is
    * the peak): [{ wasmBytes }], one entry per started worker. For tests and
    * diagnostics.

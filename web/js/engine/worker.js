@@ -347,12 +347,17 @@ self.onmessage = async (e) => {
       case 'validateName':
         self.postMessage({ type: 'result', id: m.id, value: engine.validateName(String(m.name)) });
         break;
+      case 'checkPaths':
+        // One string each way: a batch crosses into Go once, not per path.
+        reply(m.id, engine.checkPaths(JSON.stringify([m.listed, m.added])), 'check', 'the paths');
+        break;
       default:
         self.postMessage({ type: 'error', id: m.id, message: `unknown engine request ${JSON.stringify(m.type)}` });
     }
   } catch (err) {
     const why = err && err.message ? err.message : String(err);
-    self.postMessage({ type: 'error', id: m.id, message: `could not ${m.type === 'preview' ? 'preview' : 'read'} ${m.path ?? ''}: engine failure: ${why}` });
+    const what = { preview: `preview ${m.path}`, checkPaths: 'check the paths', validateName: 'check the name' }[m.type] ?? m.type;
+    self.postMessage({ type: 'error', id: m.id, message: `could not ${what}: engine failure: ${why}` });
     dead = true;
     self.postMessage({ type: 'fatal', message: why, reported: true });
   }
