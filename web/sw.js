@@ -25,7 +25,6 @@ const SHELL = [
   'js/collect.js',
   'js/eta.js',
   'js/format.js',
-  'js/paths.js',
   'js/preview.js',
   'js/thumbs.js',
   'js/upload.js',

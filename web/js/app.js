@@ -10,7 +10,6 @@ import { ProgressMeter } from './eta.js';
 import { apiURL, buildPayload, explainStatus, fetchLimits, limitProblem, networkLimitHint, send, UploadError } from './upload.js';
 import { renderPreview, previewFacts } from './preview.js';
 import { watchThumbnail, unwatchThumbnail } from './thumbs.js';
-import { pathProblem } from './paths.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -142,8 +141,21 @@ function yieldToBrowser() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+// pathProblems asks the engine about the paths of files being added, in
+// one batch: the server's own rules (core/repo PathSet, in Go), each path
+// against the ones listed and the ones added before it, so a file the
+// server would refuse never enters the list. One message per path, "" when
+// valid. Without an engine nothing can be hashed or sent, so nothing is
+// checked either.
+async function pathProblems(paths) {
+  const p = await engineReady; // the pool once started, null if it failed
+  if (!p) return paths.map(() => '');
+  return p.checkPaths(paths, entries.keys());
+}
+
 async function addInSlices({ files, problems }) {
   const notes = [...problems];
+  const bad = await pathProblems(files.map((f) => f.path));
   let replaced = 0;
   let sliceStart = performance.now();
   for (let i = 0; i < files.length; i++) {
@@ -154,9 +166,8 @@ async function addInSlices({ files, problems }) {
       sliceStart = performance.now();
     }
     const { file, path } = files[i];
-    const bad = pathProblem(path);
-    if (bad) {
-      notes.push({ path, message: bad });
+    if (bad[i]) {
+      notes.push({ path, message: bad[i] });
       continue;
     }
     const old = entries.get(path);
@@ -728,7 +739,9 @@ async function validateNameField(input, quiet = false) {
 }
 
 function friendlyNameProblem(problem) {
-  // The core speaks Oxen's words; add what to do about it.
+  // The core speaks Oxen's words; add what to do about the pattern (the
+  // length message says it all).
+  if (!problem.includes('Must match')) return problem;
   return `${problem} Use at least two letters, digits, “_”, “.” or “-”, starting with a letter or digit.`;
 }
 
