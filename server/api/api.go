@@ -39,6 +39,23 @@ const (
 	// DefaultErrorDrainTime: at loopback or LAN speeds a few GiB, over the
 	// internet tens of MiB; past it the client meets a closed connection.
 	DefaultErrorDrainTime = 5 * time.Second
+	// DefaultBodyIdleTimeout: a body that stops arriving for a minute is
+	// not coming back (TCP retransmissions give up long before), while a
+	// slow but live link always delivers something within it.
+	DefaultBodyIdleTimeout = 60 * time.Second
+	// DefaultWriteTimeout: likewise for a response nobody reads.
+	DefaultWriteTimeout = 60 * time.Second
+	// DefaultMaxConcurrentUploads: a creation holds about 1.2 MiB (mostly
+	// its 1 MiB multipart buffer) and two file descriptors (its socket and
+	// the file being stored), plus ~4.2 KiB per file received (measured:
+	// 200 creations stalled inside a file raised the server's RSS by 232
+	// MiB and its descriptors by 400). 64 stalled creations then hold about
+	// 75 MiB and 128 descriptors, well inside a small machine and the usual
+	// limit of 1,024 open files, with room above the 32 concurrent clients
+	// bench/creates runs.
+	DefaultMaxConcurrentUploads = 64
+	// uploadRetryAfter is the Retry-After of a 503 for too many creations.
+	uploadRetryAfter = "10"
 )
 
 // Config configures the handler. Only Store is required.
@@ -69,15 +86,45 @@ type Config struct {
 	// discarding) an upload it already refused, so the client can finish
 	// sending and read the error (default DefaultErrorDrainTime).
 	ErrorDrainTime time.Duration
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// BodyIdleTimeout cuts a POST body that stops arriving: a read that
+	// gets no byte for this long fails and the request is answered 408,
+	// whatever time is left of the http.Server's ReadTimeout (which still
+	// bounds the whole request). It needs deadlines on the connection
+	// (http.ResponseController.SetReadDeadline): where there are none, as
+	// on Workers, it is off. Zero: DefaultBodyIdleTimeout; negative: off.
+	BodyIdleTimeout time.Duration
+	// WriteTimeout cuts a response the client stops reading: a write that
+	// makes no progress for this long fails. It is an idle interval, pushed
+	// forward while the client reads, so a slow but steady download of many
+	// GiB is never cut (a fixed http.Server.WriteTimeout would). Zero:
+	// DefaultWriteTimeout; negative: off; off where the connection has no
+	// deadlines.
+	WriteTimeout time.Duration
+	// MaxConcurrentUploads caps the creations (POST /api/repos) in
+	// progress at once; one more is answered 503 with Retry-After before
+	// its body is read. Zero: DefaultMaxConcurrentUploads; negative: no
+	// cap. Per handler: on Workers every request has its own.
+	MaxConcurrentUploads int
+	// CheckHost refuses (403) every request whose Host is not a loopback
+	// name (localhost, *.localhost, 127.0.0.0/8, ::1) or one of
+	// AllowedHosts, whatever its port: a server bound to loopback is then
+	// out of reach of DNS-rebinding pages, whose requests carry their own
+	// host name. oxdrop serve sets it on a loopback bind.
+	CheckHost bool
+	// AllowedHosts are more host names CheckHost lets through: "name",
+	// ".name" (it and its subdomains) or "*" (any).
+	AllowedHosts []string
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 type handler struct {
-	cfg    Config
-	st     store.Store
-	assets *assets
-	log    *slog.Logger
+	cfg     Config
+	st      store.Store
+	assets  *assets
+	log     *slog.Logger
+	origins *http.CrossOriginProtection // nil: any origin may write (CORSOrigin "*")
+	uploads chan struct{}               // a slot per creation in progress; nil: no cap
 }
 
 // New returns the handler.
@@ -104,6 +151,16 @@ func New(cfg Config) http.Handler {
 	if cfg.ErrorDrainTime <= 0 {
 		cfg.ErrorDrainTime = DefaultErrorDrainTime
 	}
+	if cfg.BodyIdleTimeout == 0 {
+		cfg.BodyIdleTimeout = DefaultBodyIdleTimeout
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.MaxConcurrentUploads == 0 {
+		cfg.MaxConcurrentUploads = DefaultMaxConcurrentUploads
+	}
+	cfg.CORSOrigin = strings.TrimSuffix(cfg.CORSOrigin, "/")
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -113,7 +170,12 @@ func New(cfg Config) http.Handler {
 	if cfg.Assets == nil && build.Built() {
 		cfg.Assets = build.Dist()
 	}
-	return &handler{cfg: cfg, st: cfg.Store, assets: newAssets(cfg), log: cfg.Logger}
+	h := &handler{cfg: cfg, st: cfg.Store, assets: newAssets(cfg), log: cfg.Logger}
+	h.origins = newOriginCheck(cfg.CORSOrigin, cfg.Logger)
+	if cfg.MaxConcurrentUploads > 0 {
+		h.uploads = make(chan struct{}, cfg.MaxConcurrentUploads)
+	}
+	return h
 }
 
 // apiError is an error with its HTTP status and a message safe to show.
@@ -131,7 +193,8 @@ func errorf(status int, format string, args ...any) error {
 // ServeHTTP routes, and logs one line per request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, deadline: h.writeDeadline(w)}
+	var body *trackedBody
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -144,12 +207,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.statusOr200(),
 			"bytes", rec.bytes, "duration", time.Since(start))
+		// Bound what net/http does after the handler: flush the response's
+		// last bytes, discard an unread rest of the body.
+		rec.deadline.push()
+		if body != nil {
+			body.deadline.push()
+		}
 	}()
-	rec.Header().Set("oxen-version", OxenVersion)
+	hd := rec.Header()
+	hd.Set("oxen-version", OxenVersion)
+	// Every answer, API or not, error or file: never sniffed into a page.
+	hd.Set("X-Content-Type-Options", "nosniff")
 	if r.Method == http.MethodPost && r.Body != nil {
-		tb := &trackedBody{ReadCloser: r.Body}
-		r = r.WithContext(context.WithValue(r.Context(), trackedBodyKey{}, tb))
-		r.Body = tb
+		body = &trackedBody{ReadCloser: r.Body, deadline: h.bodyDeadline(w, r)}
+		r = r.WithContext(context.WithValue(r.Context(), trackedBodyKey{}, body))
+		r.Body = body
+	}
+	if err := h.guard(r); err != nil {
+		h.writeError(rec, r, err)
+		return
 	}
 	h.route(rec, r)
 }
@@ -202,7 +278,13 @@ func (h *handler) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := serve(w, r); err != nil {
+	var err error
+	if p == "/api/repos" {
+		err = h.withUploadSlot(w, r, serve)
+	} else {
+		err = serve(w, r)
+	}
+	if err != nil {
 		h.writeError(w, r, err)
 	}
 }
@@ -286,7 +368,12 @@ type errorBody struct {
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var mbe *http.MaxBytesError
+	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody)
 	switch {
+	case body != nil && timedOut(body.err):
+		// Whatever the reading code made of it (a truncated part, a
+		// cancelled request), the body stopped arriving.
+		ae = h.bodyTimeoutError(body)
 	case errors.As(err, &ae):
 	case errors.As(err, &mbe):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is over the limit of %d bytes", mbe.Limit)}
@@ -356,6 +443,9 @@ func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiEr
 		return
 	}
 	w.Header().Set("Connection", "close")
+	if body != nil {
+		body.deadline.stop() // the drain has its own deadline
+	}
 	rc := http.NewResponseController(w)
 	if rc.EnableFullDuplex() != nil {
 		// Without full duplex (not net/http's HTTP/1 server) the body may
@@ -376,31 +466,53 @@ func (h *handler) answerUpload(w http.ResponseWriter, r *http.Request, ae *apiEr
 type trackedBodyKey struct{}
 
 // trackedBody counts what the handler read of a POST body, for
-// answerUpload.
+// answerUpload, keeps its idle read deadline ahead while bytes arrive, and
+// remembers why reading failed.
 type trackedBody struct {
 	io.ReadCloser
-	read    int64
-	started bool
+	read     int64
+	started  bool
+	deadline *idleDeadline
+	err      error // the first read error other than io.EOF
 }
 
 func (b *trackedBody) Read(p []byte) (int, error) {
 	b.started = true
+	b.deadline.push()
 	n, err := b.ReadCloser.Read(p)
 	b.read += int64(n)
+	if err != nil {
+		b.deadline.stop()
+		if err != io.EOF && b.err == nil {
+			b.err = err
+		}
+	}
 	return n, err
 }
 
-// recorder remembers the status and counts bytes for the log line.
+// bodyTimeoutError is the 408 of a body that stopped arriving.
+func (h *handler) bodyTimeoutError(b *trackedBody) *apiError {
+	if !b.deadline.idleFired() {
+		return &apiError{http.StatusRequestTimeout, "The request took longer than the server's read timeout; nothing of this upload was kept"}
+	}
+	return &apiError{http.StatusRequestTimeout, fmt.Sprintf(
+		"The request body stopped arriving: nothing came for %s (the server's body idle timeout); nothing of this upload was kept", h.cfg.BodyIdleTimeout)}
+}
+
+// recorder remembers the status and counts bytes for the log line, and
+// keeps the idle write deadline ahead while the client reads.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status   int
+	bytes    int64
+	deadline *idleDeadline
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
 	}
+	r.deadline.push()
 	r.ResponseWriter.WriteHeader(code)
 }
 
@@ -408,6 +520,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
+	r.deadline.push()
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)
 	return n, err
