@@ -27,9 +27,11 @@ func init() { commands["serve"] = serve }
 // serveConfig is what the serve flags set.
 type serveConfig struct {
 	addr, data, tokensFile, corsOrigin string
+	allowedHosts                       []string
 	maxBody, maxFile                   int64
-	maxFiles                           int
+	maxFiles, maxUploads               int
 	readTimeout, idleTimeout           time.Duration
+	bodyIdleTimeout, writeTimeout      time.Duration // 0: off
 }
 
 // parseServeFlags reads flags, each defaulting to its OXDROP_<NAME>
@@ -55,6 +57,12 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	maxFiles := fs.String("max-files", env("max-files", "10000"), "maximum files per repository (env OXDROP_MAX_FILES)")
 	readTimeout := fs.String("read-timeout", env("read-timeout", "2h"), "maximum time to read a request (env OXDROP_READ_TIMEOUT)")
 	idleTimeout := fs.String("idle-timeout", env("idle-timeout", "75s"), "keep-alive idle timeout (env OXDROP_IDLE_TIMEOUT)")
+	bodyIdle := fs.String("body-idle-timeout", env("body-idle-timeout", "60s"), "cut a request body that stops arriving for this long, 0: never (env OXDROP_BODY_IDLE_TIMEOUT)")
+	// Not a fixed http.Server.WriteTimeout: downloads of many GiB at any
+	// speed must finish; only a response that stops moving is cut.
+	writeTimeout := fs.String("write-timeout", env("write-timeout", "60s"), "cut a response the client stops reading for this long, 0: never (env OXDROP_WRITE_TIMEOUT)")
+	maxUploads := fs.String("max-uploads", env("max-uploads", strconv.Itoa(api.DefaultMaxConcurrentUploads)), "maximum repository creations in progress at once; more get 503 (env OXDROP_MAX_UPLOADS)")
+	allowedHosts := fs.String("allowed-hosts", env("allowed-hosts", ""), "comma-separated host names answered besides loopback ones (.name: it and its subdomains, *: any); other Host headers get 403 on a loopback bind, or on any bind once this is set (env OXDROP_ALLOWED_HOSTS)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -79,7 +87,51 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	if c.idleTimeout, err = time.ParseDuration(*idleTimeout); err != nil {
 		return nil, fmt.Errorf("-idle-timeout: %w", err)
 	}
+	if c.bodyIdleTimeout, err = parseTimeout(*bodyIdle); err != nil {
+		return nil, fmt.Errorf("-body-idle-timeout: %w", err)
+	}
+	if c.writeTimeout, err = parseTimeout(*writeTimeout); err != nil {
+		return nil, fmt.Errorf("-write-timeout: %w", err)
+	}
+	if c.maxUploads, err = strconv.Atoi(*maxUploads); err != nil || c.maxUploads <= 0 {
+		return nil, fmt.Errorf("-max-uploads: want a positive integer, got %q", *maxUploads)
+	}
+	if err := api.ValidCORSOrigin(c.corsOrigin); err != nil {
+		return nil, fmt.Errorf("-cors-origin: want * or an origin like https://app.example: %w", err)
+	}
+	for _, h := range strings.Split(*allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.allowedHosts = append(c.allowedHosts, h)
+		}
+	}
 	return c, nil
+}
+
+// parseTimeout reads a duration; 0 means none.
+func parseTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("want 0 or a positive duration, got %q", s)
+	}
+	return d, nil
+}
+
+// isLoopbackListener: bound to 127.0.0.0/8 or ::1 only.
+func isLoopbackListener(ln net.Listener) bool {
+	a, ok := ln.Addr().(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
+}
+
+// offIfZero maps a flag's 0 (never) to api.Config's "off" (negative; its
+// zero means the default).
+func offIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // parseBytes reads "1048576", "512MiB", "10GiB", "1GB", "64KiB".
@@ -166,24 +218,35 @@ func serve(args []string) int {
 	} else if n > 0 {
 		log.Info("start-up staging sweep", "removed", n)
 	}
-	handler := api.New(api.Config{
-		Store: st, MaxBodyBytes: c.maxBody, MaxFileBytes: c.maxFile, MaxFiles: c.maxFiles,
-		Tokens: tokens, CORSOrigin: c.corsOrigin, Logger: log,
-		StagingTTL: c.readTimeout + time.Minute, // a creation lasts at most one request read
-	})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "oxdrop serve:", err)
 		return 1
 	}
+	// On a loopback bind (the default) only local names may be asked for:
+	// a DNS-rebinding page's requests name its own host. On any other bind
+	// the server's names are unknown, so the check is on only when they are
+	// listed.
+	checkHost := isLoopbackListener(ln) || len(c.allowedHosts) > 0
+	handler := api.New(api.Config{
+		Store: st, MaxBodyBytes: c.maxBody, MaxFileBytes: c.maxFile, MaxFiles: c.maxFiles,
+		Tokens: tokens, CORSOrigin: c.corsOrigin, Logger: log,
+		StagingTTL:           c.readTimeout + time.Minute, // a creation lasts at most one request read
+		BodyIdleTimeout:      offIfZero(c.bodyIdleTimeout),
+		WriteTimeout:         offIfZero(c.writeTimeout),
+		MaxConcurrentUploads: c.maxUploads,
+		CheckHost:            checkHost,
+		AllowedHosts:         c.allowedHosts,
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 30 * time.Second,
-		ReadTimeout:       c.readTimeout,
+		ReadTimeout:       c.readTimeout, // the whole request; the handler's idle deadlines never go past it
 		IdleTimeout:       c.idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info("oxdrop serving", "url", "http://"+ln.Addr().String()+"/", "data", c.data, "auth", len(tokens) > 0)
+	log.Info("oxdrop serving", "url", "http://"+ln.Addr().String()+"/", "data", c.data, "auth", len(tokens) > 0,
+		"host_check", checkHost, "allowed_hosts", c.allowedHosts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

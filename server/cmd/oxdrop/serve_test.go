@@ -28,10 +28,18 @@ func TestParseServeFlags(t *testing.T) {
 		t.Errorf("config %+v", c)
 	}
 	c, err = parseServeFlags(nil, func(string) string { return "" })
-	if err != nil || c.addr != "localhost:3000" || c.data != "./data" || c.maxBody != 10<<30 || c.maxFiles != 10000 {
+	if err != nil || c.addr != "localhost:3000" || c.data != "./data" || c.maxBody != 10<<30 || c.maxFiles != 10000 ||
+		c.bodyIdleTimeout != time.Minute || c.writeTimeout != time.Minute || c.maxUploads != 64 || c.allowedHosts != nil {
 		t.Errorf("defaults %+v %v", c, err)
 	}
-	for _, args := range [][]string{{"-max-body", "lots"}, {"-max-files", "0"}, {"-read-timeout", "x"}, {"extra"}, {"-max-file", "-1"}} {
+	env = map[string]string{"OXDROP_BODY_IDLE_TIMEOUT": "5s", "OXDROP_WRITE_TIMEOUT": "0", "OXDROP_MAX_UPLOADS": "3", "OXDROP_ALLOWED_HOSTS": "a.lan, .b.lan,"}
+	c, err = parseServeFlags([]string{"-max-uploads", "4", "-cors-origin", "https://app.example/"}, getenv)
+	if err != nil || c.bodyIdleTimeout != 5*time.Second || c.writeTimeout != 0 || c.maxUploads != 4 ||
+		strings.Join(c.allowedHosts, "|") != "a.lan|.b.lan" || c.corsOrigin != "https://app.example/" {
+		t.Errorf("timeouts, uploads, hosts: %+v %v", c, err)
+	}
+	for _, args := range [][]string{{"-max-body", "lots"}, {"-max-files", "0"}, {"-read-timeout", "x"}, {"extra"}, {"-max-file", "-1"},
+		{"-body-idle-timeout", "-1s"}, {"-write-timeout", "soon"}, {"-max-uploads", "0"}, {"-cors-origin", "app.example"}, {"-cors-origin", "https://app.example/path"}} {
 		if _, err := parseServeFlags(args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
 		}
@@ -84,9 +92,9 @@ func buildBinary(t *testing.T) string {
 
 // startServer runs `oxdrop serve` on a free loopback port and waits for
 // its start-up log line.
-func startServer(t *testing.T, bin, data string) *server {
+func startServer(t *testing.T, bin, data string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-data", data)
+	cmd := exec.Command(bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-data", data}, args...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -141,7 +149,7 @@ func TestKillMidUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n\r\n%s",
+	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n\r\n%s",
 		boundary, len(head)+size+len(boundary)+8, head)
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
 	for range 16 {
@@ -190,5 +198,95 @@ func TestKillMidUpload(t *testing.T) {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	if err := s.cmd.Wait(); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
+	}
+}
+
+// TestServeGuards: the serve flags reach the handler. On its loopback bind
+// the server refuses other host names (DNS rebinding) unless listed in
+// -allowed-hosts, refuses other sites' POSTs, and cuts a stalled body after
+// -body-idle-timeout with a 408 that leaves nothing on disk.
+func TestServeGuards(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	s := startServer(t, bin, data, "-allowed-hosts", "oxdrop.lan", "-body-idle-timeout", "300ms")
+	port := s.url[strings.LastIndex(s.url, ":")+1:]
+	get := func(host string) int {
+		req, _ := http.NewRequest("GET", s.url+"/api/limits", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("Host %s: no nosniff", host)
+		}
+		return res.StatusCode
+	}
+	for host, want := range map[string]int{"evil.example:" + port: 403, "evil.example": 403, "localhost:" + port: 200,
+		"127.0.0.1:" + port: 200, "[::1]:" + port: 200, "oxdrop.lan:" + port: 200} {
+		if got := get(host); got != want {
+			t.Errorf("Host %s: %d, want %d", host, got, want)
+		}
+	}
+
+	post := func(origin string) (int, string) {
+		req, _ := http.NewRequest("POST", s.url+"/api/repos", strings.NewReader(`{"namespace":"ox","name":"guarded"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res.StatusCode, string(b)
+	}
+	if st, b := post("https://evil.example"); st != 403 || !strings.Contains(b, "-cors-origin") {
+		t.Errorf("cross-site POST: %d %s", st, b)
+	}
+	if st, b := post(s.url); st != 200 {
+		t.Errorf("same-origin POST: %d %s", st, b)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	fmt.Fprintf(conn, "POST /api/repos HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"namespace\":")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("stalled body: no answer: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 408 || time.Since(start) > 5*time.Second {
+		t.Errorf("stalled body: %d after %s: %s", res.StatusCode, time.Since(start), b)
+	}
+	left := filesUnder(t, data)
+	for _, f := range left {
+		if strings.HasPrefix(f, "staging/") || strings.HasPrefix(f, ".oxdrop-tmp/") {
+			t.Errorf("left on disk: %v", left)
+			break
+		}
+	}
+}
+
+func TestIsLoopbackListener(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:0": true, "localhost:0": true, "[::1]:0": true, ":0": false, "0.0.0.0:0": false} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Logf("%s: %v (skipped)", addr, err)
+			continue
+		}
+		if got := isLoopbackListener(ln); got != want {
+			t.Errorf("%s (%s): loopback %v, want %v", addr, ln.Addr(), got, want)
+		}
+		ln.Close()
 	}
 }
