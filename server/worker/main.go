@@ -63,8 +63,25 @@ func newHandler() (http.Handler, int64, error) {
 		MaxBodyBytes: s.MaxBody,
 		MaxJSONBytes: s.MaxJSON,
 		Tokens:       s.Tokens,
-		CORSOrigin:   s.CORSOrigin,
-		Logger:       logger,
+		// Cross-site writes: the handler refuses a POST from a page of
+		// another origin than the Worker's own or this one (403), as on the
+		// native server. The app, served by the Worker's static assets, is
+		// same-origin.
+		CORSOrigin: s.CORSOrigin,
+		// No Host check (CheckHost stays false): it guards a server on the
+		// user's own machine against DNS-rebinding pages, and a Worker is a
+		// public service that Cloudflare only routes to for its configured
+		// hostnames; anyone may call it directly, with any name it answers.
+		//
+		// No idle deadlines: the Workers runtime has no connection deadlines
+		// (ResponseController.SetReadDeadline is unsupported; the handler
+		// would turn them off at the first try). Cloudflare bounds requests
+		// itself (its own idle and request-body limits).
+		BodyIdleTimeout: -1,
+		WriteTimeout:    -1,
+		// MaxConcurrentUploads is left at its default but never reached:
+		// every request has its own fresh instance, so it sees one upload.
+		Logger: logger,
 	}), s.MaxBody, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/oxdrop/oxdrop/server/api"
 )
 
 // defaultMaxBody is below the 100 MB request-body limit Cloudflare enforces
@@ -22,7 +24,7 @@ type settings struct {
 	MaxBody    int64    // OXDROP_MAX_BODY: request body cap in bytes
 	MaxJSON    int64    // OXDROP_MAX_JSON: cap of a JSON body (read whole)
 	Tokens     []string // OXDROP_TOKENS (secret): bearer tokens for POST
-	CORSOrigin string   // OXDROP_CORS_ORIGIN: origin allowed to call the API
+	CORSOrigin string   // OXDROP_CORS_ORIGIN: origin (or *) allowed to call the API, POST included; other origins' POSTs get 403
 	Bucket     string   // name of the R2 binding
 }
 
@@ -36,6 +38,9 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		Tokens:     parseTokens(getenv("OXDROP_TOKENS")),
 		CORSOrigin: strings.TrimSpace(getenv("OXDROP_CORS_ORIGIN")),
 		Bucket:     bucketBinding,
+	}
+	if err := api.ValidCORSOrigin(s.CORSOrigin); err != nil {
+		return settings{}, fmt.Errorf("OXDROP_CORS_ORIGIN=%q: want * or an origin like https://app.example: %w", s.CORSOrigin, err)
 	}
 	if v := strings.TrimSpace(getenv("OXDROP_MAX_BODY")); v != "" {
 		n, err := parseSize(v)

@@ -22,6 +22,9 @@ func TestLoadSettings(t *testing.T) {
 		}, settings{MaxBody: 50_000_000, MaxJSON: 1 << 20, Tokens: []string{"abc", "def", "ghi"}, CORSOrigin: "https://example.org", Bucket: "OXDROP_BUCKET"}, ""},
 		{"bad size", map[string]string{"OXDROP_MAX_BODY": "lots"}, settings{}, `OXDROP_MAX_BODY="lots"`},
 		{"bad JSON size", map[string]string{"OXDROP_MAX_JSON": "0"}, settings{}, `OXDROP_MAX_JSON="0"`},
+		{"any origin", map[string]string{"OXDROP_CORS_ORIGIN": "*"}, settings{MaxBody: 95_000_000, MaxJSON: 16_000_000, CORSOrigin: "*", Bucket: "OXDROP_BUCKET"}, ""},
+		{"bad CORS origin", map[string]string{"OXDROP_CORS_ORIGIN": "app.example"}, settings{}, `OXDROP_CORS_ORIGIN="app.example"`},
+		{"CORS origin with a path", map[string]string{"OXDROP_CORS_ORIGIN": "https://app.example/oxdrop"}, settings{}, `OXDROP_CORS_ORIGIN=`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
