@@ -496,7 +496,15 @@ func (h *handler) bodyTimeoutError(b *trackedBody) *apiError {
 		return &apiError{http.StatusRequestTimeout, "The request took longer than the server's read timeout; nothing of this upload was kept"}
 	}
 	return &apiError{http.StatusRequestTimeout, fmt.Sprintf(
-		"The request body stopped arriving: nothing came for %s (the server's body idle timeout); nothing of this upload was kept", h.cfg.BodyIdleTimeout)}
+		"The request body stopped arriving: nothing came for %s (the server's body idle timeout); nothing of this upload was kept", seconds(h.cfg.BodyIdleTimeout))}
+}
+
+// seconds writes whole seconds as "60s" (not Duration's "1m0s").
+func seconds(d time.Duration) string {
+	if d >= time.Second && d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
 }
 
 // recorder remembers the status and counts bytes for the log line, and
