@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/oxdrop/oxdrop/core/model"
@@ -64,8 +65,13 @@ func FuzzCleanPath(f *testing.F) {
 			t.Fatalf("accepted %q", p)
 		}
 		for seg := range strings.SplitSeq(p, "/") {
-			if seg == "" || seg == "." || seg == ".." {
+			if seg == "" || seg == "." || seg == ".." || len(seg) > MaxNameBytes {
 				t.Fatalf("accepted %q with segment %q", p, seg)
+			}
+		}
+		for _, r := range p {
+			if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) || unicode.IsControl(r) {
+				t.Fatalf("accepted %+q with %U", p, r)
 			}
 		}
 	})
