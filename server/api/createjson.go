@@ -121,14 +121,20 @@ func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
 		}
 		return req, nil
 	}
+	n := 0 // counted first (cheap: nothing is decoded), so too many files is always a 413
+	files.ForEach(func(_, _ gjson.Result) bool { n++; return n <= maxFiles })
+	if n > maxFiles {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "Too many files: more than %d, the limit per repository", maxFiles)
+	}
 	var err error
+	var paths repo.PathSet // every path checked before anything is written
 	files.ForEach(func(_, f gjson.Result) bool {
-		if req.nfiles >= maxFiles {
-			err = errorf(http.StatusRequestEntityTooLarge, "Too many files: more than %d, the limit per repository", maxFiles)
-			return false
-		}
 		var u author
 		if u, err = checkJSONFile(req.nfiles, f); err != nil {
+			return false
+		}
+		if perr := paths.Add(f.Get("path").String()); perr != nil {
+			err = errorf(http.StatusBadRequest, "%s", perr)
 			return false
 		}
 		if req.nfiles == 0 {

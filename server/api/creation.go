@@ -42,8 +42,7 @@ type creation struct {
 	nfiles   int
 	hashes   map[string]string // content hash of each file received, by path
 	entries  entrySpool
-	paths    map[string]bool  // file paths
-	dirs     map[string]bool  // folders implied by file paths
+	pathset  repo.PathSet     // the paths so far, checked as the page checks them
 	stored   map[string]bool  // content hashes stored under versions/
 	manifest payload.Manifest // nil until a manifest part arrives
 	uploads  int
@@ -65,7 +64,7 @@ func (h *handler) newCreation(ctx context.Context) (*creation, error) {
 	id := fmt.Sprintf("%016x%s", now.UnixNano(), hex.EncodeToString(rnd[:]))
 	c := &creation{
 		h: h, ctx: ctx, id: id, data: dataPrefix + id, started: now,
-		hashes: map[string]string{}, paths: map[string]bool{}, dirs: map[string]bool{}, stored: map[string]bool{},
+		hashes: map[string]string{}, stored: map[string]bool{},
 		analyzer: describe.NewAnalyzer(),
 	}
 	// IfAbsent (the id is unique, so it always holds) makes this Put a
@@ -110,35 +109,15 @@ func (c *creation) setRepo(namespace, name string) error {
 	return c.h.checkAbsent(c.ctx, namespace, name)
 }
 
-// checkPath validates a file path and its place among the others.
+// checkPath validates a file path and its place among the others, with
+// the rules the page applies too (repo.PathSet).
 func (c *creation) checkPath(p string) error {
-	if _, err := repo.CleanPath(p); err != nil {
-		return errorf(http.StatusBadRequest, "%s", err)
-	}
-	if c.paths[p] {
-		return errorf(http.StatusBadRequest, "Duplicate file path %q: each path may appear once", p)
-	}
-	if c.dirs[p] {
-		return errorf(http.StatusBadRequest, "File path %q is also a folder of other files", p)
-	}
-	for dir := p; ; {
-		i := strings.LastIndexByte(dir, '/')
-		if i < 0 {
-			break
-		}
-		dir = dir[:i]
-		if c.paths[dir] {
-			return errorf(http.StatusBadRequest, "File path %q puts a file inside %q, which is a file", p, dir)
-		}
-		if c.dirs[dir] {
-			break // its ancestors are recorded already
-		}
-		c.dirs[dir] = true
-	}
 	if c.nfiles >= c.h.cfg.MaxFiles {
 		return errorf(http.StatusRequestEntityTooLarge, "Too many files: the limit is %d per repository", c.h.cfg.MaxFiles)
 	}
-	c.paths[p] = true
+	if err := c.pathset.Add(p); err != nil {
+		return errorf(http.StatusBadRequest, "%s", err)
+	}
 	return nil
 }
 
@@ -382,7 +361,7 @@ func (c *creation) publish(requireAuthor bool) (*record, error) {
 	}
 	if c.manifest != nil {
 		for p := range c.manifest {
-			if !c.paths[p] {
+			if _, ok := c.hashes[p]; !ok {
 				return nil, errorf(http.StatusBadRequest, "The manifest lists %q but no file part has that path", p)
 			}
 		}

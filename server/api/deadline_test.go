@@ -22,7 +22,7 @@ import (
 
 // testIdle is the idle interval of these tests: short, but far above a
 // loopback round trip.
-const testIdle = 300 * time.Millisecond
+const testIdle = 500 * time.Millisecond
 
 // sendHead opens a raw connection and sends a POST's headers and the first
 // n bytes of body (Content-Length: the whole body), then nothing more.
@@ -86,7 +86,7 @@ func TestBodyIdleTimeout(t *testing.T) {
 			conn := sendHead(t, e, st.ct, st.body, st.at)
 			r := readAnswer(t, conn, testIdle+5*time.Second)
 			took := time.Since(start)
-			r.expectError(t, http.StatusRequestTimeout, "stopped arriving: nothing came for 300ms")
+			r.expectError(t, http.StatusRequestTimeout, "stopped arriving: nothing came for "+testIdle.String())
 			if took < testIdle*3/4 || took > testIdle+3*time.Second {
 				t.Errorf("answered after %s, want about the idle interval %s", took, testIdle)
 			}
@@ -203,7 +203,10 @@ func TestBodyIdleKeepsReadTimeout(t *testing.T) {
 // idle write interval; one read slowly but steadily, for much longer than
 // that interval, completes.
 func TestWriteTimeout(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.WriteTimeout = testIdle })
+	// Longer than testIdle: the slow reader below must never be starved
+	// of the CPU for a whole interval on a loaded 2-core machine.
+	const writeIdle = time.Second
+	e := newEnv(t, func(c *Config) { c.WriteTimeout = writeIdle })
 	content := bytes.Repeat([]byte("0123456789abcdef"), 12<<20/16) // 12 MiB: more than the sockets buffer
 	if r := e.postMultipart(newRepo("ox", "dl"), field("name", "a"), field("email", "b"), file("big.bin", content)); r.status != 200 {
 		t.Fatalf("create: %d %s", r.status, r.body)
@@ -221,7 +224,7 @@ func TestWriteTimeout(t *testing.T) {
 
 	t.Run("stalled reader is cut", func(t *testing.T) {
 		conn := get()
-		time.Sleep(testIdle + 2*time.Second) // read nothing
+		time.Sleep(writeIdle + 2*time.Second) // read nothing
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		n, err := io.Copy(io.Discard, conn)
 		if isTimeout(err) {
@@ -245,7 +248,7 @@ func TestWriteTimeout(t *testing.T) {
 		var got []byte
 		buf := make([]byte, 256<<10)
 		for {
-			time.Sleep(testIdle / 10)
+			time.Sleep(writeIdle / 10)
 			n, err := io.ReadFull(res.Body, buf)
 			got = append(got, buf[:n]...)
 			if err != nil {
@@ -255,7 +258,7 @@ func TestWriteTimeout(t *testing.T) {
 		if !bytes.Equal(got, content) {
 			t.Fatalf("slow download: %d of %d bytes", len(got), len(content))
 		}
-		if took := time.Since(start); took < 3*testIdle {
+		if took := time.Since(start); took < 3*writeIdle {
 			t.Fatalf("the download took only %s: not a test of the idle interval", took)
 		}
 	})
@@ -274,7 +277,7 @@ func TestWriteTimeout(t *testing.T) {
 			}
 			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
-			time.Sleep(2 * testIdle)
+			time.Sleep(2 * writeIdle)
 		}
 	})
 }

@@ -225,7 +225,7 @@ func (n *fileNames) path(c *creation, p *formstream.Part) (string, error) {
 	names := n.byEscaped[p.Filename]
 	var free []string
 	for _, name := range names {
-		if !c.paths[name] {
+		if _, taken := c.hashes[name]; !taken {
 			free = append(free, name)
 		}
 	}
