@@ -5,13 +5,72 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/oxdrop/oxdrop/core/oxhash"
 )
 
 // writer produces compact JSON byte-identical to serde_json's, which Oxen
 // hashes. encoding/json differs from it in string escaping (it escapes <, >,
 // &, U+2028/9) and float form (Oxen writes 1.0, Go writes 1), and a metadata
 // hash is taken over these exact bytes.
-type writer struct{ b []byte }
+//
+// With d set, the writer hashes instead of keeping: flush moves what it
+// holds into d, so only about flushAt bytes are ever held.
+type writer struct {
+	b []byte
+	d *oxhash.Digest
+}
+
+// flushAt is how many bytes a hashing writer holds before flushing.
+const flushAt = 32 << 10
+
+// flush hands the bytes held to the digest (a no-op without one).
+func (w *writer) flush() {
+	if w.d != nil {
+		w.d.Write(w.b)
+		w.b = w.b[:0]
+	}
+}
+
+// schema writes a tabular schema object; a hashing writer flushes between
+// fields.
+func (w *writer) schema(s *Schema) {
+	w.raw("{")
+	w.key(true, "hash")
+	w.str(s.Hash)
+	w.key(false, "fields")
+	w.raw("[")
+	for i, f := range s.Fields {
+		if i > 0 {
+			w.raw(",")
+		}
+		e := s.extra(i)
+		w.raw("{")
+		w.key(true, "name")
+		w.str(f.Name)
+		w.key(false, "dtype")
+		w.str(f.Dtype)
+		w.key(false, "metadata")
+		w.rawOrNull(e.Metadata)
+		w.key(false, "changes")
+		w.rawOrNull(e.Changes)
+		w.raw("}")
+		if len(w.b) >= flushAt {
+			w.flush()
+		}
+	}
+	w.raw("]")
+	w.key(false, "metadata")
+	w.rawOrNull(s.Metadata)
+	w.raw("}")
+}
+
+// MarshalJSON writes the schema as it appears inside tabular metadata.
+func (s Schema) MarshalJSON() ([]byte, error) {
+	w := &writer{}
+	w.schema(&s)
+	return w.b, nil
+}
 
 func (w *writer) raw(s string) { w.b = append(w.b, s...) }
 
@@ -66,6 +125,34 @@ func (w *writer) str(s string) {
 		i += size
 	}
 	w.b = append(w.b, '"')
+}
+
+// strLen is the length of s as str writes it.
+func strLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			case c < 0x20:
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += utf8.RuneLen(utf8.RuneError)
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
 }
 
 func (w *writer) uint(v uint64) { w.b = strconv.AppendUint(w.b, v, 10) }

@@ -69,13 +69,20 @@ type AudioMeta struct {
 	SampleRate  uint64  `json:"sample_rate"`
 }
 
-// Field is one column of a tabular schema. Metadata and Changes hold raw
-// JSON (nil serializes as null, as Oxen always writes both keys).
+// Field is one column of a tabular schema: its name and Polars dtype, and
+// nothing else, so that a wide table costs two strings per column. Oxen's
+// per-field "metadata" and "changes" are null in every schema oxdrop infers;
+// the rare parsed record that has them keeps them in Schema.FieldExtras.
 type Field struct {
-	Name     string          `json:"name"`
-	Dtype    string          `json:"dtype"`
-	Metadata json.RawMessage `json:"metadata"`
-	Changes  json.RawMessage `json:"changes"`
+	Name  string `json:"name"`
+	Dtype string `json:"dtype"`
+}
+
+// FieldExtra is the raw JSON of a field's non-null "metadata" and
+// "changes" (nil serializes as null).
+type FieldExtra struct {
+	Metadata json.RawMessage
+	Changes  json.RawMessage
 }
 
 // Schema is a tabular schema with its Oxen schema hash.
@@ -83,18 +90,78 @@ type Schema struct {
 	Hash     string          `json:"hash"`
 	Fields   []Field         `json:"fields"`
 	Metadata json.RawMessage `json:"metadata"`
+	// FieldExtras holds, by index into Fields, the fields whose metadata
+	// or changes are not null; nil when none are (always, for inferred
+	// schemas).
+	FieldExtras map[int]FieldExtra `json:"-"`
 }
 
-// NewSchema builds a schema from fields and computes its hash.
+// NewSchema builds a schema from fields (kept, not copied) and computes
+// its hash, Oxen's hash_fields over name and dtype of every field (fields
+// without metadata add nothing more to it).
 func NewSchema(fields []Field) Schema {
-	sf := make([]oxhash.SchemaField, len(fields))
-	for i, f := range fields {
-		sf[i] = oxhash.SchemaField{Name: f.Name, Dtype: f.Dtype, Metadata: string(f.Metadata)}
+	d := oxhash.New()
+	for _, f := range fields {
+		d.WriteString(f.Name)
+		d.WriteString(f.Dtype)
 	}
 	if fields == nil {
 		fields = []Field{}
 	}
-	return Schema{Hash: oxhash.Schema(sf), Fields: fields}
+	return Schema{Hash: d.Hex(), Fields: fields}
+}
+
+// extra returns the metadata and changes of field i (nil: null).
+func (s *Schema) extra(i int) FieldExtra {
+	if s.FieldExtras == nil {
+		return FieldExtra{}
+	}
+	return s.FieldExtras[i]
+}
+
+// UnmarshalJSON reads a schema back, keeping non-null field metadata and
+// changes aside in FieldExtras.
+func (s *Schema) UnmarshalJSON(b []byte) error {
+	var wire struct {
+		Hash   string `json:"hash"`
+		Fields []struct {
+			Name     string          `json:"name"`
+			Dtype    string          `json:"dtype"`
+			Metadata json.RawMessage `json:"metadata"`
+			Changes  json.RawMessage `json:"changes"`
+		} `json:"fields"`
+		Metadata json.RawMessage `json:"metadata"`
+	}
+	if err := json.Unmarshal(b, &wire); err != nil {
+		return err
+	}
+	*s = Schema{Hash: wire.Hash, Fields: make([]Field, len(wire.Fields)), Metadata: nonNull(wire.Metadata)}
+	for i, f := range wire.Fields {
+		s.Fields[i] = Field{Name: f.Name, Dtype: f.Dtype}
+		if e := (FieldExtra{Metadata: nonNull(f.Metadata), Changes: nonNull(f.Changes)}); e.Metadata != nil || e.Changes != nil {
+			if s.FieldExtras == nil {
+				s.FieldExtras = map[int]FieldExtra{}
+			}
+			s.FieldExtras[i] = e
+		}
+	}
+	return nil
+}
+
+// nonNull is r, or nil when r is absent or the JSON null.
+func nonNull(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 || string(r) == "null" {
+		return nil
+	}
+	return r
+}
+
+// FieldJSONSize is the number of bytes field f takes in the serialized
+// schema (as Metadata.MarshalJSON writes it, with null metadata and
+// changes), its separating comma included: what one column adds to a
+// metadata record.
+func FieldJSONSize(f Field) int {
+	return len(`,{"name":,"dtype":,"metadata":null,"changes":null}`) + strLen(f.Name) + strLen(f.Dtype)
 }
 
 // TabularMeta is {"tabular":{"width":W,"height":H,"schema":{..}}}.
@@ -128,11 +195,23 @@ type Metadata struct {
 
 // MarshalJSON writes the serde_json form Oxen hashes.
 func (m Metadata) MarshalJSON() ([]byte, error) {
-	w := &writer{b: make([]byte, 0, 128)}
+	w := &writer{b: make([]byte, 0, m.sizeHint())}
 	if err := m.write(w); err != nil {
 		return nil, err
 	}
 	return w.b, nil
+}
+
+// sizeHint covers the JSON of inferred metadata, so that a wide schema is
+// written into one allocation.
+func (m Metadata) sizeHint() int {
+	n := 256
+	if m.Tabular != nil {
+		for _, f := range m.Tabular.Schema.Fields {
+			n += FieldJSONSize(f)
+		}
+	}
+	return n
 }
 
 func (m Metadata) write(w *writer) error {
@@ -204,30 +283,8 @@ func (m Metadata) write(w *writer) error {
 		w.key(false, "height")
 		w.uint(t.Height)
 		w.key(false, "schema")
-		w.raw("{")
-		w.key(true, "hash")
-		w.str(t.Schema.Hash)
-		w.key(false, "fields")
-		w.raw("[")
-		for i, f := range t.Schema.Fields {
-			if i > 0 {
-				w.raw(",")
-			}
-			w.raw("{")
-			w.key(true, "name")
-			w.str(f.Name)
-			w.key(false, "dtype")
-			w.str(f.Dtype)
-			w.key(false, "metadata")
-			w.rawOrNull(f.Metadata)
-			w.key(false, "changes")
-			w.rawOrNull(f.Changes)
-			w.raw("}")
-		}
-		w.raw("]")
-		w.key(false, "metadata")
-		w.rawOrNull(t.Schema.Metadata)
-		w.raw("}}")
+		w.schema(&t.Schema)
+		w.raw("}")
 	default:
 		return errors.New("model: empty metadata")
 	}
@@ -255,13 +312,16 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Hash is Oxen's metadata hash: XXH3-128 of the compact JSON.
+// Hash is Oxen's metadata hash: XXH3-128 of the compact JSON, streamed
+// through the hasher in small pieces (a wide schema's JSON is never held).
 func (m Metadata) Hash() (oxhash.Hash, error) {
-	b, err := m.MarshalJSON()
-	if err != nil {
+	d := oxhash.New()
+	w := &writer{b: make([]byte, 0, flushAt+512), d: d}
+	if err := m.write(w); err != nil {
 		return oxhash.Hash{}, err
 	}
-	return oxhash.Sum(b), nil
+	w.flush()
+	return d.Sum128(), nil
 }
 
 // CombinedHash is the node hash Oxen stores: the content hash alone when
