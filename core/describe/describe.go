@@ -140,10 +140,28 @@ func nonContinuation(p []byte) uint64 {
 	return n - cont
 }
 
+// LimitError is the error Finish (and File) return for a table over one of
+// the caps on what describing produces: more than MaxColumns columns, a
+// schema whose JSON is over MaxSchemaBytes, or a csv header line over the
+// 16 MiB head window. Path is the name Finish was given. A server answers
+// it with 413:
+//
+//	var le *describe.LimitError
+//	if errors.As(err, &le) { ... le.Path, le.What, le.Got, le.Limit ... }
+type LimitError = tabular.LimitError
+
+// The caps on a table's schema; see tabular.MaxColumns and
+// tabular.MaxSchemaBytes.
+const (
+	MaxColumns     = tabular.MaxColumns
+	MaxSchemaBytes = tabular.MaxSchemaBytes
+)
+
 // Finish classifies the file written so far and reads its metadata from r
 // (the same bytes, size long). name is the file's path or base name; its
-// extension comes from the base name. Finish fails only when r fails to
-// read: content that no parser accepts gives null metadata (and, for
+// extension comes from the base name. Finish fails when r fails to read,
+// and with a *LimitError when a table is over a cap on its schema; any
+// other content that no parser accepts gives null metadata (and, for
 // tabular files, the binary data type, as Oxen downgrades them).
 func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInfo, error) {
 	if size != a.size {
@@ -195,6 +213,13 @@ func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInf
 	}
 	if src.err != nil {
 		return model.FileInfo{}, fmt.Errorf("describe: %s: reading: %w", name, src.err)
+	}
+	// Oxen would describe such a table: refuse it rather than downgrade.
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		le := *limit
+		le.Path = name
+		return model.FileInfo{}, &le
 	}
 	return info, nil
 }

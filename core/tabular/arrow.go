@@ -70,11 +70,7 @@ func readArrow(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.TabularMeta{
-		Width:  uint64(len(fields)),
-		Height: rows,
-		Schema: model.NewSchema(fields),
-	}, nil
+	return tableMeta(fields, rows)
 }
 
 // readArrowFile reads the IPC file footer: the schema, and the record batch

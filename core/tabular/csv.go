@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -14,20 +15,18 @@ import (
 )
 
 // Polars infers a csv schema from the first 10000 records; reading stops
-// there or at headCap bytes, so a big file is never read whole.
+// there or at headCap bytes, so a big file is never read whole. A header
+// line longer than headCap is a *LimitError.
 const (
 	inferRows = 10000
 	headCap   = 16 << 20
-	// maxColumns bounds the header, so a line of separators cannot turn
-	// into millions of columns.
-	maxColumns = 1 << 16
 )
 
 // readHead reads the start of the file, growing its read until the head
 // holds more than wantLines '\n'-terminated lines (wantLines <= 0: no line
 // target), reaches limit bytes, or the file ends. When the file is longer,
 // the head is cut after its last '\n' so that no half line takes part in
-// inference.
+// inference. The buffer grows by doubling but never past the bytes to read.
 func readHead(r io.ReaderAt, size int64, limit, wantLines int) ([]byte, error) {
 	if size < 0 {
 		return nil, errors.New("negative file size")
@@ -39,7 +38,12 @@ func readHead(r io.ReaderAt, size int64, limit, wantLines int) ([]byte, error) {
 	for int64(len(buf)) < end {
 		n := min(end-int64(len(buf)), chunk)
 		start := len(buf)
-		buf = append(buf, make([]byte, n)...)
+		if int64(cap(buf)-start) < n {
+			grown := make([]byte, start, min(end, max(2*int64(cap(buf)), int64(start)+n)))
+			copy(grown, buf)
+			buf = grown
+		}
+		buf = buf[:start+int(n)]
 		m, err := r.ReadAt(buf[start:], int64(start))
 		if m < int(n) {
 			if err == nil || errors.Is(err, io.EOF) {
@@ -191,30 +195,42 @@ func lossy(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
+// writeLossy writes what lossy(b) returns to sb, without a string of its
+// own when b is valid UTF-8.
+func writeLossy(sb *strings.Builder, b []byte) {
+	if utf8.Valid(b) {
+		sb.Write(b)
+		return
+	}
+	sb.WriteString(strings.ToValidUTF8(string(b), "\uFFFD"))
+}
+
 // splitLines splits like Polars' SplitLines: on '\n' outside quotes, where
 // every quote byte toggles the quoted state. A last line without '\n' is
 // kept.
 func splitLines(b []byte, quote byte, max int) [][]byte {
 	var lines [][]byte
 	for len(b) > 0 && len(lines) < max {
-		inQuote := false
-		end := -1
-		for i, c := range b {
-			if c == quote {
-				inQuote = !inQuote
-			} else if c == '\n' && !inQuote {
-				end = i
-				break
-			}
-		}
-		if end < 0 {
-			lines = append(lines, b)
-			break
-		}
-		lines = append(lines, b[:end])
-		b = b[end+1:]
+		line, rest, _ := cutLine(b, quote)
+		lines = append(lines, line)
+		b = rest
 	}
 	return lines
+}
+
+// cutLine returns the first line of b as splitLines finds it, the bytes
+// after its '\n', and whether that '\n' was found (false: the line runs
+// to the end of b).
+func cutLine(b []byte, quote byte) (line, rest []byte, ended bool) {
+	inQuote := false
+	for i, c := range b {
+		if c == quote {
+			inQuote = !inQuote
+		} else if c == '\n' && !inQuote {
+			return b[:i], b[i+1:], true
+		}
+	}
+	return b, nil, false
 }
 
 // csvField is one field of a line; quoted fields keep their quotes.
@@ -233,41 +249,59 @@ func stripCR(line []byte) []byte {
 }
 
 // splitFields splits one line like Polars' SplitFields: a field that starts
-// with the quote char runs to the next separator outside quotes.
+// with the quote char runs to the next separator outside quotes. At most
+// limit fields are returned; fields past the header width are never needed.
 func splitFields(line []byte, sep, quote byte, limit int) []csvField {
-	return appendFields(nil, line, sep, quote, limit)
-}
-
-// appendFields appends at most limit fields of line to fields (a slice the
-// caller reuses); fields past the header width are never needed.
-func appendFields(fields []csvField, line []byte, sep, quote byte, limit int) []csvField {
-	for n := len(fields) + limit; len(fields) < n; {
-		if len(line) > 0 && line[0] == quote {
-			inQuote := false
-			end := len(line)
-			for i, c := range line {
-				if c == quote {
-					inQuote = !inQuote
-				} else if c == sep && !inQuote {
-					end = i
-					break
-				}
-			}
-			fields = append(fields, csvField{raw: line[:end], quoted: true})
-			if end == len(line) {
-				return fields
-			}
-			line = line[end+1:]
-			continue
+	var fields []csvField
+	sc := fieldScanner{line: line, sep: sep, quote: quote}
+	for len(fields) < limit {
+		f, ok := sc.next()
+		if !ok {
+			break
 		}
-		i := bytes.IndexByte(line, sep)
-		if i < 0 {
-			return append(fields, csvField{raw: line})
-		}
-		fields = append(fields, csvField{raw: line[:i]})
-		line = line[i+1:]
+		fields = append(fields, f)
 	}
 	return fields
+}
+
+// fieldScanner yields the fields of one line as splitFields splits it, one
+// at a time, so that a wide line needs no slice of its fields.
+type fieldScanner struct {
+	line       []byte
+	sep, quote byte
+	done       bool
+}
+
+func (s *fieldScanner) next() (csvField, bool) {
+	if s.done {
+		return csvField{}, false
+	}
+	line := s.line
+	if len(line) > 0 && line[0] == s.quote {
+		inQuote := false
+		end := len(line)
+		for i, c := range line {
+			if c == s.quote {
+				inQuote = !inQuote
+			} else if c == s.sep && !inQuote {
+				end = i
+				break
+			}
+		}
+		if end == len(line) {
+			s.done = true
+		} else {
+			s.line = line[end+1:]
+		}
+		return csvField{raw: line[:end], quoted: true}, true
+	}
+	i := bytes.IndexByte(line, s.sep)
+	if i < 0 {
+		s.done = true
+		return csvField{raw: line}, true
+	}
+	s.line = line[i+1:]
+	return csvField{raw: line[:i]}, true
 }
 
 // inner is the field as Polars hands it to inference: a quoted field loses
@@ -289,12 +323,12 @@ func (f csvField) value(quote byte) string {
 	return lossy(in)
 }
 
-// csvHead is a parsed csv head: column names, dtypes and the data lines.
+// csvHead is a parsed csv head: the columns with their dtypes, and the
+// data lines.
 type csvHead struct {
-	d       dialect
-	columns []string
-	dtypes  []string
-	lines   [][]byte
+	d      dialect
+	fields []model.Field
+	lines  [][]byte
 }
 
 // parseCSVHead infers header and schema of a csv (sep 0: sniffed) from the
@@ -309,6 +343,27 @@ func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 	if err != nil {
 		return nil, err
 	}
+	h, err := parseHead(head, size, sep)
+	if err == errHeaderCut && len(head) < headCap {
+		// The line target stopped the read inside a header line (its
+		// quotes hold many newlines): read the whole window for it.
+		if head, err = readHead(r, size, headCap, 0); err != nil {
+			return nil, err
+		}
+		h, err = parseHead(head, size, sep)
+	}
+	if err == errHeaderCut {
+		return nil, &LimitError{What: "bytes in the header line", Limit: headCap}
+	}
+	return h, err
+}
+
+// errHeaderCut reports a head that ends inside the header line.
+var errHeaderCut = errors.New("csv header line runs past the head")
+
+// parseHead is parseCSVHead on the head that was read (size is the file's
+// size, to tell a header line cut by the head from the file's last line).
+func parseHead(head []byte, size int64, sep byte) (*csvHead, error) {
 	// Oxen sniffs tsv files too and keeps only the quote char: the tab
 	// separator is forced.
 	d := sniffCSV(head)
@@ -320,42 +375,93 @@ func parseCSVHead(r io.ReaderAt, size int64, sep byte) (*csvHead, error) {
 	if len(b) == 0 {
 		return nil, errors.New("empty csv: no header line")
 	}
-	lines := splitLines(b, d.quote, inferRows+1)
-	hdr := splitFields(stripCR(lines[0]), d.delim, d.quote, maxColumns+1)
-	if len(hdr) > maxColumns {
-		return nil, fmt.Errorf("csv header has more than %d columns", maxColumns)
+	hdr, rest, ended := cutLine(b, d.quote)
+	if !ended && int64(len(head)) < size {
+		return nil, errHeaderCut
 	}
-	h := &csvHead{d: d, lines: lines[1:]}
-	counts := map[string]int{}
-	for _, f := range hdr {
-		name := lossy(f.inner())
-		if c := counts[name]; c > 0 {
-			h.columns = append(h.columns, name+"_duplicated_"+strconv.Itoa(c-1))
-		} else {
-			h.columns = append(h.columns, name)
-		}
-		counts[name]++
+	fields, err := headerFields(stripCR(hdr), d)
+	if err != nil {
+		return nil, err
 	}
-	seen := make([]int, len(h.columns))
-	var fs []csvField
+	h := &csvHead{d: d, fields: fields, lines: splitLines(rest, d.quote, inferRows)}
+	seen := make([]uint8, len(fields))
 	for _, line := range h.lines {
 		if len(line) == 0 {
 			continue
 		}
-		fs = appendFields(fs[:0], stripCR(line), d.delim, d.quote, len(seen))
-		for i := 0; i < len(seen) && i < len(fs); i++ {
-			if len(fs[i].raw) == 0 {
+		sc := fieldScanner{line: stripCR(line), sep: d.delim, quote: d.quote}
+		for i := range seen {
+			f, ok := sc.next()
+			if !ok {
+				break
+			}
+			if len(f.raw) == 0 {
 				continue // null
 			}
 			// Invalid UTF-8 never matches a number or bool literal, just as
 			// its lossy replacement would not.
-			seen[i] |= inferCSVField(fs[i].inner())
+			seen[i] |= uint8(inferCSVField(f.inner()))
 		}
 	}
-	for _, s := range seen {
-		h.dtypes = append(h.dtypes, csvDtype(s))
+	for i, s := range seen {
+		h.fields[i].Dtype = csvDtype(int(s))
 	}
 	return h, nil
+}
+
+// headerFields returns the columns named by a header line, duplicates
+// renamed as Polars does (the second "a" is "a_duplicated_0", the third
+// "a_duplicated_1"). The names are cut from one string, so a wide header
+// costs its bytes and one Field per column; past MaxColumns it is a
+// *LimitError with the exact column count (counting needs no memory).
+func headerFields(line []byte, d dialect) ([]model.Field, error) {
+	sc := fieldScanner{line: line, sep: d.delim, quote: d.quote}
+	var names strings.Builder
+	names.Grow(len(line))
+	ends := make([]int32, 0, min(bytes.Count(line, []byte{d.delim})+1, MaxColumns))
+	for {
+		f, ok := sc.next()
+		if !ok {
+			break
+		}
+		if len(ends) == MaxColumns {
+			n := len(ends) + 1
+			for _, ok := sc.next(); ok; _, ok = sc.next() {
+				n++
+			}
+			return nil, columnsError(n)
+		}
+		writeLossy(&names, f.inner())
+		ends = append(ends, int32(names.Len()))
+	}
+	all := names.String()
+	fields := make([]model.Field, len(ends))
+	start := int32(0)
+	for i, end := range ends {
+		fields[i].Name = all[start:end]
+		start = end
+	}
+	renameDuplicates(fields)
+	return fields, nil
+}
+
+// renameDuplicates gives every repeat of a column name its Polars name,
+// name_duplicated_K for the K+1-th repeat in column order. It sorts column
+// indices by name (stable, so repeats stay in column order) rather than
+// counting names in a map, which would cost more per column.
+func renameDuplicates(fields []model.Field) {
+	idx := make([]int32, len(fields))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return strings.Compare(fields[a].Name, fields[b].Name) })
+	for i := 1; i < len(idx); i++ {
+		first := i - 1
+		for i < len(idx) && fields[idx[i]].Name == fields[idx[first]].Name {
+			fields[idx[i]].Name += "_duplicated_" + strconv.Itoa(i-first-1)
+			i++
+		}
+	}
 }
 
 // readCSV returns csv/tsv metadata: the schema from the head, the height
@@ -365,11 +471,7 @@ func readCSV(r io.ReaderAt, size int64, sep byte, lines LineCount) (*model.Tabul
 	if err != nil {
 		return nil, err
 	}
-	return &model.TabularMeta{
-		Width:  uint64(len(h.columns)),
-		Height: max(physicalLines(lines), 1) - 1,
-		Schema: model.NewSchema(fieldsOf(h.columns, h.dtypes)),
-	}, nil
+	return tableMeta(h.fields, max(physicalLines(lines), 1)-1)
 }
 
 // physicalLines is Oxen's count_lines with remove_trailing_blank_line: one
@@ -391,6 +493,19 @@ func fieldsOf(names, dtypes []string) []model.Field {
 	return fs
 }
 
+// columnsOf returns the names and dtypes of fields, for previews (nil for
+// none).
+func columnsOf(fields []model.Field) (names, dtypes []string) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	names, dtypes = make([]string, len(fields)), make([]string, len(fields))
+	for i, f := range fields {
+		names[i], dtypes[i] = f.Name, f.Dtype
+	}
+	return names, dtypes
+}
+
 // previewCSV returns the header and the first maxRows non-empty records,
 // ragged rows cut or padded to the header width.
 func previewCSV(r io.ReaderAt, size int64, sep byte, maxRows int) (*Table, error) {
@@ -398,7 +513,8 @@ func previewCSV(r io.ReaderAt, size int64, sep byte, maxRows int) (*Table, error
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{Columns: h.columns, Dtypes: h.dtypes, Rows: [][]string{}}
+	names, dtypes := columnsOf(h.fields)
+	t := &Table{Columns: names, Dtypes: dtypes, Rows: [][]string{}}
 	for _, line := range h.lines {
 		if len(t.Rows) >= maxRows {
 			break
@@ -406,8 +522,8 @@ func previewCSV(r io.ReaderAt, size int64, sep byte, maxRows int) (*Table, error
 		if len(line) == 0 {
 			continue
 		}
-		fs := splitFields(stripCR(line), h.d.delim, h.d.quote, len(h.columns))
-		row := make([]string, len(h.columns))
+		fs := splitFields(stripCR(line), h.d.delim, h.d.quote, len(names))
+		row := make([]string, len(names))
 		for i := range row {
 			if i < len(fs) {
 				row[i] = fs[i].value(h.d.quote)

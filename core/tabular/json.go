@@ -86,11 +86,7 @@ func readJSONL(r io.ReaderAt, size int64, lines LineCount) (*model.TabularMeta, 
 	if err != nil {
 		return nil, err
 	}
-	return &model.TabularMeta{
-		Width:  uint64(len(names)),
-		Height: physicalLines(lines),
-		Schema: model.NewSchema(fieldsOf(names, dtypes)),
-	}, nil
+	return tableMeta(fieldsOf(names, dtypes), physicalLines(lines))
 }
 
 // jsonArray streams a JSON array of objects: it infers the schema of the
@@ -175,11 +171,7 @@ func readJSONArray(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.TabularMeta{
-		Width:  uint64(len(a.names)),
-		Height: a.count,
-		Schema: model.NewSchema(fieldsOf(a.names, a.dtypes)),
-	}, nil
+	return tableMeta(fieldsOf(a.names, a.dtypes), a.count)
 }
 
 // cellText renders one JSON value as a preview cell: strings as they are,

@@ -34,11 +34,12 @@ const (
 	jStruct
 )
 
-// Limits on inferred JSON types: deeper nesting or wider objects are
-// rejected rather than held in memory.
+// Limits on inferred JSON types: deeper nesting is rejected, and an object
+// with more keys than a table may have columns is a *LimitError, rather
+// than held in memory.
 const (
 	maxJSONDepth  = 64
-	maxJSONFields = 10000
+	maxJSONFields = MaxColumns
 )
 
 var (
@@ -180,7 +181,8 @@ func numberType(n json.Number) *jtype {
 
 var errJSONDepth = errors.New("json nesting too deep")
 
-// maxTypeNodes caps the inferred types kept for the rows of a file: rows of
+// maxTypeNodes caps the inferred types kept for the elements of one array
+// and for the rows of a file (see rowTypes), as a *LimitError: values of
 // ever new shapes would otherwise hold memory in proportion to the input.
 const maxTypeNodes = 1 << 18
 
@@ -212,7 +214,7 @@ func (r *typeSet) add(t *jtype) error {
 		return nil
 	}
 	if r.nodes += t.size(); r.nodes > maxTypeNodes {
-		return fmt.Errorf("json values have more than %d distinct type nodes", maxTypeNodes)
+		return &LimitError{What: "distinct type nodes", Limit: maxTypeNodes}
 	}
 	r.seen[t.signature()] = true
 	r.types = append(r.types, t)

@@ -220,7 +220,7 @@ func (w *jsonWalker) object(depth int) (*jtype, error) {
 			out.fields[i].t = coerce([]*jtype{out.fields[i].t, t})
 		} else {
 			if len(out.fields) >= maxJSONFields {
-				return nil, fmt.Errorf("json object has more than %d keys", maxJSONFields)
+				return nil, keysError(depth)
 			}
 			idx[key] = len(out.fields)
 			out.fields = append(out.fields, jfield{name: key, t: t})
@@ -237,4 +237,13 @@ func (w *jsonWalker) object(depth int) (*jtype, error) {
 			return nil, errJSONSyntax
 		}
 	}
+}
+
+// keysError is the *LimitError of an object with more than maxJSONFields
+// keys: a row's keys are the table's columns.
+func keysError(depth int) error {
+	if depth == 0 {
+		return columnsError(0)
+	}
+	return &LimitError{What: "keys in a nested JSON object", Limit: maxJSONFields}
 }

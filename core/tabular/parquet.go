@@ -117,11 +117,7 @@ func readParquet(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
 	if af, ok := embeddedArrowFields(pm.arrowSchema); ok && len(af) == len(fields) {
 		fields = af
 	}
-	return &model.TabularMeta{
-		Width:  uint64(len(fields)),
-		Height: uint64(pm.numRows),
-		Schema: model.NewSchema(fields),
-	}, nil
+	return tableMeta(fields, uint64(pm.numRows))
 }
 
 func readParquetFooter(r io.ReaderAt, size int64) (*parquetMeta, error) {
