@@ -254,11 +254,15 @@ func arrowSchemaFields(schema fbTable) ([]model.Field, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(fts) == 0 {
+	if fts.len() == 0 {
 		return nil, errors.New("arrow: schema has no fields")
 	}
-	fields := make([]model.Field, len(fts))
-	for i, ft := range fts {
+	if fts.len() > MaxColumns {
+		return nil, columnsError(fts.len())
+	}
+	fields := make([]model.Field, fts.len())
+	for i := range fields {
+		ft := fts.at(i)
 		name, err := ft.string(0)
 		if err != nil {
 			return nil, err
@@ -302,10 +306,10 @@ func arrowDtype(f fbTable, depth int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if len(cs) <= i {
+		if cs.len() <= i {
 			return "", fmt.Errorf("nested type without child %d", i)
 		}
-		return arrowDtype(cs[i], depth+1)
+		return arrowDtype(cs.at(i), depth+1)
 	}
 	switch kind {
 	case atNull:
@@ -363,7 +367,7 @@ func arrowDtype(f fbTable, depth int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "struct[" + strconv.Itoa(len(cs)) + "]", nil
+		return "struct[" + strconv.Itoa(cs.len()) + "]", nil
 	case atMap:
 		c, err := child(0)
 		if err != nil {

@@ -130,20 +130,34 @@ func (t fbTable) string(i int) (string, error) {
 	return lossy(t.b[start : start+n]), nil
 }
 
-// tableVector returns the tables of the offset vector in field i.
-func (t fbTable) tableVector(i int) ([]fbTable, error) {
+// fbTables is a vector of tables, every one checked when it was made.
+type fbTables struct {
+	b        []byte
+	start, n int
+}
+
+func (v fbTables) len() int { return v.n }
+
+// at returns table k (0 <= k < len()).
+func (v fbTables) at(k int) fbTable {
+	p := v.start + 4*k
+	t, _ := fbTableAt(v.b, p+int(binary.LittleEndian.Uint32(v.b[p:])))
+	return t
+}
+
+// tableVector returns the tables of the offset vector in field i, checking
+// each one but keeping none: a schema of many fields needs no slice of
+// them.
+func (t fbTable) tableVector(i int) (fbTables, error) {
 	start, n, err := t.vector(i, 4)
 	if err != nil {
-		return nil, err
+		return fbTables{}, err
 	}
-	out := make([]fbTable, 0, n)
 	for k := 0; k < n; k++ {
 		p := start + 4*k
-		sub, err := fbTableAt(t.b, p+int(binary.LittleEndian.Uint32(t.b[p:])))
-		if err != nil {
-			return nil, err
+		if _, err := fbTableAt(t.b, p+int(binary.LittleEndian.Uint32(t.b[p:]))); err != nil {
+			return fbTables{}, err
 		}
-		out = append(out, sub)
 	}
-	return out, nil
+	return fbTables{b: t.b, start: start, n: n}, nil
 }

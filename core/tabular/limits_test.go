@@ -2,6 +2,8 @@ package tabular
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -146,5 +148,84 @@ func TestRenameDuplicates(t *testing.T) {
 	}
 	if f := m.Schema.Fields; f[0].Name != "x" || f[1].Name != "x_duplicated_0" || f[69999].Name != "x_duplicated_69998" {
 		t.Errorf("names %q %q %q", f[0].Name, f[1].Name, f[69999].Name)
+	}
+}
+
+// TestParquetLimits: a footer's schema list is refused by its declared
+// length past maxParquetElements, before any element is read.
+func TestParquetLimits(t *testing.T) {
+	w := &thriftWriter{}
+	w.begin()
+	w.list(2, maxParquetElements+1, tcStruct)
+	for i := 0; i <= maxParquetElements; i++ {
+		w.b = append(w.b, 0) // empty structs
+	}
+	w.end()
+	b := append([]byte("PAR1"), w.b...)
+	b = append(append(b, byte(len(w.b)), byte(len(w.b)>>8), byte(len(w.b)>>16), byte(len(w.b)>>24)), "PAR1"...)
+	_, err := readBytes(t, b, "parquet")
+	var le *LimitError
+	if !errors.As(err, &le) || le.What != "parquet schema elements" || le.Got != maxParquetElements+1 {
+		t.Fatalf("error %v, want the schema element LimitError", err)
+	}
+}
+
+// TestParquetArrowSchemaKeyOrder: the ARROW:schema value is used whether
+// its key comes before it (as writers put it) or after, and other values
+// are skipped either way.
+func TestParquetArrowSchemaKeyOrder(t *testing.T) {
+	arrowB64 := base64.StdEncoding.EncodeToString(wideArrow(3))
+	footer := func(kvs [][2]string, valueFirst bool) []byte {
+		w := &thriftWriter{}
+		w.begin()
+		w.i32(1, 1)
+		w.list(2, 4, tcStruct)
+		for i, e := range []el{{name: "schema", typ: -1, rep: -1, children: 3, converted: -1},
+			prim(wideName(0), ptInt32), prim(wideName(1), ptInt32), prim(wideName(2), ptInt32)} {
+			w.begin()
+			if i > 0 {
+				w.i32(1, e.typ)
+				w.i32(3, e.rep)
+			}
+			w.str(4, e.name)
+			if i == 0 {
+				w.i32(5, e.children)
+			}
+			w.end()
+		}
+		w.i64(3, 9)
+		w.list(5, len(kvs), tcStruct)
+		for _, kv := range kvs {
+			w.begin()
+			if valueFirst {
+				w.str(2, kv[1])
+				w.str(1, kv[0])
+			} else {
+				w.str(1, kv[0])
+				w.str(2, kv[1])
+			}
+			w.end()
+		}
+		w.end()
+		out := append([]byte("PAR1"), w.b...)
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(w.b)))
+		return append(out, "PAR1"...)
+	}
+	kvs := [][2]string{{"pandas", strings.Repeat("{}", 40000)}, {"ARROW:schema", arrowB64}, {"other", "x"}}
+	for _, valueFirst := range []bool{false, true} {
+		m, err := readBytes(t, footer(kvs, valueFirst), "parquet")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := schemaString(m); got != "feature_00001:i64, feature_00002:f64, feature_00003:bool" {
+			t.Errorf("value first %v: schema %s", valueFirst, got)
+		}
+	}
+	m, err := readBytes(t, footer(kvs[:1], false), "parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaString(m); got != "feature_00001:i32, feature_00002:i32, feature_00003:i32" {
+		t.Errorf("without ARROW:schema: schema %s", got)
 	}
 }

@@ -7,17 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
-// Limits for parquet footers: the footer is read whole, so its length is
-// capped; schema element counts are bounded by the bytes of the footer.
+// Limits for parquet footers. The footer is streamed (its row groups are
+// skipped, never held), so its length needs no cap; the schema elements
+// kept are capped like JSON type nodes, as a *LimitError.
 const (
-	maxParquetFooter = 32 << 20
-	maxParquetName   = 1 << 16
-	maxSchemaDepth   = 64
+	maxParquetName     = 1 << 16
+	maxSchemaDepth     = 64
+	maxParquetElements = maxTypeNodes
 )
 
 // Parquet physical types.
@@ -139,20 +141,12 @@ func readParquetFooter(r io.ReaderAt, size int64) (*parquetMeta, error) {
 	if n > size-12 {
 		return nil, fmt.Errorf("parquet: footer length %d exceeds the file", n)
 	}
-	if n > maxParquetFooter {
-		return nil, fmt.Errorf("parquet: footer length %d over the limit %d", n, maxParquetFooter)
-	}
-	buf := make([]byte, n)
-	if _, err := r.ReadAt(buf, size-8-n); err != nil {
-		return nil, fmt.Errorf("parquet: reading footer: %w", err)
-	}
-	return parseFileMetaData(buf)
+	return parseFileMetaData(newThriftReader(r, size-8-n, size-8))
 }
 
 // parseFileMetaData reads FileMetaData fields 2 (schema), 3 (num_rows) and
 // 5 (key_value_metadata, for ARROW:schema); the row groups are skipped.
-func parseFileMetaData(b []byte) (*parquetMeta, error) {
-	t := &thriftReader{b: b}
+func parseFileMetaData(t *thriftReader) (*parquetMeta, error) {
 	var elems []*schemaElement
 	pm := &parquetMeta{numRows: -1}
 	err := t.readStruct(0, func(id int16, typ byte) error {
@@ -165,6 +159,10 @@ func parseFileMetaData(b []byte) (*parquetMeta, error) {
 			if et != tcStruct {
 				return fmt.Errorf("parquet: schema list of type %d", et)
 			}
+			if len(elems)+n > maxParquetElements {
+				return &LimitError{What: "parquet schema elements", Got: int64(len(elems) + n), Limit: maxParquetElements}
+			}
+			elems = slices.Grow(elems, n)
 			for i := 0; i < n; i++ {
 				e, err := parseSchemaElement(t)
 				if err != nil {
@@ -186,6 +184,10 @@ func parseFileMetaData(b []byte) (*parquetMeta, error) {
 		return nil
 	})
 	if err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("parquet: footer: %w", err)
 	}
 	if elems == nil {
@@ -265,7 +267,11 @@ func parseSchemaElement(t *thriftReader) (*schemaElement, error) {
 	return e, err
 }
 
-// parseKeyValues reads the key_value_metadata list, keeping ARROW:schema.
+const arrowSchemaKey = "ARROW:schema"
+
+// parseKeyValues reads the key_value_metadata list, keeping ARROW:schema
+// (up to maxArrowMeta bytes; a bigger one is ignored). Other values are
+// skipped unread when their key comes first, as writers put it.
 func parseKeyValues(t *thriftReader, pm *parquetMeta) error {
 	n, et, err := t.listHeader()
 	if err != nil {
@@ -275,23 +281,25 @@ func parseKeyValues(t *thriftReader, pm *parquetMeta) error {
 		return fmt.Errorf("parquet: key_value_metadata list of type %d", et)
 	}
 	for i := 0; i < n; i++ {
-		var key, value []byte
+		var value []byte
+		keyed, arrow := false, false
 		err := t.readStruct(1, func(id int16, typ byte) error {
-			var err error
 			switch {
 			case id == 1 && typ == tcBinary:
-				key, err = t.binary(len(t.b))
-			case id == 2 && typ == tcBinary:
-				value, err = t.binary(len(t.b))
-			default:
-				err = t.skip(typ, 2)
+				key, err := t.binaryAtMost(len(arrowSchemaKey))
+				keyed, arrow = true, string(key) == arrowSchemaKey
+				return err
+			case id == 2 && typ == tcBinary && (!keyed || arrow):
+				v, err := t.binaryAtMost(maxArrowMeta)
+				value = bytes.Clone(v)
+				return err
 			}
-			return err
+			return t.skip(typ, 2)
 		})
 		if err != nil {
 			return err
 		}
-		if string(key) == "ARROW:schema" {
+		if arrow {
 			pm.arrowSchema = value
 		}
 	}

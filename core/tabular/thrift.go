@@ -3,15 +3,74 @@ package tabular
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
-// thriftReader decodes the Thrift compact protocol from a byte slice, with
-// every length checked against the bytes left and nesting capped, so a
-// hostile parquet footer cannot make it allocate or recurse without bound.
+// thriftReader decodes the Thrift compact protocol from the bytes
+// [off, end) of a file, read through a small window (a parquet footer of
+// any size costs no more than the values kept from it), with every length
+// checked against the bytes left and nesting capped, so a hostile parquet
+// footer cannot make it allocate or recurse without bound.
 type thriftReader struct {
-	b   []byte
-	pos int
+	r   io.ReaderAt
+	buf []byte // the window: the file's bytes from off
+	off int64
+	pos int   // next byte in buf
+	end int64 // where the data ends in the file
+}
+
+// thriftWindow is the size of the reads that fill the window.
+const thriftWindow = 64 << 10
+
+func newThriftReader(r io.ReaderAt, off, end int64) *thriftReader {
+	return &thriftReader{r: r, off: off, end: end}
+}
+
+// left is the number of bytes not read yet.
+func (t *thriftReader) left() int64 { return t.end - t.off - int64(t.pos) }
+
+// fill makes n bytes available at buf[pos:], reading at least a window.
+func (t *thriftReader) fill(n int) error {
+	avail := len(t.buf) - t.pos
+	if avail >= n {
+		return nil
+	}
+	left := t.left()
+	if int64(n) > left {
+		return errThriftEOF
+	}
+	size := int(min(left, int64(max(n, thriftWindow))))
+	nb := t.buf[:0]
+	if cap(nb) < size {
+		nb = make([]byte, 0, size)
+	}
+	nb = nb[:size]
+	copy(nb, t.buf[t.pos:])
+	from := t.off + int64(t.pos) + int64(avail)
+	if m, err := t.r.ReadAt(nb[avail:], from); m < size-avail {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("thrift: reading at %d: %w", from, err)
+	}
+	t.off += int64(t.pos)
+	t.buf, t.pos = nb, 0
+	return nil
+}
+
+// skipBytes passes over n bytes without reading them.
+func (t *thriftReader) skipBytes(n uint64) error {
+	if n > uint64(t.left()) {
+		return fmt.Errorf("thrift: %d bytes to skip exceed the %d bytes left", n, t.left())
+	}
+	if avail := uint64(len(t.buf) - t.pos); n > avail {
+		t.off += int64(t.pos) + int64(n)
+		t.buf, t.pos = t.buf[:0], 0
+		return nil
+	}
+	t.pos += int(n)
+	return nil
 }
 
 // Compact protocol type ids.
@@ -36,10 +95,10 @@ const maxThriftDepth = 32
 var errThriftEOF = errors.New("thrift: unexpected end of data")
 
 func (t *thriftReader) byte() (byte, error) {
-	if t.pos >= len(t.b) {
-		return 0, errThriftEOF
+	if err := t.fill(1); err != nil {
+		return 0, err
 	}
-	c := t.b[t.pos]
+	c := t.buf[t.pos]
 	t.pos++
 	return c, nil
 }
@@ -75,20 +134,62 @@ func (t *thriftReader) i32() (int32, error) {
 	return int32(v), nil
 }
 
-func (t *thriftReader) binary(max int) ([]byte, error) {
+// binaryLen reads the length of a binary value, at most max.
+func (t *thriftReader) binaryLen(max int) (uint64, error) {
 	n, err := t.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if n > uint64(t.left()) {
+		return 0, fmt.Errorf("thrift: binary length %d exceeds the %d bytes left", n, t.left())
+	}
+	if n > uint64(max) {
+		return 0, fmt.Errorf("thrift: binary length %d over the limit %d", n, max)
+	}
+	return n, nil
+}
+
+// binary reads a binary value of at most max bytes; the bytes returned are
+// only valid until the next read.
+func (t *thriftReader) binary(max int) ([]byte, error) {
+	n, err := t.binaryLen(max)
 	if err != nil {
 		return nil, err
 	}
-	if n > uint64(len(t.b)-t.pos) {
-		return nil, fmt.Errorf("thrift: binary length %d exceeds the %d bytes left", n, len(t.b)-t.pos)
+	return t.take(int(n))
+}
+
+// take returns the next n bytes (n within the bytes left), valid until
+// the next read.
+func (t *thriftReader) take(n int) ([]byte, error) {
+	if err := t.fill(n); err != nil {
+		return nil, err
 	}
-	if n > uint64(max) {
-		return nil, fmt.Errorf("thrift: binary length %d over the limit %d", n, max)
-	}
-	s := t.b[t.pos : t.pos+int(n)]
-	t.pos += int(n)
+	s := t.buf[t.pos : t.pos+n]
+	t.pos += n
 	return s, nil
+}
+
+// binaryAtMost reads a binary value of any length, returning it when it
+// is at most max bytes and skipping it unread (nil) when longer.
+func (t *thriftReader) binaryAtMost(max int) ([]byte, error) {
+	n, err := t.binaryLen(math.MaxInt)
+	if err != nil || n > uint64(max) {
+		if err == nil {
+			err = t.skipBytes(n)
+		}
+		return nil, err
+	}
+	return t.take(int(n))
+}
+
+// skipBinary passes over a binary value of any length without reading it.
+func (t *thriftReader) skipBinary() error {
+	n, err := t.binaryLen(math.MaxInt)
+	if err != nil {
+		return err
+	}
+	return t.skipBytes(n)
 }
 
 // fieldHeader reads a struct field header; it returns type tcStop at the end
@@ -128,8 +229,8 @@ func (t *thriftReader) listHeader() (int, byte, error) {
 			return 0, 0, err
 		}
 	}
-	if n > uint64(len(t.b)-t.pos) {
-		return 0, 0, fmt.Errorf("thrift: list of %d elements exceeds the %d bytes left", n, len(t.b)-t.pos)
+	if n > uint64(t.left()) {
+		return 0, 0, fmt.Errorf("thrift: list of %d elements exceeds the %d bytes left", n, t.left())
 	}
 	return int(n), c & 0x0f, nil
 }
@@ -149,14 +250,12 @@ func (t *thriftReader) skip(typ byte, depth int) error {
 		_, err := t.uvarint()
 		return err
 	case tcDouble:
-		if len(t.b)-t.pos < 8 {
+		if t.left() < 8 {
 			return errThriftEOF
 		}
-		t.pos += 8
-		return nil
+		return t.skipBytes(8)
 	case tcBinary:
-		_, err := t.binary(len(t.b))
-		return err
+		return t.skipBinary()
 	case tcList, tcSet:
 		n, et, err := t.listHeader()
 		if err != nil {
@@ -176,7 +275,7 @@ func (t *thriftReader) skip(typ byte, depth int) error {
 		if n == 0 {
 			return nil
 		}
-		if n > uint64(len(t.b)-t.pos) {
+		if n > uint64(t.left()) {
 			return errors.New("thrift: map larger than the data left")
 		}
 		kv, err := t.byte()
