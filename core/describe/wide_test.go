@@ -53,7 +53,7 @@ func wideTable(ext string, cols int) []byte {
 // with their full schema.
 func TestWideTablesDescribed(t *testing.T) {
 	for _, cols := range []int{30000, 65536} {
-		for _, ext := range []string{"csv", "tsv"} {
+		for _, ext := range []string{"csv", "tsv", "jsonl", "json"} {
 			if ext != "csv" && cols > 30000 {
 				continue // core/tabular reads every format 65,536 wide
 			}
@@ -83,7 +83,7 @@ func TestWideTablesDescribed(t *testing.T) {
 func TestLimitErrorFromFinish(t *testing.T) {
 	for _, tt := range []struct{ ext, want string }{
 		{"csv", `file "data/wide.csv" has 100001 columns, over the limit of 100000 columns`},
-		{"tsv", `file "data/wide.tsv" has 100001 columns, over the limit of 100000 columns`},
+		{"jsonl", `file "data/wide.jsonl" has more than 100000 columns, the limit`},
 	} {
 		name := "data/wide." + tt.ext
 		b := wideTable(tt.ext, MaxColumns+1)

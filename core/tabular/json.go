@@ -33,9 +33,10 @@ func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) er
 			continue
 		}
 		line := chunk
-		if long != nil {
+		if len(long) > 0 {
+			// The buffer of long lines is reused: fn keeps no line.
 			line = append(long, chunk...)
-			long = nil
+			long = line[:0]
 		}
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			seen++
@@ -57,8 +58,8 @@ func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) er
 }
 
 // inferJSONL infers the schema of the first inferRows lines, each an object.
-func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
-	var rows typeSet
+func inferJSONL(r io.ReaderAt, size int64) ([]model.Field, error) {
+	var rows rowTypes
 	err := jsonlLines(r, size, func(n int, line []byte) error {
 		if !json.Valid(line) {
 			return fmt.Errorf("jsonl line %d is not one valid JSON value", n)
@@ -76,26 +77,26 @@ func inferJSONL(r io.ReaderAt, size int64) ([]string, []string, error) {
 		return rows.add(t)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return rowSchema(coerce(rows.types))
+	return rows.rowFields()
 }
 
 func readJSONL(r io.ReaderAt, size int64, lines LineCount) (*model.TabularMeta, error) {
-	names, dtypes, err := inferJSONL(r, size)
+	fields, err := inferJSONL(r, size)
 	if err != nil {
 		return nil, err
 	}
-	return tableMeta(fieldsOf(names, dtypes), physicalLines(lines))
+	return tableMeta(fields, physicalLines(lines))
 }
 
 // jsonArray streams a JSON array of objects: it infers the schema of the
 // first inferRows elements, counts all elements, and validates the file to
 // its end, one element in memory at a time.
 type jsonArray struct {
-	names, dtypes []string
-	count         uint64
-	rows          []json.RawMessage // the first keepRows elements
+	fields []model.Field
+	count  uint64
+	rows   []json.RawMessage // the first keepRows elements
 }
 
 // With whole false (previews) it stops once inference and the kept rows
@@ -115,7 +116,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 		return nil, errors.New("json file is not an array")
 	}
 	out := &jsonArray{}
-	var types typeSet
+	var types rowTypes
 	var raw json.RawMessage
 	for dec.More() {
 		if !whole && out.count >= inferRows && len(out.rows) >= keepRows {
@@ -159,7 +160,7 @@ func scanJSONArray(r io.ReaderAt, size int64, keepRows int, whole bool) (*jsonAr
 	if out.count == 0 {
 		return nil, errors.New("json array is empty")
 	}
-	out.names, out.dtypes, err = rowSchema(coerce(types.types))
+	out.fields, err = types.rowFields()
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func readJSONArray(r io.ReaderAt, size int64) (*model.TabularMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tableMeta(fieldsOf(a.names, a.dtypes), a.count)
+	return tableMeta(a.fields, a.count)
 }
 
 // cellText renders one JSON value as a preview cell: strings as they are,
@@ -211,10 +212,11 @@ func tableRows(names []string, raws []json.RawMessage) [][]string {
 }
 
 func previewJSONL(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
-	names, dtypes, err := inferJSONL(r, size)
+	fields, err := inferJSONL(r, size)
 	if err != nil {
 		return nil, err
 	}
+	names, dtypes := columnsOf(fields)
 	var raws []json.RawMessage
 	errStop := errors.New("stop")
 	err = jsonlLines(r, size, func(_ int, line []byte) error {
@@ -235,5 +237,6 @@ func previewJSONArray(r io.ReaderAt, size int64, maxRows int) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Table{Columns: a.names, Dtypes: a.dtypes, Rows: tableRows(a.names, a.rows)}, nil
+	names, dtypes := columnsOf(a.fields)
+	return &Table{Columns: names, Dtypes: dtypes, Rows: tableRows(names, a.rows)}, nil
 }

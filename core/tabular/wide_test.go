@@ -58,6 +58,48 @@ func wideCSV(cols int, sep byte) []byte {
 	return b.Bytes()
 }
 
+// wideJSONRows is five objects of cols keys (as jsonl lines, or as the
+// elements of a json array): an i64, f64, bool, str and a str-or-null key
+// in turn, nulls in varying places so that every row has a distinct type.
+func wideJSONRows(cols int, array bool) []byte {
+	var b bytes.Buffer
+	if array {
+		b.WriteByte('[')
+	}
+	for r := 0; r < 5; r++ {
+		if array && r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('{')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + wideName(c) + `":`)
+			switch {
+			case c%5 == 0:
+				b.WriteString(strconv.Itoa(r * c))
+			case c%5 == 1:
+				b.WriteString(strconv.Itoa(r) + ".5")
+			case c%5 == 2:
+				b.WriteString([]string{"true", "false"}[r%2])
+			case c%5 == 3 || (c+r)%2 == 0:
+				b.WriteString(`"x"`)
+			default:
+				b.WriteString("null")
+			}
+		}
+		b.WriteByte('}')
+		if !array {
+			b.WriteByte('\n')
+		}
+	}
+	if array {
+		b.WriteByte(']')
+	}
+	return b.Bytes()
+}
+
 // wideParquet is a parquet footer of cols optional columns cycling through
 // int64, double, boolean and utf8 byte arrays.
 func wideParquet(cols int) []byte {
@@ -182,6 +224,8 @@ var wideFormats = []struct {
 }{
 	{"csv", func(n int) []byte { return wideCSV(n, ',') }, wideDtype},
 	{"tsv", func(n int) []byte { return wideCSV(n, '\t') }, wideDtype},
+	{"jsonl", func(n int) []byte { return wideJSONRows(n, false) }, wideDtype},
+	{"json", func(n int) []byte { return wideJSONRows(n, true) }, wideDtype},
 	{"parquet", wideParquet, wideParquetDtype},
 	{"arrow", wideArrow, wideArrowDtype},
 }
