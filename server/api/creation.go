@@ -236,7 +236,7 @@ func (c *creation) addFile(p string, body io.Reader) error {
 	info, err := a.Finish(p, blob, tee.n)
 	blob.Close()
 	if err != nil {
-		return fmt.Errorf("describe %q: %w", p, err)
+		return describeError(p, err)
 	}
 	if known && info.Hash != expected {
 		return errorf(http.StatusBadRequest, "File %q has hash %s but the manifest says %s", p, info.Hash, expected)
@@ -271,7 +271,7 @@ func (c *creation) addBytes(p string, b []byte) error {
 	a.Write(b)
 	info, err := a.Finish(p, bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return fmt.Errorf("describe %q: %w", p, err)
+		return describeError(p, err)
 	}
 	if !c.stored[info.Hash] {
 		key := versionKey(c.data, info.Hash)
@@ -306,6 +306,17 @@ func (c *creation) record(p string, info model.FileInfo) error {
 	c.hashes[p] = info.Hash
 	c.nfiles++
 	return nil
+}
+
+// describeError maps a failure to describe a stored file: a file past the
+// describers' hard caps (a table of too many columns) is the client's 413,
+// anything else is ours.
+func describeError(p string, err error) error {
+	var le *describe.LimitError
+	if errors.As(err, &le) {
+		return errorf(http.StatusRequestEntityTooLarge, "%s", le)
+	}
+	return fmt.Errorf("describe %q: %w", p, err)
 }
 
 // bodyError maps a failed read of a file's body to a precise answer.
