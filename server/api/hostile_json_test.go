@@ -110,7 +110,8 @@ func TestHostileManifest(t *testing.T) {
 		status         int
 		msg            string
 	}{
-		{"nested bomb", strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000), 400, "nested more than"},
+		{"nested bomb", strings.Repeat("[", 3000) + strings.Repeat("]", 3000), 400, "nested more than"},
+		{"bigger than -max-files paths can be", strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000), 413, `Part "manifest" is over the limit of`},
 		{"duplicate path", `{"a.txt":"1","a.txt":"2"}`, 400, `duplicate object key "a.txt"`},
 		{"too many entries", `{"a":"1","b":"2","c":"3","d":"4"}`, 413, "more than 3 files"},
 	} {

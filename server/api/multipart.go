@@ -121,7 +121,7 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 				c.email, c.haveEmail = string(b), true
 			}
 		case payload.PartManifest:
-			b, err := readText(part, payload.MaxManifestBytes)
+			b, err := readText(part, payload.ManifestLimit(c.h.cfg.MaxFiles))
 			if err != nil {
 				return err
 			}

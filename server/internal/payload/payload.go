@@ -29,6 +29,13 @@ const (
 // for well over 50,000 files would still fit; more is refused.
 const MaxManifestBytes = 64 << 20
 
+// ManifestLimit is the largest manifest of maxFiles entries the server
+// reads: room for every path at its longest, JSON-escaped twice over, so
+// the memory a manifest takes follows -max-files, not the client.
+func ManifestLimit(maxFiles int) int64 {
+	return min(MaxManifestBytes, int64(maxFiles)*(2*repo.MaxPathBytes+64)+4096)
+}
+
 // Manifest maps each file path to the Oxen hex hash of its content, as the
 // browser computed it; the server checks every file against it.
 type Manifest map[string]string
