@@ -1,6 +1,7 @@
 // Package billystore implements store.Store on a go-billy filesystem: osfs
 // under the server's -data directory, memfs in tests. It serves one process,
-// so conditional Puts are made atomic with a mutex, not with the filesystem.
+// so conditional Puts are made atomic with a lock of their key, not with the
+// filesystem.
 //
 // Layout: the object at key "a/b/c" is the file "a/b/c" under the root, so
 // the data directory reads like the key space. A key therefore cannot be
@@ -16,6 +17,13 @@
 // into place, so readers see whole objects or none (a process killed
 // mid-write leaves only the temporary file). New removes leftovers of a
 // crash from .oxdrop-tmp/.
+//
+// Names cost linear time in their length, and no lock is shared by all
+// keys: osfs with BoundOS is served through an os.Root (see rootSpace),
+// reads take no lock, a Put, Move or Delete locks only its keys (so a
+// conditional Put's check and rename are atomic), and folders are made
+// and pruned by the filesystem's own atomic calls (a rename into a folder
+// that a concurrent Delete just pruned is retried after making it again).
 //
 // Durability is settled at commit points. A conditional Put (IfAbsent,
 // IfMatch) is one: oxdrop publishes a repository with one. Before its
@@ -33,6 +41,13 @@
 // server's creates per second; syncing the objects together at the commit
 // point made many-file uploads 15-30% faster than one by one.
 //
+// Concurrent commit points share that work: what one took to sync, another
+// waits for rather than assuming it done, and a folder's creation is
+// recorded in the same step as the mkdir (under the read side of a lock
+// that a commit point takes to collect the pending set), so a Put that
+// finds a folder another Put just made never publishes before it is
+// durable.
+//
 // The fsyncs need files that have a Sync method: use osfs.New(absDir,
 // osfs.WithBoundOS()); osfs's default chroot wrapper hides Sync (memfs
 // needs none).
@@ -46,11 +61,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/oxdrop/oxdrop/server/store"
@@ -60,24 +77,38 @@ const (
 	magic      = "OXD1"
 	headerSize = len(magic) + 16
 	tmpDir     = ".oxdrop-tmp"
+	// renameTries bounds how often a Put remakes folders that concurrent
+	// Deletes keep pruning under it.
+	renameTries = 16
 )
 
 // Store is a store.Store on a billy.Filesystem.
 type Store struct {
-	fs billy.Filesystem
-	// mu serialises every namespace operation (open, stat, rename, remove,
-	// readdir): it makes check-then-rename atomic for conditional Puts, keeps
-	// Delete's removal of empty folders from racing a Put's MkdirAll, and
-	// guards memfs, whose maps are not safe for concurrent use. File contents
-	// are written and read outside it, and folders are fsynced outside it.
-	mu sync.Mutex
+	sp space
+	// keys locks keys for the check-then-rename of conditional Puts and
+	// for every rename into or removal of a key.
+	keys keyLocks
 	// dirSync: folders can be opened and fsynced (osfs with BoundOS).
 	dirSync bool
-	// pending holds the folders changed since the last commit point, and
-	// pendingFiles the keys whose data is not yet fsynced (see the package
-	// comment); guarded by mu.
+	// mkdirs is read-locked over each mkdir and its record in pending, and
+	// write-locked by a commit point while it collects pending: a folder
+	// that exists is recorded.
+	mkdirs sync.RWMutex
+	// pmu guards pending, the folders changed since the last commit point,
+	// pendingFiles, the keys whose data is not yet fsynced (see the package
+	// comment), and flights.
+	pmu          sync.Mutex
 	pending      map[string]bool
 	pendingFiles map[string]bool
+	// flights are the commit points' syncs under way.
+	flights map[*flight]bool
+}
+
+// flight is one commit point's sync of the names it took from pending.
+type flight struct {
+	names map[string]bool
+	done  chan struct{}
+	err   error
 }
 
 var (
@@ -88,12 +119,14 @@ var (
 // New returns a store rooted at fs's root, after deleting temporary files
 // that a crashed process left behind.
 func New(fsys billy.Filesystem) *Store {
-	s := &Store{fs: fsys, dirSync: canSyncDirs(fsys), pending: map[string]bool{}, pendingFiles: map[string]bool{}}
-	if infos, err := fsys.ReadDir(tmpDir); err == nil {
-		for _, fi := range infos {
-			_ = fsys.Remove(path.Join(tmpDir, fi.Name()))
+	sp := newSpace(fsys)
+	s := &Store{sp: sp, dirSync: sp.canSyncDirs(), pending: map[string]bool{}, pendingFiles: map[string]bool{}, flights: map[*flight]bool{}}
+	_ = sp.walk(tmpDir, func(key string, isDir bool) (bool, error) {
+		if !isDir {
+			_ = sp.remove(key)
 		}
-	}
+		return false, nil
+	})
 	return s
 }
 
@@ -163,216 +196,189 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	etag := hex.EncodeToString(version[:])
 	tmp := path.Join(tmpDir, etag) // fixed-length name (memfs renames by prefix)
 
-	s.mu.Lock()
-	f, err := s.fs.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	s.mu.Unlock()
+	f, err := s.sp.create(tmp)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("billystore: create temporary file: %w", err)
 	}
 	commit := opts.IfAbsent || opts.IfMatch != ""
 	// Without folder syncs (memfs, osfs's chroot wrapper) there are no
 	// commit points to defer to: sync now, if the file can.
-	n, err := s.writeTemp(f, version[:], ctxReader{ctx, r}, size, commit || !s.dirSync)
+	n, modified, err := s.writeTemp(f, version[:], ctxReader{ctx, r}, size, commit || !s.dirSync)
 	if err != nil {
-		s.remove(tmp)
+		_ = s.sp.remove(tmp)
 		return store.Info{}, err
 	}
 
 	if commit {
 		if err := s.syncPending(); err != nil {
-			s.remove(tmp)
+			_ = s.sp.remove(tmp)
 			return store.Info{}, fmt.Errorf("billystore: put %q: %w", key, err)
 		}
 	}
-	info, dirs, err := s.publish(tmp, key, opts)
-	if err != nil {
+	if err := s.publish(tmp, key, opts); err != nil {
 		return store.Info{}, err
 	}
-	info.Size, info.ETag = n, etag
+	info := store.Info{Key: key, Size: n, ETag: etag, Modified: modified}
+	if info.Modified.IsZero() { // a file without Stat (osfs's chroot wrapper)
+		if fi, err := s.sp.stat(key); err == nil {
+			info.Modified = fi.ModTime()
+		}
+	}
 	if !commit {
-		s.addPending(dirs, key)
+		s.addPending([]string{path.Dir(key)}, key)
 		return info, nil
 	}
-	if err := s.syncDirs(dirs); err != nil {
+	// The record's name is durable once its folder and each folder above
+	// it are, as far as their entries changed (made by this Put or another).
+	var chain []string
+	for dir := path.Dir(key); ; dir = path.Dir(dir) {
+		chain = append(chain, dir)
+		if dir == "." {
+			break
+		}
+	}
+	s.addPending(chain[:1])
+	if err := s.syncPending(chain...); err != nil {
 		return store.Info{}, fmt.Errorf("billystore: put %q: %w", key, err)
 	}
 	return info, nil
 }
 
-// addPending records folders whose entries changed and, if given, a key
+// publish renames the written temporary file to key if opts allow it,
+// making key's folders as needed; on failure it removes the temporary file.
+func (s *Store) publish(tmp, key string, opts store.PutOptions) error {
+	unlock := s.keys.lock(key)
+	defer unlock()
+	err := s.checkCondition(key, opts)
+	if err == nil {
+		err = s.renameInto(tmp, key)
+	}
+	if err != nil {
+		_ = s.sp.remove(tmp)
+		if !errors.Is(err, store.ErrPrecondition) {
+			err = fmt.Errorf("billystore: put %q: %w", key, err)
+		}
+	}
+	return err
+}
+
+// renameInto renames from to to, making to's folders if the rename finds
+// one missing (usually they exist: a key's siblings made them); to is
+// locked.
+func (s *Store) renameInto(from, to string) error {
+	for try := 1; ; try++ {
+		err := s.sp.rename(from, to)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || try == renameTries {
+			return err
+		}
+		if _, serr := s.sp.stat(from); serr != nil {
+			return err // the source is gone, not one of to's folders
+		}
+		// Make the folders; again if a Delete pruned one meanwhile.
+		if err := s.mkdirAll(path.Dir(to)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+}
+
+// mkdirAll makes dir and its missing parents, recording each changed
+// folder in pending in the same step as the mkdir that changed it.
+func (s *Store) mkdirAll(dir string) error {
+	if dir == "." {
+		return nil
+	}
+	return s.sp.mkdirAll(dir, func(parents []string, mkdir func() error) error {
+		s.mkdirs.RLock()
+		defer s.mkdirs.RUnlock()
+		err := mkdir()
+		s.addPending(parents) // even on failure: some may have been made
+		return err
+	})
+}
+
+// addPending records folders whose entries changed and, if given, keys
 // whose data is not yet fsynced, for the next commit point.
 func (s *Store) addPending(dirs []string, files ...string) {
 	if !s.dirSync {
 		return
 	}
-	s.mu.Lock()
+	s.pmu.Lock()
 	for _, d := range dirs {
 		s.pending[d] = true
 	}
 	for _, f := range files {
 		s.pendingFiles[f] = true
 	}
-	s.mu.Unlock()
+	s.pmu.Unlock()
 }
 
 // syncPending fsyncs the objects written and the folders changed since the
-// last commit point, objects first; on failure they stay pending.
-func (s *Store) syncPending() error {
-	s.mu.Lock()
-	dirs := make([]string, 0, len(s.pending))
-	for d := range s.pending {
-		dirs = append(dirs, d)
+// last commit point, objects first, and waits for the syncs other commit
+// points had under way (they may have taken what this one needs); on
+// failure what it took stays pending. Given folders, it does so only for
+// them: a commit point's own folders, after its rename.
+func (s *Store) syncPending(only ...string) error {
+	if !s.dirSync {
+		return nil
 	}
-	files := make([]string, 0, len(s.pendingFiles))
-	for f := range s.pendingFiles {
-		files = append(files, f)
+	s.mkdirs.Lock() // every folder made so far is in pending
+	s.pmu.Lock()
+	s.mkdirs.Unlock()
+	var dirs, files []string
+	if only == nil {
+		dirs = slices.Collect(maps.Keys(s.pending))
+		files = slices.Collect(maps.Keys(s.pendingFiles))
+		clear(s.pending)
+		clear(s.pendingFiles)
+	} else {
+		for _, d := range only {
+			if s.pending[d] {
+				dirs = append(dirs, d)
+				delete(s.pending, d)
+			}
+		}
 	}
-	clear(s.pending)
-	clear(s.pendingFiles)
-	s.mu.Unlock()
-	err := s.syncAll(files)
+	var others []*flight
+	for fl := range s.flights {
+		if only == nil || slices.ContainsFunc(only, func(d string) bool { return fl.names[d] }) {
+			others = append(others, fl)
+		}
+	}
+	mine := &flight{done: make(chan struct{}), names: make(map[string]bool, len(dirs)+len(files))}
+	for _, name := range append(dirs, files...) {
+		mine.names[name] = true
+	}
+	s.flights[mine] = true
+	s.pmu.Unlock()
+
+	err := s.sp.syncAll(files)
 	if err == nil {
-		err = s.syncAll(dirs)
+		err = s.sp.syncAll(dirs)
 	}
+	s.pmu.Lock()
+	delete(s.flights, mine)
+	s.pmu.Unlock()
 	if err != nil {
 		s.addPending(dirs, files...)
+	}
+	mine.err = err
+	close(mine.done)
+	for _, fl := range others {
+		<-fl.done
+		if err == nil {
+			err = fl.err
+		}
 	}
 	return err
 }
 
-// publish renames the written temporary file to key if opts allow it, and
-// returns the folders to fsync for the new name to be durable.
-func (s *Store) publish(tmp, key string, opts store.PutOptions) (store.Info, []string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.checkCondition(key, opts); err != nil {
-		_ = s.fs.Remove(tmp)
-		return store.Info{}, nil, err
-	}
-	created, err := s.mkdirAllLocked(path.Dir(key))
-	if err != nil {
-		_ = s.fs.Remove(tmp)
-		return store.Info{}, nil, fmt.Errorf("billystore: put %q: %w", key, err)
-	}
-	if fi, err := s.fs.Stat(key); err == nil && fi.IsDir() {
-		_ = s.fs.Remove(tmp)
-		return store.Info{}, nil, fmt.Errorf("billystore: put %q: a folder of other keys has that name", key)
-	}
-	if err := s.fs.Rename(tmp, key); err != nil {
-		_ = s.fs.Remove(tmp)
-		return store.Info{}, nil, fmt.Errorf("billystore: put %q: %w", key, err)
-	}
-	info := store.Info{Key: key}
-	if fi, err := s.fs.Stat(key); err == nil {
-		info.Modified = fi.ModTime()
-	}
-	return info, append(created, path.Dir(key)), nil
-}
-
-// mkdirAllLocked creates dir and its missing parents, and returns the
-// folders whose entries changed (the parent of each folder it created);
-// s.mu must be held.
-func (s *Store) mkdirAllLocked(dir string) ([]string, error) {
-	if dir == "." {
-		return nil, nil
-	}
-	var parents []string
-	for d := dir; d != "." && d != "/"; d = path.Dir(d) {
-		if _, err := s.fs.Stat(d); err == nil {
-			break
-		}
-		parents = append(parents, path.Dir(d))
-	}
-	if len(parents) == 0 {
-		return nil, nil
-	}
-	return parents, s.fs.MkdirAll(dir, 0o755)
-}
-
-// canSyncDirs tells whether fsys can open a folder as a file with a Sync
-// method (osfs with BoundOS can; memfs, which needs no sync, cannot open
-// folders; osfs's default chroot wrapper hides Sync).
-func canSyncDirs(fsys billy.Filesystem) bool {
-	f, err := fsys.Open(".")
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	_, ok := f.(interface{ Sync() error })
-	return ok
-}
-
-// syncDirs fsyncs folders after a commit point's rename.
-func (s *Store) syncDirs(dirs []string) error {
-	if !s.dirSync {
-		return nil
-	}
-	return s.syncAll(dirs)
-}
-
-// syncAll fsyncs each named file or folder once, several at a time (a
-// journaling filesystem commits concurrent fsyncs together), outside s.mu.
-// One gone meanwhile (deleted, or a folder a Delete pruned) has nothing
-// left to make durable.
-func (s *Store) syncAll(names []string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	seen := make(map[string]bool, len(names))
-	work := make(chan string)
-	errs := make(chan error, 1)
-	var wg sync.WaitGroup
-	for range min(len(names), 8) {
-		wg.Go(func() {
-			for name := range work {
-				if err := s.syncOne(name); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		})
-	}
-	for _, name := range names {
-		if !seen[name] {
-			seen[name] = true
-			work <- name
-		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
-}
-
-// syncOne fsyncs one file or folder by name (Linux fsyncs a read-only
-// descriptor's file).
-func (s *Store) syncOne(name string) error {
-	f, err := s.fs.Open(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("open %q to sync it: %w", name, err)
-	}
-	defer f.Close()
-	if err := f.(interface{ Sync() error }).Sync(); err != nil {
-		return fmt.Errorf("sync %q: %w", name, err)
-	}
-	return nil
-}
-
 // writeTemp writes the header and the body, syncs f if durable is set (else
-// the next commit point does) and closes it.
-func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64, durable bool) (int64, error) {
+// the next commit point does) and closes it. It returns the body's size
+// and, if f can tell, the file's modification time.
+func (s *Store) writeTemp(f file, version []byte, r io.Reader, size int64, durable bool) (int64, time.Time, error) {
 	defer f.Close()
 	if _, err := f.Write(append([]byte(magic), version...)); err != nil {
-		return 0, fmt.Errorf("billystore: write: %w", err)
+		return 0, time.Time{}, fmt.Errorf("billystore: write: %w", err)
 	}
 	var n int64
 	var err error
@@ -387,30 +393,36 @@ func (s *Store) writeTemp(f billy.File, version []byte, r io.Reader, size int64,
 	}
 	wb.stop()
 	if err != nil {
-		return 0, err
+		return 0, time.Time{}, err
 	}
 	if syncer, ok := f.(interface{ Sync() error }); ok && durable {
 		if err := syncer.Sync(); err != nil {
-			return 0, fmt.Errorf("billystore: sync: %w", err)
+			return 0, time.Time{}, fmt.Errorf("billystore: sync: %w", err)
+		}
+	}
+	var modified time.Time
+	if st, ok := f.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil {
+			modified = fi.ModTime() // a rename keeps it
 		}
 	}
 	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("billystore: close: %w", err)
+		return 0, time.Time{}, fmt.Errorf("billystore: close: %w", err)
 	}
-	return n, nil
+	return n, modified, nil
 }
 
-// checkCondition runs with s.mu held.
+// checkCondition runs with key locked.
 func (s *Store) checkCondition(key string, opts store.PutOptions) error {
 	switch {
 	case opts.IfAbsent:
-		if _, err := s.fs.Stat(key); err == nil {
+		if _, err := s.sp.stat(key); err == nil {
 			return store.ErrPrecondition
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("billystore: stat %q: %w", key, err)
 		}
 	case opts.IfMatch != "":
-		info, err := s.statLocked(key)
+		info, err := s.stat(key)
 		if errors.Is(err, store.ErrNotFound) || err == nil && info.ETag != opts.IfMatch {
 			return store.ErrPrecondition
 		}
@@ -419,25 +431,15 @@ func (s *Store) checkCondition(key string, opts store.PutOptions) error {
 	return nil
 }
 
-func (s *Store) remove(name string) {
-	s.mu.Lock()
-	_ = s.fs.Remove(name)
-	s.mu.Unlock()
-}
-
-// openLocked opens key's file and checks its header; s.mu must be held.
-func (s *Store) openLocked(key string) (billy.File, store.Info, error) {
+// openObject opens key's file and checks its header.
+func (s *Store) openObject(key string) (file, store.Info, error) {
 	if err := checkKey(key); err != nil {
 		return nil, store.Info{}, err
 	}
-	fi, err := s.fs.Stat(key)
+	f, fi, err := s.sp.open(key)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
 		return nil, store.Info{}, store.ErrNotFound
 	}
-	if err != nil {
-		return nil, store.Info{}, fmt.Errorf("billystore: stat %q: %w", key, err)
-	}
-	f, err := s.fs.Open(key)
 	if err != nil {
 		return nil, store.Info{}, fmt.Errorf("billystore: open %q: %w", key, err)
 	}
@@ -454,8 +456,8 @@ func (s *Store) openLocked(key string) (billy.File, store.Info, error) {
 	}, nil
 }
 
-func (s *Store) statLocked(key string) (store.Info, error) {
-	f, info, err := s.openLocked(key)
+func (s *Store) stat(key string) (store.Info, error) {
+	f, info, err := s.openObject(key)
 	if err != nil {
 		return store.Info{}, err
 	}
@@ -466,7 +468,7 @@ func (s *Store) statLocked(key string) (store.Info, error) {
 // blob reads an object's body, after the header.
 type blob struct {
 	*io.SectionReader
-	f billy.File
+	f file
 }
 
 func (b blob) Close() error { return b.f.Close() }
@@ -476,9 +478,7 @@ func (s *Store) Open(ctx context.Context, key string) (store.Blob, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	f, info, err := s.openLocked(key)
-	s.mu.Unlock()
+	f, info, err := s.openObject(key)
 	if err != nil {
 		return nil, err
 	}
@@ -490,9 +490,7 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Info{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.statLocked(key)
+	return s.stat(key)
 }
 
 // List implements store.Store. It walks the folders that can hold keys
@@ -503,43 +501,25 @@ func (s *Store) List(ctx context.Context, prefix, cursor string, limit int) ([]s
 		limit = 1000
 	}
 	var keys []string
-	var walk func(dir string) error
-	walk = func(dir string) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		infos, err := s.fs.ReadDir(dirOrRoot(dir))
-		s.mu.Unlock()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("billystore: list %q: %w", dir, err)
-		}
-		for _, fi := range infos {
-			key := path.Join(dir, fi.Name())
-			if dir == "" && fi.Name() == tmpDir {
-				continue
-			}
-			if fi.IsDir() {
-				if strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/") {
-					if err := walk(key); err != nil {
-						return err
-					}
-				}
-			} else if strings.HasPrefix(key, prefix) && key > cursor {
-				keys = append(keys, key)
-			}
-		}
-		return nil
-	}
 	start := ""
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		start = prefix[:i]
 	}
-	if err := walk(start); err != nil {
-		return nil, "", err
+	err := s.sp.walk(start, func(key string, isDir bool) (bool, error) {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		switch {
+		case key == tmpDir:
+		case isDir:
+			return strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/"), nil
+		case strings.HasPrefix(key, prefix) && key > cursor:
+			keys = append(keys, key)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("billystore: list %q: %w", prefix, err)
 	}
 	sort.Strings(keys)
 	next := ""
@@ -561,13 +541,6 @@ func (s *Store) List(ctx context.Context, prefix, cursor string, limit int) ([]s
 	return out, next, nil
 }
 
-func dirOrRoot(dir string) string {
-	if dir == "" {
-		return "/"
-	}
-	return dir
-}
-
 // Move implements store.Mover with a rename, so a blob received under a
 // temporary key reaches its content-addressed key without a copy.
 func (s *Store) Move(ctx context.Context, from, to string) error {
@@ -577,47 +550,37 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	dirs, err := s.moveLocked(from, to)
-	if err != nil {
+	if err := s.move(from, to); err != nil {
 		return err
 	}
-	s.addPending(dirs)
+	s.sp.prune(path.Dir(from))
 	return nil
 }
 
-// moveLocked renames from to to under s.mu and returns the folders to
-// fsync for the new name to be durable.
-func (s *Store) moveLocked(from, to string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, _, err := s.openLocked(from)
+// move renames from to to with both locked, and leaves to's data and
+// folder pending (from's data may have been taken by a commit point that
+// will find it gone).
+func (s *Store) move(from, to string) error {
+	unlock := s.keys.lock(from, to)
+	defer unlock()
+	f, _, err := s.openObject(from)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f.Close()
-	created, err := s.mkdirAllLocked(path.Dir(to))
-	if err != nil {
-		return nil, fmt.Errorf("billystore: move to %q: %w", to, err)
+	if err := s.renameInto(from, to); err != nil {
+		return fmt.Errorf("billystore: move %q to %q: %w", from, to, err)
 	}
-	if fi, err := s.fs.Stat(to); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("billystore: move to %q: a folder of other keys has that name", to)
-	}
-	if err := s.fs.Rename(from, to); err != nil {
-		return nil, fmt.Errorf("billystore: move %q to %q: %w", from, to, err)
-	}
-	if s.pendingFiles[from] {
-		delete(s.pendingFiles, from)
-		s.pendingFiles[to] = true
-	}
-	s.pruneLocked(from)
-	return append(created, path.Dir(to)), nil
+	s.pmu.Lock()
+	delete(s.pendingFiles, from)
+	s.pmu.Unlock()
+	s.addPending([]string{path.Dir(to)}, to)
+	return nil
 }
 
 // Delete implements store.Store, and removes folders it leaves empty so a
 // deleted staging area leaves no trace on disk.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, key := range keys {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -625,28 +588,33 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		if err := checkKey(key); err != nil {
 			return err
 		}
-		delete(s.pendingFiles, key)
-		fi, err := s.fs.Stat(key)
-		if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
-			continue
-		}
-		if err == nil {
-			err = s.fs.Remove(key)
-		}
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		removed, err := s.remove(key)
+		if err != nil {
 			return fmt.Errorf("billystore: delete %q: %w", key, err)
 		}
-		s.pruneLocked(key)
+		if removed {
+			s.sp.prune(path.Dir(key))
+		}
 	}
 	return nil
 }
 
-// pruneLocked removes the folders above key that are now empty.
-func (s *Store) pruneLocked(key string) {
-	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
-		infos, err := s.fs.ReadDir(dir)
-		if err != nil || len(infos) > 0 || s.fs.Remove(dir) != nil {
-			return
-		}
+// remove removes key's object, if there is one, with key locked.
+func (s *Store) remove(key string) (bool, error) {
+	unlock := s.keys.lock(key)
+	defer unlock()
+	s.pmu.Lock()
+	delete(s.pendingFiles, key)
+	s.pmu.Unlock()
+	fi, err := s.sp.stat(key)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && fi.IsDir() {
+		return false, nil
 	}
+	if err == nil {
+		err = s.sp.remove(key)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }

@@ -3,6 +3,7 @@ package billystore
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,23 +107,42 @@ func TestFolderSync(t *testing.T) {
 
 	s := New(osfs.New(t.TempDir(), osfs.WithBoundOS()))
 	ctx := context.Background()
+	pendingDirs := func() string {
+		s.pmu.Lock()
+		defer s.pmu.Unlock()
+		var dirs []string
+		for d := range s.pending {
+			dirs = append(dirs, d)
+		}
+		slices.Sort(dirs)
+		return strings.Join(dirs, ",")
+	}
 	if _, err := s.Put(ctx, "a/b/c", strings.NewReader("1"), 1, store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	s.mu.Lock()
-	created, err := s.mkdirAllLocked("a/x/y/z")
-	s.mu.Unlock()
-	if err != nil {
+	if got, want := pendingDirs(), ".,a,a/b"; got != want {
+		t.Errorf("after Put(a/b/c) into an empty store: folders %s pending, want %s", got, want)
+	}
+	if err := s.syncPending(); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"a/x/y", "a/x", "a"}; strings.Join(created, ",") != strings.Join(want, ",") {
-		t.Errorf("created %q, want the parents %q", created, want)
+	if err := s.mkdirAll("a/x/y/z"); err != nil {
+		t.Fatal(err)
 	}
-	if dirs, err := s.moveLocked("a/b/c", "a/x/y/z/c"); err != nil || strings.Join(dirs, ",") != "a/x/y/z" {
-		t.Errorf("move: folders to sync %q (%v), want only the destination's, the others exist", dirs, err)
+	if got, want := pendingDirs(), "a,a/x,a/x/y"; got != want {
+		t.Errorf("mkdirAll(a/x/y/z) where a exists: folders %s pending, want the parents of those it made, %s", got, want)
 	}
-	if err := s.syncDirs([]string{"a", "a/x/y/z", "gone/away"}); err != nil {
-		t.Errorf("syncDirs: %v (a folder that is gone has nothing to sync)", err)
+	if err := s.syncPending(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.move("a/b/c", "a/x/y/z/c"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pendingDirs(), "a/x/y/z"; got != want {
+		t.Errorf("move: folders %s pending, want only the destination's, the others exist", got)
+	}
+	if err := s.sp.syncAll([]string{"a", "a/x/y/z", "gone/away"}); err != nil {
+		t.Errorf("syncAll: %v (a folder that is gone has nothing to sync)", err)
 	}
 
 	// Unconditional Puts and Moves leave their objects and folders pending;
@@ -139,7 +159,7 @@ func TestFolderSync(t *testing.T) {
 	if err := s.Delete(ctx, "p/gone"); err != nil {
 		t.Fatal(err)
 	}
-	s.mu.Lock()
+	s.pmu.Lock()
 	for _, d := range []string{"p/q", "p", ".", "m"} {
 		if !s.pending[d] {
 			t.Errorf("folder %q not pending after Put and Move: %v", d, s.pending)
@@ -150,13 +170,13 @@ func TestFolderSync(t *testing.T) {
 	if len(s.pendingFiles) != 2 || !s.pendingFiles["m/n"] || !s.pendingFiles["a/x/y/z/c"] {
 		t.Errorf("pending objects %v, want a/x/y/z/c and m/n", s.pendingFiles)
 	}
-	s.mu.Unlock()
+	s.pmu.Unlock()
 	if _, err := s.Put(ctx, "rec", strings.NewReader("1"), 1, store.PutOptions{IfAbsent: true}); err != nil {
 		t.Fatal(err)
 	}
-	s.mu.Lock()
+	s.pmu.Lock()
 	if len(s.pending) != 0 || len(s.pendingFiles) != 0 {
 		t.Errorf("still pending after a conditional Put: folders %v, objects %v", s.pending, s.pendingFiles)
 	}
-	s.mu.Unlock()
+	s.pmu.Unlock()
 }
