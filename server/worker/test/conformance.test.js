@@ -299,6 +299,67 @@ for (const name of targets) {
       }
     });
 
+    test("hostile input: clear 4xx, nothing left, the server lives on", async () => {
+      const bomb = "[".repeat(1_900_000) + "]".repeat(1_900_000); // ~3.8 MB, under the body cap
+      const raw = (body, headers = {}) => fetch(url("/api/repos"), { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body });
+      const file = (contents) => ({ path: "a.txt", contents, user });
+      const cases = [
+        [raw(bomb), 400, /nested more than/],
+        [raw(`{"namespace":"ox","name":"hostile","x":${bomb}}`), 400, /nested more than/],
+        [raw(`{"namespace":"ok","namespace":"../x","name":"hostile"}`), 400, /duplicate object key "namespace"/],
+        [fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", files: [file({ Text: "a", Binary: [97] })] })), 400, /exactly one of "Text" and "Binary"/],
+        [fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", description: 5 })), 400, /"description" must be a string/],
+        [fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", storage_opts: {} })), 400, /"kind"/],
+        [fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", files: [{ ...file({ Text: "a" }), user: { name: "x".repeat(300), email: "e" } }] })), 400, /over the limit of 255 bytes/],
+      ];
+      const fd = new FormData();
+      fd.append("name", user.name);
+      fd.append("email", user.email);
+      fd.append("new_repo", JSON.stringify({ namespace: "ox", name: "hostile" }));
+      fd.append("manifest", bomb.slice(0, 1_000_000) + bomb.slice(-1_000_000));
+      cases.push([fetch(url("/api/repos"), { method: "POST", headers: auth, body: fd }), 400, /nested more than/]);
+      const uppy = new FormData(); // Uppy's default field name
+      uppy.append("name", user.name);
+      uppy.append("email", user.email);
+      uppy.append("new_repo", JSON.stringify({ namespace: "ox", name: "hostile" }));
+      uppy.append("files[]", new Blob(["x"]), "a.txt");
+      cases.push([fetch(url("/api/repos"), { method: "POST", headers: auth, body: uppy }), 400, /File part "files\[\]".*is not accepted: send files as "file\[\]" or "file"/]);
+      const b64 = "--B\r\nContent-Disposition: form-data; name=\"new_repo\"\r\n\r\n{\"namespace\":\"ox\",\"name\":\"hostile\"}\r\n" +
+        "--B\r\nContent-Disposition: form-data; name=\"file[]\"; filename=\"a.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n--B--\r\n";
+      cases.push([fetch(url("/api/repos"), { method: "POST", headers: { "content-type": "multipart/form-data; boundary=B", ...auth }, body: b64 }), 400, /Content-Transfer-Encoding "base64"/]);
+      cases.push([fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", files: [{ ...file({ Text: "x" }), path: "evil\u202Etxt.exe" }] })), 400, /U\+202E/]);
+      cases.push([fetch(url("/api/repos"), json({ namespace: "ox", name: "x".repeat(300) })), 400, /over the limit of 100 bytes/]);
+      cases.push([fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile" }, { ...auth, origin: "https://evil.example" })), 403, /Cross-origin request refused/]);
+      for (const [pending, status, pattern] of cases) {
+        const res = await pending;
+        assertError(res, await body(res), status, pattern);
+      }
+      assert.equal((await get("/api/repos/ox/hostile")).status, 404, "a refused request created the repository");
+      const long = await get(`/api/repos/ox/${"y".repeat(300)}`);
+      assertError(long, await body(long), 404, /not found/);
+      // Alive, and the name is still free.
+      const ok = await fetch(url("/api/repos"), json({ namespace: "ox", name: "hostile", files: [file({ Text: "fine" })] }));
+      assert.equal(ok.status, 200, JSON.stringify(await body(ok)));
+    });
+
+    test("a wide table (30,000 columns) is created, described and reads back", async () => {
+      const cols = Array.from({ length: 30_000 }, (_, i) => `feature_${String(i).padStart(5, "0")}`);
+      const csv = Buffer.from(`${cols.join(",")}\n${cols.map((_, i) => i).join(",")}\n`);
+      const res = await fetch(url("/api/repos"), multipart("ox", "wide", [["wide.csv", csv]]));
+      const b = await body(res);
+      assert.equal(res.status, 200, JSON.stringify(b).slice(0, 300));
+      const tab = b.metadata_entries[0].metadata.tabular;
+      assert.equal(tab.width, 30_000);
+      assert.equal(tab.schema.fields.length, 30_000);
+      assert.equal(tab.schema.fields[29_999].name, "feature_29999");
+      const view = await get("/api/repos/ox/wide");
+      const vb = await body(view);
+      assert.equal(view.status, 200);
+      assert.deepEqual(vb.metadata_entries, b.metadata_entries);
+      const f = await get("/api/repos/ox/wide/file/main/wide.csv");
+      assert.ok(Buffer.from(await f.arrayBuffer()).equals(csv), "wide.csv bytes differ");
+    });
+
     test("a restart finds the repositories still there", async () => {
       assert.ok(Object.keys(created).length > 0, "earlier tests created nothing to check");
       await target.restart();
