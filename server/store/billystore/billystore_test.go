@@ -21,6 +21,16 @@ func TestConformanceOsfs(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return New(osfs.New(t.TempDir(), osfs.WithBoundOS())) })
 }
 
+// TestConformanceOsRoot: osfs BoundOS served by os.Root alone, as where
+// openat2 is missing.
+func TestConformanceOsRoot(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := New(osfs.New(t.TempDir(), osfs.WithBoundOS()))
+		s.sp.(*rootSpace).fast = nil
+		return s
+	})
+}
+
 func TestDeleteLeavesNoFolders(t *testing.T) {
 	dir := t.TempDir()
 	s := New(osfs.New(dir))

@@ -129,20 +129,31 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
-// stores returns the serve configuration (osfs BoundOS, served through an
-// os.Root) and memfs (the billySpace fallback), each new, with its folder
+// stores returns the serve configuration (osfs BoundOS, served through
+// openat2 and an os.Root), the same with os.Root alone (where openat2 is
+// missing) and memfs (the billySpace fallback), each new, with its folder
 // on disk if any.
 func stores(t *testing.T) map[string]func() (*Store, string) {
-	return map[string]func() (*Store, string){
-		"BoundOS": func() (*Store, string) {
+	bound := func(fast bool) func() (*Store, string) {
+		return func() (*Store, string) {
 			dir := t.TempDir()
 			s := New(osfs.New(dir, osfs.WithBoundOS()))
-			if _, ok := s.sp.(*rootSpace); !ok {
+			rs, ok := s.sp.(*rootSpace)
+			if !ok {
 				t.Fatalf("BoundOS served by %T, want *rootSpace", s.sp)
 			}
+			if !fast {
+				rs.fast = nil
+			} else if rs.fast == nil {
+				t.Log("openat2 is not available: BoundOS is served by os.Root alone")
+			}
 			return s, dir
-		},
-		"memfs": func() (*Store, string) { return New(memfs.New()), "" },
+		}
+	}
+	return map[string]func() (*Store, string){
+		"BoundOS":         bound(true),
+		"BoundOS-os.Root": bound(false),
+		"memfs":           func() (*Store, string) { return New(memfs.New()), "" },
 	}
 }
 

@@ -25,9 +25,13 @@ import (
 // folder, each a single lookup; mkdirAll, prune, walk and syncAll keep the
 // folder they are in open and go from there, so no folder is resolved from
 // the root twice.
+//
+// On Linux, the calls on one name (open, stat, rename, remove) go through
+// openat2 instead (see beneath), one system call for the whole name.
 type rootSpace struct {
 	root *os.Root
-	dir  string // the root's absolute name
+	dir  string   // the root's absolute name
+	fast *beneath // nil: os.Root for everything
 }
 
 func (r *rootSpace) create(name string) (file, error) {
@@ -45,7 +49,13 @@ func (r *rootSpace) create(name string) (file, error) {
 }
 
 func (r *rootSpace) open(name string) (file, fs.FileInfo, error) {
-	f, err := r.root.Open(name)
+	var f *os.File
+	var err error
+	if r.fast != nil {
+		f, err = r.fast.open(name)
+	} else {
+		f, err = r.root.Open(name)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +67,12 @@ func (r *rootSpace) open(name string) (file, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
-func (r *rootSpace) stat(name string) (fs.FileInfo, error) { return r.root.Stat(name) }
+func (r *rootSpace) stat(name string) (fs.FileInfo, error) {
+	if r.fast != nil {
+		return r.fast.stat(name)
+	}
+	return r.root.Stat(name)
+}
 
 func (r *rootSpace) mkdirAll(dir string, made func(parents []string, mkdir func() error) error) error {
 	cur := r.root
@@ -105,6 +120,9 @@ func (r *rootSpace) mkdirAll(dir string, made func(parents []string, mkdir func(
 // by full name, as go-billy's BoundOS did (a trace, like failuretest's
 // strace test, shows whole names).
 func (r *rootSpace) rename(from, to string) error {
+	if r.fast != nil {
+		return r.fast.rename(from, to)
+	}
 	for _, dir := range []string{path.Dir(from), path.Dir(to)} {
 		fi, err := r.root.Stat(dir)
 		if err != nil {
@@ -120,7 +138,12 @@ func (r *rootSpace) rename(from, to string) error {
 	return os.Rename(filepath.Join(r.dir, from), filepath.Join(r.dir, to))
 }
 
-func (r *rootSpace) remove(name string) error { return r.root.Remove(name) }
+func (r *rootSpace) remove(name string) error {
+	if r.fast != nil {
+		return r.fast.remove(name)
+	}
+	return r.root.Remove(name)
+}
 
 // prune removes folders only (os.Root.Remove would also remove a file).
 func (r *rootSpace) prune(dir string) {

@@ -75,7 +75,7 @@ func newSpace(fsys billy.Filesystem) space {
 		}
 		if err == nil {
 			if root, err := os.OpenRoot(dir); err == nil {
-				return &rootSpace{root: root, dir: dir}
+				return &rootSpace{root: root, dir: dir, fast: newBeneath(dir)}
 			}
 		}
 	}
