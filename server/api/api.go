@@ -14,15 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/oxdrop/oxdrop/build"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
@@ -61,9 +58,9 @@ const (
 // Config configures the handler. Only Store is required.
 type Config struct {
 	Store store.Store
-	// Assets is the web app (index.html at its root). nil: the embedded
-	// build, or a page saying to run `npm run build` when there is none.
-	Assets fs.FS
+	// App serves every path outside /api (the web app, package webapp),
+	// behind the same checks and log; nil: 404.
+	App http.Handler
 	// MaxBodyBytes caps a POST body, MaxFileBytes one file, MaxFiles the
 	// number of files of one creation; MaxJSONBytes caps a JSON body (read
 	// whole, so kept smaller).
@@ -77,8 +74,6 @@ type Config struct {
 	// CORSOrigin allows cross-origin calls of the API from that exact origin
 	// (or from any with "*"), for the app deployed as a static site.
 	CORSOrigin string
-	// ConnectSources are added to the assets' CSP connect-src.
-	ConnectSources []string
 	// StagingTTL is how long a creation may take; staging data older than
 	// it (plus a margin) is swept as garbage.
 	StagingTTL time.Duration
@@ -121,7 +116,7 @@ type Config struct {
 type handler struct {
 	cfg     Config
 	st      store.Store
-	assets  *assets
+	mux     *http.ServeMux
 	log     *slog.Logger
 	origins *http.CrossOriginProtection // nil: any origin may write (CORSOrigin "*")
 	uploads chan struct{}               // a slot per creation in progress; nil: no cap
@@ -167,10 +162,8 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Assets == nil && build.Built() {
-		cfg.Assets = build.Dist()
-	}
-	h := &handler{cfg: cfg, st: cfg.Store, assets: newAssets(cfg), log: cfg.Logger}
+	h := &handler{cfg: cfg, st: cfg.Store, log: cfg.Logger}
+	h.mux = h.routes()
 	h.origins = newOriginCheck(cfg.CORSOrigin, cfg.Logger)
 	if cfg.MaxConcurrentUploads > 0 {
 		h.uploads = make(chan struct{}, cfg.MaxConcurrentUploads)
@@ -227,66 +220,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(rec, r, err)
 		return
 	}
-	h.route(rec, r)
-}
-
-func (h *handler) route(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if p != "/api" && !strings.HasPrefix(p, "/api/") {
-		h.assets.serve(w, r)
-		return
-	}
-	h.cors(w, r)
-	if r.Method == http.MethodOptions {
-		h.preflight(w, r)
-		return
-	}
-	var allow string
-	var serve func(http.ResponseWriter, *http.Request) error
-	rest, isRepos := strings.CutPrefix(p, "/api/repos/")
-	switch {
-	case p == "/api/repos":
-		allow, serve = "POST, OPTIONS", h.create
-	case p == "/api/limits":
-		allow, serve = "GET, HEAD, OPTIONS", h.limits
-	case isRepos:
-		parts := strings.SplitN(rest, "/", 5)
-		switch {
-		case len(parts) == 2:
-			allow = "GET, HEAD, OPTIONS"
-			serve = func(w http.ResponseWriter, r *http.Request) error { return h.getRepo(w, r, parts[0], parts[1]) }
-		case len(parts) == 5 && parts[2] == "file" && parts[3] == "main":
-			allow = "GET, HEAD, OPTIONS"
-			serve = func(w http.ResponseWriter, r *http.Request) error {
-				return h.getFile(w, r, parts[0], parts[1], parts[4])
-			}
-		}
-	}
-	if serve == nil {
-		h.writeError(w, r, errorf(http.StatusNotFound, "No API endpoint at %s %s", r.Method, p))
-		return
-	}
-	if !slices.Contains(strings.Split(allow, ", "), r.Method) {
-		w.Header().Set("Allow", allow)
-		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "Method %s is not allowed on %s; allowed: %s", r.Method, p, allow))
-		return
-	}
-	if r.Method == http.MethodPost {
-		if err := h.authorize(r); err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="oxdrop"`)
-			h.writeError(w, r, err)
-			return
-		}
-	}
-	var err error
-	if p == "/api/repos" {
-		err = h.withUploadSlot(w, r, serve)
-	} else {
-		err = serve(w, r)
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-	}
+	h.mux.ServeHTTP(rec, r)
 }
 
 // limitsBody is what GET /api/limits answers, so a client can refuse an

@@ -18,8 +18,10 @@ import (
 	"testing"
 
 	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/oxdrop/oxdrop/internal/testenv"
 	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/oxdrop/oxdrop/server/webapp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
@@ -35,8 +37,8 @@ type testEnv struct {
 func newEnv(t *testing.T, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
-	st := billystore.New(osfs.New(dir, osfs.WithBoundOS())) // as oxdrop serve: files fsync
-	cfg := Config{Store: st}
+	st := billystore.New(osfs.New(dir, osfs.WithBoundOS()))    // as oxdrop serve: files fsync
+	cfg := Config{Store: st, App: webapp.New(webapp.Config{})} // the app's placeholder page, as an unbuilt server
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -212,8 +214,9 @@ var (
 // JSON Schema (2020-12) validator.
 func specSchema(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
+	spec := testenv.Spec(t, "create-repository.openapi.yaml")
 	schemaOnce.Do(func() {
-		raw, err := os.ReadFile(filepath.Join(repoRoot(), "..", "shared", "spec", "create-repository.openapi.yaml"))
+		raw, err := os.ReadFile(spec)
 		if err != nil {
 			schemaErr = err
 			return
@@ -244,9 +247,6 @@ func specSchema(t *testing.T, name string) *jsonschema.Schema {
 		}
 	})
 	if schemaErr != nil {
-		if os.IsNotExist(schemaErr) {
-			t.Skipf("spec not found (../shared/spec): %v", schemaErr)
-		}
 		t.Fatal(schemaErr)
 	}
 	return schemas[name]

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -56,10 +55,9 @@ func newHandler() (http.Handler, int64, error) {
 	}
 	return api.New(api.Config{
 		Store: st,
-		// The app is served by Workers static assets (wrangler.jsonc
-		// "assets"), in front of the Worker: only /api/* reaches Go. An
-		// empty FS keeps the handler from serving the embedded copy.
-		Assets:       noAssets{},
+		// No App: the app is served by Workers static assets
+		// (wrangler.jsonc "assets"), in front of the Worker, so only /api/*
+		// reaches Go.
 		MaxBodyBytes: s.MaxBody,
 		MaxJSONBytes: s.MaxJSON,
 		Tokens:       s.Tokens,
@@ -83,11 +81,4 @@ func newHandler() (http.Handler, int64, error) {
 		// every request has its own fresh instance, so it sees one upload.
 		Logger: logger,
 	}), s.MaxBody, nil
-}
-
-// noAssets is an empty file system.
-type noAssets struct{}
-
-func (noAssets) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,8 +19,10 @@ import (
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/oxdrop/oxdrop/build"
 	"github.com/oxdrop/oxdrop/server/api"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/oxdrop/oxdrop/server/webapp"
 )
 
 func init() { commands["serve"] = serve }
@@ -231,6 +234,7 @@ func serve(args []string) int {
 	handler := api.New(api.Config{
 		Store: st, MaxBodyBytes: c.maxBody, MaxFileBytes: c.maxFile, MaxFiles: c.maxFiles,
 		Tokens: tokens, CORSOrigin: c.corsOrigin, Logger: log,
+		App:                  webapp.New(webapp.Config{Files: appFiles(), CORSOrigin: c.corsOrigin}),
 		StagingTTL:           c.readTimeout + time.Minute, // a creation lasts at most one request read
 		BodyIdleTimeout:      offIfZero(c.bodyIdleTimeout),
 		WriteTimeout:         offIfZero(c.writeTimeout),
@@ -247,6 +251,9 @@ func serve(args []string) int {
 	}
 	log.Info("oxdrop serving", "url", "http://"+ln.Addr().String()+"/", "data", c.data, "auth", len(tokens) > 0,
 		"host_check", checkHost, "allowed_hosts", c.allowedHosts)
+	// For people: one plain line on stdout, last of the start-up output
+	// (the request logs that follow stay JSON on stderr).
+	fmt.Printf("oxdrop is running: open %s\n", browseURL(ln.Addr()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -263,4 +270,13 @@ func serve(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// appFiles is the web app built into the binary, or nil when it was built
+// without one (the app then answers with a page saying how to build it).
+func appFiles() fs.FS {
+	if !build.Built() {
+		return nil
+	}
+	return build.Dist()
 }

@@ -1,4 +1,10 @@
-package api
+// Package webapp serves the static web app (index.html, ES modules, wasm,
+// service worker) from an fs.FS: the right types, ETag + no-cache (the
+// build writes plain names, so every load revalidates), gzip, and a CSP
+// that lets the page reach its API. oxdrop serve mounts it with the app
+// embedded by package build; the Workers build serves the app as static
+// assets instead and does not use it.
+package webapp
 
 import (
 	"bytes"
@@ -45,8 +51,19 @@ func compressible(ct string) bool {
 		ct == "application/wasm" || ct == "image/svg+xml" || ct == "image/x-icon"
 }
 
-// assets serves the web app: right types, ETag + no-cache (the build
-// writes plain names, so every load revalidates), gzip, and a CSP.
+// Config configures the app's handler.
+type Config struct {
+	// Files is the built app, index.html at its root. nil: a page that
+	// says how to build it.
+	Files fs.FS
+	// CORSOrigin, when an origin (not "*"), is where the API may also be
+	// reached from the page; ConnectSources are more such origins. Both go
+	// into the CSP's connect-src.
+	CORSOrigin     string
+	ConnectSources []string
+}
+
+// assets serves the web app.
 type assets struct {
 	fsys fs.FS
 	csp  string
@@ -62,6 +79,9 @@ type asset struct {
 	ct       string
 }
 
+// New returns the app's handler (GET and HEAD).
+func New(cfg Config) http.Handler { return newAssets(cfg) }
+
 func newAssets(cfg Config) *assets {
 	connect := []string{"'self'"}
 	if o := cfg.CORSOrigin; o != "" && o != "*" {
@@ -71,7 +91,7 @@ func newAssets(cfg Config) *assets {
 	csp := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' blob: data:; " +
 		"media-src 'self' blob:; connect-src " + strings.Join(connect, " ") +
 		"; style-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-	return &assets{fsys: cfg.Assets, csp: csp}
+	return &assets{fsys: cfg.Files, csp: csp}
 }
 
 func (a *assets) load(name string) (*asset, bool) {
@@ -109,7 +129,7 @@ func (a *assets) load(name string) (*asset, bool) {
 	return v.(*asset), true
 }
 
-func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
+func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hd.Set("Allow", "GET, HEAD")

@@ -1,10 +1,11 @@
-package api
+package webapp
 
 import (
 	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -19,11 +20,7 @@ func TestAssets(t *testing.T) {
 		"manifest.webmanifest": {Data: []byte(`{"name":"oxdrop"}`)},
 		"icon.png":             {Data: []byte("\x89PNG fake")},
 	}
-	e := newEnv(t, func(c *Config) {
-		c.Assets = app
-		c.CORSOrigin = "https://app.example"
-		c.ConnectSources = []string{"https://api.example"}
-	})
+	e := newEnv(t, New(Config{Files: app, CORSOrigin: "https://app.example", ConnectSources: []string{"https://api.example"}}))
 	for path, ct := range map[string]string{
 		"/": "text/html; charset=utf-8", "/index.html": "text/html; charset=utf-8", "/js/app.js": "text/javascript; charset=utf-8",
 		"/oxdrop.wasm": "application/wasm", "/manifest.webmanifest": "application/manifest+json", "/icon.png": "image/png",
@@ -90,4 +87,42 @@ func TestPlaceholderPage(t *testing.T) {
 	if _, ok := a.load("app.js"); ok {
 		t.Error("placeholder serves other files")
 	}
+}
+
+// testEnv is the app's handler on loopback.
+type testEnv struct {
+	t   *testing.T
+	srv *httptest.Server
+}
+
+func newEnv(t *testing.T, h http.Handler) *testEnv {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &testEnv{t: t, srv: srv}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (e *testEnv) do(req *http.Request) *response {
+	e.t.Helper()
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+func (e *testEnv) get(path string) *response {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	return e.do(req)
 }
