@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,13 +19,9 @@ import (
 // (VmHWM) is read. The slope between the smallest and the largest count is
 // the memory per file, net of the server's fixed cost.
 func runFiles(counts, dir, bin string, serveArgs []string) error {
-	var ns []int
-	for _, s := range strings.Split(counts, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("bad -files count %q", s)
-		}
-		ns = append(ns, n)
+	ns, err := parseCounts(counts, "-files")
+	if err != nil {
+		return err
 	}
 	base, bin, err := harness.Workdir(dir, "oxdrop-ingest-files-", bin)
 	if err != nil {

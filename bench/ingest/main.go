@@ -9,6 +9,7 @@
 //	go run ./bench/ingest                      # 64 MiB, 256 MiB, 1 GiB, 2 GiB
 //	go run ./bench/ingest -sizes 1GiB -runs 3  # throughput of one size, median of 3
 //	go run ./bench/ingest -files 1000,10000    # memory per file: one upload of that many tiny files each
+//	go run ./bench/ingest -wide 1,10,100       # one upload of that many 30,000-column CSV files each, then GET
 package main
 
 import (
@@ -37,6 +38,8 @@ func main() {
 	flag.StringVar(&client, "client", "raw", "raw: the harness's raw HTTP/1.1 client (256 KiB writes from the generator, no copy); http: net/http's client (32 KiB copies)")
 	flag.BoolVar(&showLog, "log", false, "print the server's log after each upload (diagnostics)")
 	files := flag.String("files", "", "instead of large uploads: comma-separated file counts, one upload of that many tiny files each (the per-file memory curve), e.g. 1000,10000")
+	wide := flag.String("wide", "", "instead of large uploads: comma-separated file counts, one upload of that many wide CSV files each (-columns), then a GET of the repository, e.g. 1,10,100")
+	columns := flag.Int("columns", 30_000, "columns of each -wide file")
 	chunk := flag.String("chunk", "32KiB", "write size of the plain write (on the benchmark VM 32 KiB writes + fsync ran twice as fast as 1 MiB ones)")
 	flag.Parse()
 	var err error
@@ -45,9 +48,12 @@ func main() {
 		os.Exit(2)
 	}
 
-	if *files != "" {
+	switch {
+	case *wide != "":
+		err = runWide(*wide, *columns, *dir, *bin, strings.Fields(*serveArgs))
+	case *files != "":
 		err = runFiles(*files, *dir, *bin, strings.Fields(*serveArgs))
-	} else {
+	default:
 		err = run(*sizes, *runs, *dir, *bin, *manifest, strings.Fields(*serveArgs))
 	}
 	if err != nil {
