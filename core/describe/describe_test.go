@@ -18,14 +18,12 @@ import (
 	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/core/tabular"
 	"github.com/oxdrop/oxdrop/core/videometa"
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 func fixtureDir(t testing.TB) string {
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "oxen")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures folder %s absent: %v", dir, err)
-	}
-	return dir
+	t.Helper()
+	return testenv.Fixtures(t)
 }
 
 func describeBytes(t testing.TB, name string, b []byte) model.FileInfo {
@@ -47,14 +45,6 @@ func metaJSON(t testing.TB, m *model.Metadata) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// waitingFor skips a row whose extractor is still the placeholder, so the
-// rows light up by themselves once the extractor lands.
-func waitingFor(t *testing.T, pkg string, err error) {
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skipf("waiting for %s: %v", pkg, err)
-	}
 }
 
 const mixedSchema = `{"tabular":{"width":5,"height":4,"schema":{"hash":"b5b7dc9a8e80092727639432be2323f3","fields":[` +
@@ -141,7 +131,7 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("got hash %s size %d mime %q ext %q, want %s %d %q %q",
 					info.Hash, info.Size, info.MimeType, info.Extension, c.hash, c.size, c.mime, c.ext)
 			}
-			// Metadata from another package's extractor: skip while it is a placeholder.
+			// The extractor's own error, shown when the data type is wrong.
 			var extErr error
 			f := bytes.NewReader(b)
 			switch c.extractor {
@@ -154,7 +144,6 @@ func TestFixtures(t *testing.T) {
 					Newlines: uint64(bytes.Count(b, []byte{'\n'})), EndsWithNewline: bytes.HasSuffix(b, []byte{'\n'}),
 				})
 			}
-			waitingFor(t, c.extractor, extErr)
 			if info.DataType != c.dt {
 				t.Fatalf("data type %q, want %q (metadata %s, extractor error %v)", info.DataType, c.dt, metaJSON(t, info.Metadata), extErr)
 			}
@@ -228,10 +217,6 @@ func TestGenerated(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.dt == model.Tabular {
-				_, err := tabular.Read(strings.NewReader(c.content), int64(len(c.content)), c.ext, tabular.LineCount{})
-				waitingFor(t, "tabular", err)
-			}
 			info := describeBytes(t, c.name, []byte(c.content))
 			if info.DataType != c.dt || info.MimeType != c.mime || info.Extension != c.ext {
 				t.Errorf("got %s %q ext %q, want %s %q %q", info.DataType, info.MimeType, info.Extension, c.dt, c.mime, c.ext)

@@ -5,8 +5,9 @@ import (
 	"encoding/binary"
 	"image"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 // BenchmarkImageMeta measures a header read per format (from memory).
@@ -21,7 +22,7 @@ func BenchmarkImageMeta(b *testing.B) {
 		"ico":  icoFile(icoEntry{16, 16, 32, icoBMP(16, 16)}, icoEntry{64, 64, 32, encPNG(b, image.NewNRGBA(image.Rect(0, 0, 64, 64)))}),
 	}
 	// A real camera-style JPEG walks several segments before its SOF.
-	if cat, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "oxen", "images", "cat_1.jpg")); err == nil {
+	if cat, err := os.ReadFile(testenv.FixturesPath("images", "cat_1.jpg")); err == nil {
 		files["jpeg-fixture"] = cat
 	}
 	for _, name := range []string{"png", "jpeg", "jpeg-fixture", "gif", "webp", "bmp", "tiff", "ico"} {

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 func encPNG(t testing.TB, img image.Image) []byte {
@@ -448,11 +449,8 @@ func TestReadPassesIOErrors(t *testing.T) {
 }
 
 func fixtures(t testing.TB) string {
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures", "oxen", "images")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures folder %s absent: %v", dir, err)
-	}
-	return dir
+	t.Helper()
+	return testenv.Fixtures(t, "images")
 }
 
 // TestFixtures checks the sizes in oxen-behaviour.md §6.1/§6.2.

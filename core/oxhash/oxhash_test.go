@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 func TestSchemaVector(t *testing.T) {
@@ -50,7 +52,7 @@ func TestHexUnpaddedAndParse(t *testing.T) {
 }
 
 func TestFixtureHashes(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "shared", "fixtures", "oxen")
+	root := testenv.Fixtures(t)
 	tests := map[string]string{
 		"text/hello.txt":            "1bfd09d1a433fb78117b4c7b1583d16d",
 		"data/invalid.parquet":      "87566df36efbbc291d54acd06a482a5",
@@ -60,7 +62,7 @@ func TestFixtureHashes(t *testing.T) {
 	for p, want := range tests {
 		b, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
-			t.Skipf("fixtures not available: %v", err)
+			t.Fatal(err)
 		}
 		if got := SumHex(b); got != want {
 			t.Errorf("%s: one-shot %s, want %s", p, got, want)

@@ -10,17 +10,13 @@ import (
 
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
-// fixtureDir is the shared Oxen fixtures folder, relative to this package.
-const fixtureDir = "../../../shared/fixtures/oxen"
-
+// fixture reads a file of Oxen's fixtures (testenv.Fixtures).
 func fixture(t testing.TB, rel string) []byte {
 	t.Helper()
-	if _, err := os.Stat(fixtureDir); err != nil {
-		t.Skipf("Oxen fixtures folder %s is absent: %v", fixtureDir, err)
-	}
-	b, err := os.ReadFile(filepath.Join(fixtureDir, rel))
+	b, err := os.ReadFile(testenv.Fixtures(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 // checkRead runs Read and Preview on hostile input: neither may panic, and a
@@ -35,10 +37,30 @@ func checkRead(t *testing.T, b []byte, ext string) {
 	}
 }
 
+// addFile adds a committed test file as a seed.
 func addFile(f *testing.F, path string) {
-	if b, err := os.ReadFile(path); err == nil {
-		f.Add(b)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
 	}
+	f.Add(b)
+}
+
+// addFixture adds a file of Oxen's fixtures (rel inside them) as a seed.
+// Without the fixtures a target still runs on its other seeds, except with
+// CI set, where a missing fixture fails it (testenv).
+func addFixture(f *testing.F, rel string) {
+	if testenv.CI() {
+		testenv.Fixtures(f)
+	}
+	b, err := os.ReadFile(testenv.FixturesPath(rel))
+	if err != nil {
+		if testenv.CI() {
+			f.Fatal(err)
+		}
+		return
+	}
+	f.Add(b)
 }
 
 func FuzzCSV(f *testing.F) {
@@ -48,8 +70,8 @@ func FuzzCSV(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	addFile(f, fixtureDir+"/csvs/quoted_fields.csv")
-	addFile(f, fixtureDir+"/csvs/llm_fine_tune.csv")
+	addFixture(f, "csvs/quoted_fields.csv")
+	addFixture(f, "csvs/llm_fine_tune.csv")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkRead(t, b, "csv")
 		checkRead(t, b, "tsv")
@@ -62,7 +84,7 @@ func FuzzJSONL(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	addFile(f, fixtureDir+"/text/test.jsonl")
+	addFixture(f, "text/test.jsonl")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkRead(t, b, "jsonl")
 	})
@@ -74,7 +96,7 @@ func FuzzJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	addFile(f, fixtureDir+"/json/tabular.json")
+	addFixture(f, "json/tabular.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkRead(t, b, "json")
 	})
@@ -89,8 +111,8 @@ func FuzzParquet(f *testing.F) {
 		{name: "element", typ: ptByteArray, rep: opt, converted: ctUTF8},
 	}))
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
-	addFile(f, fixtureDir+"/data/invalid.parquet")
-	addFile(f, fixtureDir+"/parquet/wiki_1k.parquet")
+	addFixture(f, "data/invalid.parquet")
+	addFixture(f, "parquet/wiki_1k.parquet")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkRead(t, b, "parquet")
 	})

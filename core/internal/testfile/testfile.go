@@ -1,30 +1,32 @@
 // Package testfile holds helpers the core's format readers share in their
-// tests: reading Oxen's fixtures (skipping when ../shared is absent) and
+// tests: reading Oxen's fixtures (through testenv, which skips or, with CI
+// set, fails when they are absent) and
 // virtual multi-GiB files that count the bytes a reader touches.
 package testfile
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
-// FixtureDir is Oxen's fixture folder seen from a package two levels below
-// the repository root (core/<pkg>), joined with elem.
+// FixtureDir is Oxen's fixture folder (testenv.FixturesPath) joined with
+// elem.
 func FixtureDir(elem ...string) string {
-	return filepath.Join(append([]string{"..", "..", "..", "shared", "fixtures", "oxen"}, elem...)...)
+	return testenv.FixturesPath(elem...)
 }
 
-// Read returns the file at path. A missing file under the fixture folder
-// skips the test (the fixtures live outside the repository); any other
-// error fails it.
+// Read returns the file at path. A path under the fixture folder when that
+// folder is absent ends the test through testenv.Missing (the fixtures live
+// outside the repository); any other error fails it.
 func Read(t testing.TB, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) && strings.HasPrefix(path, FixtureDir()) {
-		t.Skipf("Oxen fixture folder absent: %v", err)
+	if strings.HasPrefix(path, FixtureDir()) {
+		testenv.Fixtures(t)
 	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
