@@ -13,6 +13,7 @@ package imagemeta
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -102,6 +103,15 @@ func Read(r io.ReaderAt, size int64) (*model.ImageMeta, error) {
 	}
 	return m, nil
 }
+
+var (
+	be = binary.BigEndian
+	le = binary.LittleEndian
+)
+
+// maxChunks bounds how many chunks/segments/IFD entries a parser walks, so a
+// file made of millions of empty chunks cannot make us loop for long.
+const maxChunks = 4096
 
 // errTruncated says a header runs past the end of the file.
 var errTruncated = errors.New("header runs past the end of the file")
