@@ -3,6 +3,9 @@
 // tool or capability they need, is missing: outside CI they skip, saying
 // what is missing and how to get it; with CI set (to anything but "") the
 // same message fails the test, so a CI run never passes by skipping.
+//
+// testenv.js beside this file is the same for the JavaScript tests, and
+// scripts/fetch-fixtures.sh fetches the fixtures.
 package testenv
 
 import (

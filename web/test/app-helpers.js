@@ -7,24 +7,22 @@ import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { distDir, fixturesDir, listFiles, repoRoot } from './helpers.js';
+import { fixturesMissing, needs } from '../../internal/testenv/testenv.js';
+
+export { fixturesMissing };
 
 const run = promisify(execFile);
 
 /** The built app under test: build/dist, or OXDROP_APP_DIR. */
 export const appDir = process.env.OXDROP_APP_DIR || distDir;
 
-/** Why the app tests cannot run, or false when they can (a node:test skip value). */
+/** Why the app tests cannot run (a testenv needs(...) message), or false when they can. */
 export function appMissing() {
   const index = path.join(appDir, 'index.html');
-  if (!fs.existsSync(index)) return `${index} is missing: run "npm run build" first`;
-  if (!fs.readFileSync(index, 'utf8').includes('id="folder-input"')) return `${index} is not this page: run "npm run build" again`;
-  if (!fs.existsSync(path.join(appDir, 'oxdrop.wasm'))) return `${appDir}/oxdrop.wasm is missing: run "npm run build"`;
+  if (!fs.existsSync(index)) return needs(`the built app (${index})`, 'run "npm run build" first');
+  if (!fs.readFileSync(index, 'utf8').includes('id="folder-input"')) return needs(`this page built (${index} is another)`, 'run "npm run build" again');
+  if (!fs.existsSync(path.join(appDir, 'oxdrop.wasm'))) return needs(`the built engine (${appDir}/oxdrop.wasm)`, 'run "npm run build"');
   return false;
-}
-
-/** Why the fixture tests cannot run, or false when they can. */
-export function fixturesMissing() {
-  return fs.existsSync(fixturesDir) ? false : `the shared Oxen fixtures are not at ${fixturesDir}`;
 }
 
 /** Every fixture file, relative to the fixtures folder. */
@@ -96,17 +94,6 @@ export async function inspect(dir) {
     out.set(e.path, e);
   }
   return out;
-}
-
-/** True when the binary has the serve subcommand. */
-export async function hasServe() {
-  const bin = await oxdropBinary();
-  try {
-    await run(bin, ['serve', '-h'], { timeout: 10_000 });
-    return true;
-  } catch (err) {
-    return !/unknown command/.test(String(err.stderr || ''));
-  }
 }
 
 /**

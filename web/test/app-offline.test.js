@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fixturesDir, launchChromium, startStaticServer } from './helpers.js';
 import { appDir, appMissing, fixturesMissing, openApp, readRows, waitDescribed } from './app-helpers.js';
+import { skipUnless } from '../../internal/testenv/testenv.js';
 
-const skip = appMissing() || fixturesMissing();
+const skip = skipUnless(appMissing() || fixturesMissing());
 
 describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
   let server;

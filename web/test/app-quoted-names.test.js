@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium, startStaticServer } from './helpers.js';
-import { appMissing, hasServe, openApp, readRows, startServer, waitDescribed } from './app-helpers.js';
+import { appMissing, openApp, readRows, startServer, waitDescribed } from './app-helpers.js';
+import { skipUnless } from '../../internal/testenv/testenv.js';
 
-describe('oxdrop page with names holding quotes', { skip: appMissing(), timeout: 180_000 }, () => {
+describe('oxdrop page with names holding quotes', { skip: skipUnless(appMissing()), timeout: 180_000 }, () => {
   let browser;
   let srv;
   let dir;
@@ -55,8 +56,7 @@ describe('oxdrop page with names holding quotes', { skip: appMissing(), timeout:
     }
   });
 
-  test('a folder with " in file and folder names, and a file named 100%22.txt, becomes a repository with those exact paths', async (t) => {
-    if (!(await hasServe())) return t.skip('oxdrop has no serve command yet');
+  test('a folder with " in file and folder names, and a file named 100%22.txt, becomes a repository with those exact paths', async () => {
     const top = path.join(dir, 'say "hi"');
     const files = {
       'a"b.txt': 'a quote\n',

@@ -11,16 +11,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixturesDir, launchChromium } from './helpers.js';
-import { appMissing, fixtureFiles, fixturesMissing, hasServe, openApp, startServer, waitDescribed } from './app-helpers.js';
+import { appMissing, fixtureFiles, fixturesMissing, openApp, startServer, waitDescribed } from './app-helpers.js';
+import { skipUnless } from '../../internal/testenv/testenv.js';
 
-const skip = appMissing() || fixturesMissing();
+const skip = skipUnless(appMissing() || fixturesMissing());
 
 describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
   let browser;
   const servers = [];
-  let serveMissing = false;
   before(async () => {
-    serveMissing = !(await hasServe());
     browser = await launchChromium();
   });
   after(async () => {
@@ -42,8 +41,7 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     await page.fill('input[name=token]', token);
   }
 
-  test('create a repository from the fixtures folder, read identical bytes back; a taken name shows the 409 message', async (t) => {
-    if (serveMissing) return t.skip('oxdrop has no serve command yet');
+  test('create a repository from the fixtures folder, read identical bytes back; a taken name shows the 409 message', async () => {
     const srv = await server();
     const page = await browser.newPage();
     const errors = [];
@@ -92,8 +90,7 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
-  test('401 without a token, over-limit uploads refused before sending, and Cancel mid-upload leaves nothing behind', async (t) => {
-    if (serveMissing) return t.skip('oxdrop has no serve command yet');
+  test('401 without a token, over-limit uploads refused before sending, and Cancel mid-upload leaves nothing behind', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-auth-'));
     try {
       const tokens = path.join(dir, 'tokens');

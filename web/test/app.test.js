@@ -13,8 +13,9 @@ import path from 'node:path';
 import { fixturesDir, launchChromium, startStaticServer } from './helpers.js';
 import { appDir, appMissing, fixtureFiles, fixturesMissing, inspect, openApp, readRows, waitDescribed } from './app-helpers.js';
 import { expectedFixtures, expectedSummaries } from './app-expected.js';
+import { skipUnless } from '../../internal/testenv/testenv.js';
 
-const skip = appMissing();
+const skip = skipUnless(appMissing());
 
 describe('oxdrop page', { skip, timeout: 240_000 }, () => {
   let server;
@@ -70,7 +71,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     void prefix;
   }
 
-  test('fixtures chosen as a folder: hashes, types and mimes equal oxen-behaviour §6 and oxdrop inspect', { skip: fixturesMissing() }, async () => {
+  test('fixtures chosen as a folder: hashes, types and mimes equal oxen-behaviour §6 and oxdrop inspect', { skip: skipUnless(fixturesMissing()) }, async () => {
     const page = await newPage();
     await page.setInputFiles('input[type=file][webkitdirectory]', fixturesDir);
     const top = path.basename(fixturesDir);
@@ -83,7 +84,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await page.context().close();
   });
 
-  test('fixtures chosen as files: the same values, paths are the file names', { skip: fixturesMissing() }, async () => {
+  test('fixtures chosen as files: the same values, paths are the file names', { skip: skipUnless(fixturesMissing()) }, async () => {
     const page = await newPage();
     const files = fixtureFiles();
     const names = new Set(files.map((f) => path.basename(f)));
@@ -159,7 +160,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await page.context().close();
   });
 
-  test('previews: text as text (never HTML), tables from the engine, images downscaled, media players; Esc closes and URLs are revoked', { skip: fixturesMissing() }, async () => {
+  test('previews: text as text (never HTML), tables from the engine, images downscaled, media players; Esc closes and URLs are revoked', { skip: skipUnless(fixturesMissing()) }, async () => {
     const page = await newPage();
     const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b> & <i>more</i>\n';
     await page.setInputFiles('input[type=file]:not([webkitdirectory])', { name: 'evil.html', mimeType: 'text/html', buffer: Buffer.from(evil) });

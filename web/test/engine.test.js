@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { distDir, fixturesDir, launchChromium, listFiles, repoRoot, startStaticServer, jsHeapUsed } from './helpers.js';
+import { fixturesMissing, skipUnless } from '../../internal/testenv/testenv.js';
 
 // The test page: a file input (files reach the page as real on-disk Files,
 // as when a person picks them) and a pool of two workers.
@@ -74,7 +75,7 @@ function inspect(target) {
   return Object.fromEntries(out.trim().split('\n').map((l) => JSON.parse(l)).map((e) => [e.path, e]));
 }
 
-test('every Oxen fixture described in the browser equals `oxdrop inspect`', { skip: !fs.existsSync(fixturesDir) && `no fixtures at ${fixturesDir}` }, async () => {
+test('every Oxen fixture described in the browser equals `oxdrop inspect`', { skip: skipUnless(fixturesMissing()) }, async () => {
   const rel = listFiles(fixturesDir).filter((p) => p !== 'NOTICE');
   assert.ok(rel.length >= 40, `only ${rel.length} fixtures found`);
   const want = inspect(fixturesDir);

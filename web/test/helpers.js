@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { fixturesDir } from '../../internal/testenv/testenv.js';
 
 /** Repository root (this file lives in web/test/). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,8 +14,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** The built app (npm run build). */
 export const distDir = path.join(repoRoot, 'build', 'dist');
 
-/** Oxen's fixture files, shared by every engineer at ../shared from the root. */
-export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'oxen');
+/** Oxen's fixture files: $OXDROP_FIXTURES, else ../shared/fixtures/oxen (internal/testenv). */
+export { fixturesDir };
 
 /** Debian's chromium; override with OXDROP_CHROMIUM. */
 export const chromiumPath = process.env.OXDROP_CHROMIUM || '/usr/bin/chromium';

@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium, repoRoot, startStaticServer } from './helpers.js';
 import { appDir, appMissing, openApp, readRows, waitDescribed } from './app-helpers.js';
+import { skipUnless } from '../../internal/testenv/testenv.js';
 
-const skip = appMissing();
+const skip = skipUnless(appMissing());
 
 const table = (name) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'core/repo/testdata', name), 'utf8'));
 

@@ -12,12 +12,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { xxhash128 } from "hash-wasm";
 import { freshRequest, root, startNative, startWorker, tempDir } from "./harness.js";
+import { fixturesDir as fixtures, fixturesMissing, skipNow } from "../../../internal/testenv/testenv.js";
 
 const maxBody = 4_000_000;
 const token = "conformance-token-1";
 const corsOrigin = "https://app.example";
 const auth = { authorization: `Bearer ${token}` };
-const fixtures = join(root, "..", "shared", "fixtures", "oxen");
 const targets = (process.env.OXDROP_CONFORMANCE_TARGETS || "native,workers").split(",");
 
 const starters = {
@@ -152,11 +152,8 @@ for (const name of targets) {
     });
 
     test("multipart create keeps nested folder paths; real fixtures described", async (t) => {
+      if (skipNow(t, fixturesMissing())) return;
       const cat = join(fixtures, "images", "cat_1.jpg");
-      if (!existsSync(cat)) {
-        t.skip(`the Oxen fixtures are absent (${fixtures})`);
-        return;
-      }
       const files = {
         "photos/cats/cat_1.jpg": readFileSync(cat),
         "docs/deep/er/readme.md": Buffer.from("# Title\n\nbody\n"),
@@ -247,10 +244,8 @@ for (const name of targets) {
 
     test("Range requests return the right bytes", async (t) => {
       const files = created["ox/folders"];
-      if (!files && !existsSync(fixtures)) {
-        t.skip(`needs the multipart test's repository, which needs the Oxen fixtures (${fixtures})`);
-        return;
-      }
+      // Without the fixtures the multipart test made no repository to read.
+      if (!files && skipNow(t, fixturesMissing())) return;
       assert.ok(files, "the multipart test created nothing");
       const want = files["photos/cats/cat_1.jpg"];
       for (const [from, to] of [[0, 9], [1000, 20999], [want.length - 5, want.length - 1]]) {
