@@ -34,6 +34,7 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/oxdrop/oxdrop/internal/jsutil"
 	"github.com/oxdrop/oxdrop/wasm/engine"
 )
 
@@ -95,7 +96,7 @@ func (s *jsStream) Read(p []byte) (int, error) {
 		}
 		return 0, nil
 	}
-	v, err := await(s.src.Call("next", addr(p), len(p)))
+	v, err := jsutil.CallAwait(s.src, "next", addr(p), len(p))
 	runtime.KeepAlive(p)
 	if err != nil {
 		return 0, err
@@ -106,41 +107,6 @@ func (s *jsStream) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
-}
-
-// await blocks this goroutine (not the worker's event loop) until the
-// promise settles; a rejection's reason becomes the error text.
-func await(promise js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	onOK := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- settled{v: arg0(a)}
-		return nil
-	})
-	onErr := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		reason := arg0(a)
-		msg := reason.String()
-		if reason.Type() == js.TypeObject && reason.Get("message").Type() == js.TypeString {
-			msg = reason.Get("message").String()
-		}
-		ch <- settled{err: errors.New(msg)}
-		return nil
-	})
-	defer onOK.Release()
-	defer onErr.Release()
-	promise.Call("then", onOK, onErr)
-	r := <-ch
-	return r.v, r.err
-}
-
-func arg0(a []js.Value) js.Value {
-	if len(a) == 0 {
-		return js.Undefined()
-	}
-	return a[0]
 }
 
 // async runs fn on its own goroutine (so it may await promises) and returns

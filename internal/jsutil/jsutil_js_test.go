@@ -4,6 +4,7 @@ package jsutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strconv"
@@ -154,7 +155,7 @@ func TestWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.CopyFrom(bytes.NewReader(data), make([]byte, 4096)); err != nil {
+		if err := w.CopyFrom(context.Background(), bytes.NewReader(data), make([]byte, 4096)); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got(), data) {
@@ -163,7 +164,7 @@ func TestWriter(t *testing.T) {
 	}
 
 	w, _ := NewWriter(sink(t, 10_000), 2)
-	err := w.CopyFrom(bytes.NewReader(data), make([]byte, 4096))
+	err := w.CopyFrom(context.Background(), bytes.NewReader(data), make([]byte, 4096))
 	if err == nil || err.Error() != "Error: disk full" {
 		t.Errorf("failing sink: %v", err)
 	}
@@ -173,11 +174,21 @@ func TestWriter(t *testing.T) {
 
 	w, _ = NewWriter(sink(t, 0), 1)
 	gone := errors.New("client gone")
-	if err := w.CopyFrom(io.MultiReader(bytes.NewReader(data[:5000]), iotest.ErrReader(gone)), make([]byte, 4096)); err != gone {
+	if err := w.CopyFrom(context.Background(), io.MultiReader(bytes.NewReader(data[:5000]), iotest.ErrReader(gone)), make([]byte, 4096)); err != gone {
 		t.Errorf("failing reader: %v", err)
 	}
 	if a := js.Global().Get("aborted"); a.Type() != js.TypeString || a.String() != "client gone" {
 		t.Errorf("a failing reader aborted the stream with %v", a)
+	}
+
+	w, _ = NewWriter(sink(t, 0), 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.CopyFrom(ctx, bytes.NewReader(data), make([]byte, 4096)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if a := js.Global().Get("aborted"); a.Type() != js.TypeString || a.String() != context.Canceled.Error() {
+		t.Errorf("a cancelled copy aborted the stream with %v", a)
 	}
 
 	if _, _, err := NewFixedLengthStream(10, 1); !errors.Is(err, ErrNoFixedLengthStream) {

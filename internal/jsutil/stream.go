@@ -3,6 +3,7 @@
 package jsutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -220,12 +221,16 @@ func (w *Writer) Abort(reason string) error {
 	return err
 }
 
-// CopyFrom streams r into the stream through buf (one piece per Write)
-// and closes it at r's end. On any failure, r's or the stream's, it aborts
-// the stream with the error's text and returns the error.
-func (w *Writer) CopyFrom(r io.Reader, buf []byte) error {
+// CopyFrom streams r into the stream through buf (one piece per Write,
+// ctx checked before each read) and closes it at r's end. On any failure,
+// ctx's, r's or the stream's, it aborts the stream with the error's text
+// and returns the error.
+func (w *Writer) CopyFrom(ctx context.Context, r io.Reader, buf []byte) error {
 	err := func() error {
 		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			n, rerr := r.Read(buf)
 			if n > 0 {
 				if _, err := w.Write(buf[:n]); err != nil {

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strconv"
 	"syscall/js"
+
+	"github.com/oxdrop/oxdrop/internal/jsutil"
 )
 
 // flushSize: response bytes are handed to JS in pieces of this size, with
@@ -20,8 +22,6 @@ const (
 	flushSize   = 256 << 10
 	maxInFlight = 8
 )
-
-var fixedLengthStream = js.Global().Get("FixedLengthStream")
 
 // runtimeWriter is the part of syumai's response writer used here: it can
 // take a JS stream as the body and be told the response is ready.
@@ -39,8 +39,7 @@ type runtimeWriter interface {
 type ResponseWriter struct {
 	http.ResponseWriter
 	started bool
-	writer  js.Value   // the FixedLengthStream's writer, if used
-	pending []js.Value // write promises not yet settled, oldest first
+	out     *jsutil.Writer // into the FixedLengthStream, if used
 	buf     []byte
 	want    int64 // Content-Length
 	sent    int64
@@ -55,17 +54,19 @@ func NewResponseWriter(w http.ResponseWriter) *ResponseWriter {
 func (rw *ResponseWriter) start() {
 	rw.started = true
 	rt, ok := rw.ResponseWriter.(runtimeWriter)
-	if !ok || fixedLengthStream.IsUndefined() {
+	if !ok {
 		return
 	}
 	n, err := strconv.ParseInt(rw.Header().Get("Content-Length"), 10, 64)
 	if err != nil || n <= 0 {
 		return
 	}
-	stream := fixedLengthStream.New(float64(n))
-	rw.writer = stream.Get("writable").Call("getWriter")
-	rw.want = n
-	rt.WriteRawJSBody(stream.Get("readable"))
+	readable, out, err := jsutil.NewFixedLengthStream(n, maxInFlight)
+	if err != nil {
+		return // not on Workers: the runtime's writer
+	}
+	rw.out, rw.want = out, n
+	rt.WriteRawJSBody(readable)
 	rt.Ready()
 }
 
@@ -74,7 +75,7 @@ func (rw *ResponseWriter) Write(p []byte) (int, error) {
 	if !rw.started {
 		rw.start()
 	}
-	if rw.writer.IsUndefined() {
+	if rw.out == nil {
 		return rw.ResponseWriter.Write(p)
 	}
 	if rw.err != nil {
@@ -94,27 +95,16 @@ func (rw *ResponseWriter) flush() {
 	if len(rw.buf) == 0 || rw.err != nil {
 		return
 	}
-	u := uint8Array.New(len(rw.buf))
-	js.CopyBytesToJS(u, rw.buf)
-	rw.pending = append(rw.pending, rw.writer.Call("write", u))
-	rw.sent += int64(len(rw.buf))
-	rw.buf = rw.buf[:0]
-	for len(rw.pending) >= maxInFlight && rw.err == nil {
-		rw.settleOldest()
-	}
-}
-
-func (rw *ResponseWriter) settleOldest() {
-	p := rw.pending[0]
-	rw.pending = rw.pending[1:]
-	if _, err := await(p); err != nil && rw.err == nil {
+	if _, err := rw.out.Write(rw.buf); err != nil {
 		rw.err = fmt.Errorf("jsio: client went away: %w", err)
 	}
+	rw.sent += int64(len(rw.buf))
+	rw.buf = rw.buf[:0]
 }
 
 // Flush implements http.Flusher.
 func (rw *ResponseWriter) Flush() {
-	if !rw.writer.IsUndefined() {
+	if rw.out != nil {
 		rw.flush()
 	}
 	if f, ok := rw.ResponseWriter.(http.Flusher); ok {
@@ -136,17 +126,17 @@ func (rw *ResponseWriter) Finish() {
 		}
 		return
 	}
-	if rw.writer.IsUndefined() {
+	if rw.out == nil {
 		return
 	}
 	rw.flush()
-	for len(rw.pending) > 0 && rw.err == nil {
-		rw.settleOldest()
+	if err := rw.out.Wait(); err != nil && rw.err == nil {
+		rw.err = fmt.Errorf("jsio: client went away: %w", err)
 	}
 	if rw.err == nil && rw.sent == rw.want {
-		_, _ = await(rw.writer.Call("close"))
+		_ = rw.out.Close()
 	} else {
-		_, _ = await(rw.writer.Call("abort", fmt.Sprintf("handler wrote %d of %d bytes", rw.sent, rw.want)))
+		_ = rw.out.Abort(fmt.Sprintf("handler wrote %d of %d bytes", rw.sent, rw.want))
 	}
 	// syumai's writer signals the end of the Go program when its own pipe
 	// is closed by JS; with our stream as the body that pipe is never read,

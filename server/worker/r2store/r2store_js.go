@@ -10,8 +10,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/oxdrop/oxdrop/internal/jsutil"
 	"github.com/oxdrop/oxdrop/server/store"
-	"github.com/oxdrop/oxdrop/server/worker/jsio"
 )
 
 // Store is a store.Store over one R2 bucket binding.
@@ -74,7 +74,7 @@ func (s *Store) putValue(ctx context.Context, key string, value js.Value, opts s
 	if err := ctx.Err(); err != nil {
 		return store.Info{}, err
 	}
-	v, err := callAwait(s.bucket, "put", key, value, putOptions(opts))
+	v, err := jsutil.CallAwait(s.bucket, "put", key, value, putOptions(opts))
 	return putResult(key, v, err)
 }
 
@@ -102,12 +102,11 @@ func (s *Store) putStream(ctx context.Context, key string, r io.Reader, size int
 		}
 		return s.putValue(ctx, key, toUint8Array(b), opts)
 	}
-	if fixedLengthStream.IsUndefined() {
-		return store.Info{}, errors.New("r2store: FixedLengthStream is not available in this runtime")
+	readable, w, err := jsutil.NewFixedLengthStream(size, 1)
+	if err != nil {
+		return store.Info{}, fmt.Errorf("r2store: put %s: %w", key, err)
 	}
-	stream := fixedLengthStream.New(float64(size))
-	writer := stream.Get("writable").Call("getWriter")
-	putPromise, err := call(s.bucket, "put", key, stream.Get("readable"), putOptions(opts))
+	putPromise, err := jsutil.Call(s.bucket, "put", key, readable, putOptions(opts))
 	if err != nil {
 		return putResult(key, js.Null(), err)
 	}
@@ -119,14 +118,12 @@ func (s *Store) putStream(ctx context.Context, key string, r io.Reader, size int
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		v, err := await(putPromise)
+		v, err := jsutil.Await(putPromise)
 		done <- outcome{v, err}
 	}()
-	pumpErr := pump(ctx, r, writer)
-	if pumpErr != nil {
-		// Aborting the writable side errors the readable side, so R2 stores
-		// nothing and the put rejects.
-		_, _ = callAwait(writer, "abort", pumpErr.Error())
+	// Each chunk is awaited before the next is read; a failure aborts the
+	// stream, which errors the put's side too, so R2 stores nothing.
+	if pumpErr := w.CopyFrom(ctx, r, make([]byte, chunkSize)); pumpErr != nil {
 		o := <-done
 		if o.err != nil && isPrecondition(o.err) || o.err == nil && o.v.IsNull() {
 			return store.Info{}, store.ErrPrecondition
@@ -137,30 +134,6 @@ func (s *Store) putStream(ctx context.Context, key string, r io.Reader, size int
 	return putResult(key, o.v, o.err)
 }
 
-// pump copies r into a WritableStream writer, awaiting each write, and
-// closes it at EOF.
-func pump(ctx context.Context, r io.Reader, writer js.Value) error {
-	buf := make([]byte, chunkSize)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := r.Read(buf)
-		if n > 0 {
-			if _, werr := callAwait(writer, "write", toUint8Array(buf[:n])); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
-			_, cerr := callAwait(writer, "close")
-			return cerr
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // putMultipart stores a body of unknown size over partSize as an R2
 // multipart upload: first is the first part, already read into a buffer
 // that is reused for the next parts, and one JS buffer is reused too (each
@@ -169,12 +142,12 @@ func pump(ctx context.Context, r io.Reader, writer js.Value) error {
 // just before completing; that is not atomic, and callers that need an
 // atomic claim put small or known-size objects (which take the atomic path).
 func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io.Reader, opts store.PutOptions) (store.Info, error) {
-	upload, err := callAwait(s.bucket, "createMultipartUpload", key)
+	upload, err := jsutil.CallAwait(s.bucket, "createMultipartUpload", key)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("r2store: put %s: starting multipart upload: %w", key, err)
 	}
 	abort := func(cause error) (store.Info, error) {
-		_, _ = callAwait(upload, "abort")
+		_, _ = jsutil.CallAwait(upload, "abort")
 		return store.Info{}, cause
 	}
 	parts := array.New()
@@ -187,7 +160,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io
 			view = jsBuf.Call("subarray", 0, n)
 		}
 		js.CopyBytesToJS(view, buf[:n])
-		part, err := callAwait(upload, "uploadPart", number, view)
+		part, err := jsutil.CallAwait(upload, "uploadPart", number, view)
 		if err != nil {
 			return abort(fmt.Errorf("r2store: put %s: uploading part %d: %w", key, number, err))
 		}
@@ -222,7 +195,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, first []byte, r io
 			return abort(err)
 		}
 	}
-	v, err := callAwait(upload, "complete", parts)
+	v, err := jsutil.CallAwait(upload, "complete", parts)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("r2store: put %s: completing multipart upload: %w", key, err)
 	}
@@ -234,7 +207,7 @@ func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Info{}, err
 	}
-	v, err := callAwait(s.bucket, "head", key)
+	v, err := jsutil.CallAwait(s.bucket, "head", key)
 	if err != nil {
 		return store.Info{}, fmt.Errorf("r2store: head %s: %w", key, err)
 	}
@@ -267,7 +240,7 @@ func (s *Store) List(ctx context.Context, prefix, cursor string, limit int) ([]s
 	if cursor != "" {
 		o.Set("startAfter", cursor)
 	}
-	v, err := callAwait(s.bucket, "list", o)
+	v, err := jsutil.CallAwait(s.bucket, "list", o)
 	if err != nil {
 		return nil, "", fmt.Errorf("r2store: list %q: %w", prefix, err)
 	}
@@ -293,7 +266,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		for _, k := range batch {
 			arr.Call("push", k)
 		}
-		if _, err := callAwait(s.bucket, "delete", arr); err != nil {
+		if _, err := jsutil.CallAwait(s.bucket, "delete", arr); err != nil {
 			return fmt.Errorf("r2store: delete %d keys from %q: %w", len(batch), batch[0], err)
 		}
 	}
@@ -375,7 +348,7 @@ func (b *blob) openStream() error {
 		rng.Set("offset", float64(b.pos))
 		o.Set("range", rng)
 	}
-	v, err := callAwait(b.s.bucket, "get", b.info.Key, o)
+	v, err := jsutil.CallAwait(b.s.bucket, "get", b.info.Key, o)
 	if err != nil {
 		return fmt.Errorf("r2store: get %s: %w", b.info.Key, err)
 	}
@@ -386,9 +359,9 @@ func (b *blob) openStream() error {
 	if body.IsUndefined() {
 		return fmt.Errorf("r2store: %s changed since it was opened", b.info.Key)
 	}
-	rc, err := jsio.NewStreamReader(body)
+	rc, err := jsutil.NewStreamReader(body)
 	if err != nil {
-		_, _ = call(body, "cancel")
+		_, _ = jsutil.Call(body, "cancel")
 		return nil // not a byte stream: Read uses the window
 	}
 	b.stream = rc
@@ -414,7 +387,7 @@ func (b *blob) fetch(off int64, length int) ([]byte, error) {
 	o := newObject()
 	o.Set("range", rng)
 	o.Set("onlyIf", cond)
-	v, err := callAwait(b.s.bucket, "get", b.info.Key, o)
+	v, err := jsutil.CallAwait(b.s.bucket, "get", b.info.Key, o)
 	if err != nil {
 		return nil, fmt.Errorf("r2store: get %s [%d, +%d): %w", b.info.Key, off, length, err)
 	}
@@ -424,7 +397,7 @@ func (b *blob) fetch(off int64, length int) ([]byte, error) {
 	if v.Get("body").IsUndefined() {
 		return nil, fmt.Errorf("r2store: %s changed since it was opened", b.info.Key)
 	}
-	ab, err := callAwait(v, "arrayBuffer")
+	ab, err := jsutil.CallAwait(v, "arrayBuffer")
 	if err != nil {
 		return nil, fmt.Errorf("r2store: get %s: reading body: %w", b.info.Key, err)
 	}
@@ -443,14 +416,14 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	src, err := callAwait(s.bucket, "get", from)
+	src, err := jsutil.CallAwait(s.bucket, "get", from)
 	if err != nil {
 		return fmt.Errorf("r2store: move %s: get: %w", from, err)
 	}
 	if src.IsNull() || src.IsUndefined() {
 		return fmt.Errorf("r2store: move %s: %w", from, store.ErrNotFound)
 	}
-	if _, err := callAwait(s.bucket, "put", to, src.Get("body")); err != nil {
+	if _, err := jsutil.CallAwait(s.bucket, "put", to, src.Get("body")); err != nil {
 		return fmt.Errorf("r2store: move %s to %s: put: %w", from, to, err)
 	}
 	return s.Delete(ctx, from)
