@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // adtsSampleRates is the MPEG-4 sampling frequency table (indices 13 and
@@ -26,10 +28,10 @@ type adtsHeader struct {
 // readADTSHeader is lofty's ADTSHeader::read at the cursor: 7 bytes that
 // must be there (a sync in the last 6 bytes fails the whole file), a
 // forbidden sample rate index 15 fails too, and a CRC is skipped.
-func readADTSHeader(c *cursor) (adtsHeader, error) {
-	b, err := c.readExact(7)
+func readADTSHeader(c *bounded.Cursor) (adtsHeader, error) {
+	b, err := c.ReadExact(7)
 	if err != nil {
-		return adtsHeader{}, fmt.Errorf("ADTS header at offset %d: %w", c.pos, err)
+		return adtsHeader{}, fmt.Errorf("ADTS header at offset %d: %w", c.Pos, err)
 	}
 	sri := (b[2] >> 2) & 0xF
 	if sri == 15 {
@@ -45,7 +47,7 @@ func readADTSHeader(c *cursor) (adtsHeader, error) {
 	h.bitrate = h.len * h.sampleRate / 1024 * 8 / 1024
 	if b[1]&1 == 0 { // protection absent = 0: a 2-byte CRC follows
 		h.hdrLen = 9
-		c.pos += 2
+		c.Pos += 2
 	}
 	return h, nil
 }
@@ -55,23 +57,23 @@ func readADTSHeader(c *cursor) (adtsHeader, error) {
 // length later agrees under the mask. Where that next header cannot be
 // read the search gives up (found false); after a mismatch it resumes one
 // frame length on. On success the cursor sits at the next frame's start.
-func nextADTSFrame(c *cursor) (h adtsHeader, start int64, found bool, err error) {
+func nextADTSFrame(c *bounded.Cursor) (h adtsHeader, start int64, found bool, err error) {
 	for {
-		sync, ok, err := c.searchSync()
+		sync, ok, err := nextSync(c)
 		if err != nil || !ok {
 			return adtsHeader{}, 0, false, err
 		}
-		c.pos = sync
+		c.Pos = sync
 		h, err := readADTSHeader(c)
 		if err != nil {
 			return adtsHeader{}, 0, false, err
 		}
-		c.pos += int64(h.len) - min(int64(h.len), h.hdrLen) // lofty's saturating_sub
-		next, err := c.readExact(4)
+		c.Pos += int64(h.len) - min(int64(h.len), h.hdrLen) // lofty's saturating_sub
+		next, err := c.ReadExact(4)
 		if err != nil {
 			return adtsHeader{}, 0, false, nil // undetermined
 		}
-		c.pos -= 4
+		c.Pos -= 4
 		if h.first4&adtsHeaderMask == binary.BigEndian.Uint32(next)&adtsHeaderMask {
 			return h, sync, true, nil
 		}
@@ -86,28 +88,28 @@ func nextADTSFrame(c *cursor) (h adtsHeader, start int64, found bool, err error)
 // per-frame bitrates with integer division. Channels and sample rate come
 // from the first frame; duration = stream_len*8 / avg_kbps ms, truncated,
 // and 0 when the average is 0.
-func readAAC(s *source) (props, error) {
-	c := newCursor(s, 0)
+func readAAC(s *bounded.Reader) (props, error) {
+	c := bounded.NewCursor(s, 0)
 	for {
-		b, err := c.readU8()
+		b, err := c.ReadU8()
 		if err != nil {
 			return props{}, errors.New("audiometa: aac: the file holds only zero bytes")
 		}
 		if b != 0 {
-			c.pos--
+			c.Pos--
 			break
 		}
 	}
-	streamLen := uint64(s.size) // lofty counts leading padding as stream
+	streamLen := uint64(s.Size()) // lofty counts leading padding as stream
 	var first adtsHeader
 	var firstStart int64
 	found := false
 	for !found {
-		head, err := c.readExact(4)
+		head, err := c.ReadExact(4)
 		if err != nil {
 			break
 		}
-		c.pos -= 4
+		c.Pos -= 4
 		if string(head[:3]) != "ID3" {
 			var err error
 			if first, firstStart, found, err = nextADTSFrame(c); err != nil {
@@ -125,17 +127,17 @@ func readAAC(s *source) (props, error) {
 		streamLen -= uint64(h.size)
 		// lofty's parse_id3v2 consumes size - extended size bytes from
 		// where the header parse stopped (a short file just ends it).
-		c.pos = min(c.pos+int64(h.size-h.extSize), s.size)
+		c.Pos = min(c.Pos+int64(h.size-h.extSize), s.Size())
 		if h.footer {
 			if streamLen < 10 {
 				return props{}, errors.New("audiometa: aac: ID3v2 footer larger than the file")
 			}
 			streamLen -= 10
-			c.pos += 10
+			c.Pos += 10
 		}
 	}
-	if s.size >= 128 {
-		tag, err := s.bytesAt(s.size-128, 3)
+	if s.Size() >= 128 {
+		tag, err := s.Bytes(s.Size()-128, 3)
 		if err != nil {
 			return props{}, fmt.Errorf("audiometa: aac: %w", err)
 		}
@@ -151,7 +153,7 @@ func readAAC(s *source) (props, error) {
 	}
 	// Average over every frame lofty finds after the first; the u32 sum
 	// wraps as in a Rust release build.
-	c.pos = firstStart + first.hdrLen
+	c.Pos = firstStart + first.hdrLen
 	sum, count := first.bitrate, uint32(1)
 	for {
 		h, _, ok, err := nextADTSFrame(c)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // readAPE mirrors lofty's ape::read_from and ape/properties.rs: an
@@ -23,20 +25,20 @@ import (
 // final_frame_blocks, plus blocks_per_frame*(total_frames-1) only when
 // final_frame_blocks > 1; duration = samples*1000/rate in f64, +0.5,
 // truncated.
-func readAPE(s *source) (props, error) {
-	c := newCursor(s, 0)
+func readAPE(s *bounded.Reader) (props, error) {
+	c := bounded.NewCursor(s, 0)
 	id3, err := findID3v2(c)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: ape: %w", err)
 	}
-	streamLen := uint64(s.size)
+	streamLen := uint64(s.Size())
 	if id3 != nil {
 		if id3.fullSize() > streamLen {
 			return props{}, errors.New("audiometa: ape: ID3v2 tag larger than the file")
 		}
 		streamLen -= id3.fullSize()
 	}
-	magic, err := c.readExact(4)
+	magic, err := c.ReadExact(4)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: ape: reading the MAC header: %w", err)
 	}
@@ -50,12 +52,12 @@ func readAPE(s *source) (props, error) {
 	default:
 		return props{}, fmt.Errorf("audiometa: ape: %q where the MAC header should be", magic)
 	}
-	macStart := c.pos
+	macStart := c.Pos
 	if _, _, err := trailingTags(s, streamLen, false); err != nil {
 		return props{}, fmt.Errorf("audiometa: ape: %w", err)
 	}
-	c.pos = macStart
-	v, err := c.readExact(2)
+	c.Pos = macStart
+	v, err := c.ReadExact(2)
 	if err != nil {
 		return props{}, errors.New("audiometa: ape: unable to read the version")
 	}
@@ -64,14 +66,14 @@ func readAPE(s *source) (props, error) {
 	var blocksPerFrame, finalBlocks, totalFrames uint32
 	var p props
 	if version >= 3980 {
-		d, err := c.readExact(46)
+		d, err := c.ReadExact(46)
 		if err != nil {
 			return props{}, errors.New("audiometa: ape: file descriptor cut short")
 		}
 		if n := le.Uint32(d[2:]); n > 52 {
-			c.pos += int64(n - 52)
+			c.Pos += int64(n - 52)
 		}
-		h, err := c.readExact(24)
+		h, err := c.ReadExact(24)
 		if err != nil {
 			return props{}, errors.New("audiometa: ape: MAC header cut short")
 		}
@@ -79,7 +81,7 @@ func readAPE(s *source) (props, error) {
 		p.channels = uint8(le.Uint16(h[18:]))
 		p.sampleRate = le.Uint32(h[20:])
 	} else {
-		h, err := c.readExact(26)
+		h, err := c.ReadExact(26)
 		if err != nil {
 			return props{}, errors.New("audiometa: ape: MAC header cut short")
 		}

@@ -18,11 +18,9 @@ import (
 	"math/bits"
 	"strings"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
-
-// maxRead caps any single read whose length comes from a header.
-const maxRead = 1 << 20
 
 // maxChunks bounds how many chunks, pages or blocks one file may make a
 // parser visit, so hostile files cannot keep the CPU busy.
@@ -82,7 +80,7 @@ func formatFromExt(ext string) format {
 // does from the file name; a wrong extension therefore fails as in Oxen.
 // When ext names no known audio type, the content picks the parser instead.
 func Read(r io.ReaderAt, size int64, ext string) (*model.AudioMeta, error) {
-	s := &source{r: r, size: size}
+	s := bounded.New(r, size)
 	f := formatFromExt(ext)
 	if f == formatUnknown {
 		var err error
@@ -133,9 +131,9 @@ type props struct {
 }
 
 // sniff guesses the format from the first bytes, for unknown extensions.
-func sniff(s *source) (format, error) {
-	head := make([]byte, min(s.size, 36))
-	if _, err := s.readAt(head, 0); err != nil {
+func sniff(s *bounded.Reader) (format, error) {
+	head := make([]byte, min(s.Size(), 36))
+	if _, err := s.ReadAt(head, 0); err != nil {
 		return formatUnknown, fmt.Errorf("audiometa: reading the first bytes: %w", err)
 	}
 	switch {
@@ -170,8 +168,8 @@ func sniff(s *source) (format, error) {
 		// plus the size, footer ignored), then for a frame sync.
 		after := 10 + int64(syncsafe(head[6:10]))
 		next := make([]byte, 4)
-		if after < s.size {
-			s.readAt(next[:min(4, s.size-after)], after)
+		if after < s.Size() {
+			s.ReadAt(next[:min(4, s.Size()-after)], after)
 		}
 		switch {
 		case bytes.HasPrefix(next, []byte("MAC")):
@@ -199,11 +197,11 @@ const maxJunk = 1024
 
 // junkSync is lofty's check_mpeg_or_aac: a frame sync within maxJunk bytes
 // of off decides between MPEG and ADTS AAC.
-func junkSync(s *source, off int64) (format, bool) {
-	if off >= s.size {
+func junkSync(s *bounded.Reader, off int64) (format, bool) {
+	if off >= s.Size() {
 		return formatUnknown, false
 	}
-	b, err := s.bytesAt(off, int(min(maxJunk, s.size-off)))
+	b, err := s.Bytes(off, int(min(maxJunk, s.Size()-off)))
 	if err != nil {
 		return formatUnknown, false
 	}
@@ -242,39 +240,6 @@ func mulDivRound128(a, m, d uint64) uint64 {
 	_, r := bits.Div64(0, hi, d) // r = hi mod d keeps Div64 from overflowing
 	q, _ := bits.Div64(r, lo, d)
 	return q
-}
-
-// source is the file: every read is checked against its size.
-type source struct {
-	r    io.ReaderAt
-	size int64
-}
-
-func (s *source) readAt(p []byte, off int64) (int, error) {
-	if len(p) > maxRead {
-		return 0, fmt.Errorf("read of %d bytes exceeds the %d-byte cap", len(p), maxRead)
-	}
-	if off < 0 || off > s.size || int64(len(p)) > s.size-off {
-		return 0, fmt.Errorf("read of %d bytes at offset %d runs past the end of the %d-byte file", len(p), off, s.size)
-	}
-	n, err := s.r.ReadAt(p, off)
-	if n == len(p) {
-		return n, nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, fmt.Errorf("reading %d bytes at offset %d: %w", len(p), off, err)
-}
-
-// bytesAt returns n bytes at off.
-func (s *source) bytesAt(off int64, n int) ([]byte, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("negative read length %d", n)
-	}
-	b := make([]byte, n)
-	_, err := s.readAt(b, off)
-	return b, err
 }
 
 func syncsafe(b []byte) uint32 {

@@ -4,23 +4,25 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // readFLAC mirrors lofty's flac::read_from: an optional ID3v2 tag, the
 // "fLaC" marker, a STREAMINFO block of at least 18 bytes, then the other
 // metadata blocks up to the one flagged last, which must not end past the
 // file. Duration is total_samples*1000/sample_rate, truncated.
-func readFLAC(s *source) (props, error) {
+func readFLAC(s *bounded.Reader) (props, error) {
 	pos, err := skipID3v2(s, 0)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: flac: %w", err)
 	}
-	marker, err := s.bytesAt(pos, 4)
+	marker, err := s.Bytes(pos, 4)
 	if err != nil || string(marker) != "fLaC" {
 		return props{}, errors.New(`audiometa: flac: no "fLaC" stream marker`)
 	}
 	pos += 4
-	hdr, err := s.bytesAt(pos, 4)
+	hdr, err := s.Bytes(pos, 4)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: flac: STREAMINFO header: %w", err)
 	}
@@ -31,8 +33,8 @@ func readFLAC(s *source) (props, error) {
 	if infoLen < 18 {
 		return props{}, fmt.Errorf("audiometa: flac: STREAMINFO block of %d bytes (< 18)", infoLen)
 	}
-	info, err := s.bytesAt(pos+4, 18)
-	if err != nil || pos+4+infoLen > s.size {
+	info, err := s.Bytes(pos+4, 18)
+	if err != nil || pos+4+infoLen > s.Size() {
 		return props{}, errors.New("audiometa: flac: STREAMINFO block runs past the end of the file")
 	}
 	last := hdr[0]&0x80 != 0
@@ -41,14 +43,14 @@ func readFLAC(s *source) (props, error) {
 		if n > maxChunks {
 			return props{}, errors.New("audiometa: flac: too many metadata blocks")
 		}
-		h, err := s.bytesAt(pos, 4)
+		h, err := s.Bytes(pos, 4)
 		if err != nil {
 			return props{}, fmt.Errorf("audiometa: flac: metadata block header: %w", err)
 		}
 		last = h[0]&0x80 != 0
 		pos += 4 + (int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3]))
 	}
-	if pos > s.size {
+	if pos > s.Size() {
 		return props{}, errors.New("audiometa: flac: metadata blocks run past the end of the file")
 	}
 	return flacStreamInfo(info), nil
@@ -71,8 +73,8 @@ func flacStreamInfo(b []byte) props {
 
 // skipID3v2 returns the offset after an ID3v2 tag at off (and its footer),
 // or off when there is none, as lofty's find_id3v2.
-func skipID3v2(s *source, off int64) (int64, error) {
-	h, err := s.bytesAt(off, 10)
+func skipID3v2(s *bounded.Reader, off int64) (int64, error) {
+	h, err := s.Bytes(off, 10)
 	if err != nil || string(h[:3]) != "ID3" {
 		return off, nil
 	}

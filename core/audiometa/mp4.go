@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/videometa/bmff"
 )
 
@@ -15,9 +16,9 @@ var mp4SampleRates = [15]uint32{96000, 88200, 64000, 48000, 44100, 32000, 24000,
 // first trak whose mdia/hdlr is "soun" gives the duration from its mdhd
 // ((duration*1000) rounded over the timescale) and channels and sample rate
 // from its first recognised sample entry (mp4a with esds, alac, fLaC).
-func readMP4(s *source) (props, error) {
-	w := bmff.NewWalker(s.r, s.size)
-	first, err := w.Header(0, s.size)
+func readMP4(s *bounded.Reader) (props, error) {
+	w := bmff.NewWalker(s, s.Size())
+	first, err := w.Header(0, s.Size())
 	if err != nil || first.Type != "ftyp" {
 		return props{}, errors.New("audiometa: mp4: the file does not start with an ftyp box")
 	}
@@ -26,7 +27,7 @@ func readMP4(s *source) (props, error) {
 	}
 	var moov *bmff.Box
 	errStop := errors.New("stop")
-	err = w.Children(0, s.size, func(b bmff.Box) error {
+	err = w.Children(0, s.Size(), func(b bmff.Box) error {
 		if b.Type == "moov" {
 			moov = &b
 			return errStop

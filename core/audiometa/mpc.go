@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // mpcSampleRates is lofty's Musepack FREQUENCY_TABLE.
@@ -18,25 +20,25 @@ const (
 // trailing-tag probes (with checked subtractions), then the stream version
 // from the 4 bytes after the ID3v2 tag: "MPCK" is SV8, "MP+" SV7 and
 // anything else SV4-6.
-func readMPC(s *source) (props, error) {
-	c := newCursor(s, 0)
+func readMPC(s *bounded.Reader) (props, error) {
+	c := bounded.NewCursor(s, 0)
 	id3, err := findID3v2(c)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: mpc: %w", err)
 	}
-	streamLen := uint64(s.size)
+	streamLen := uint64(s.Size())
 	if id3 != nil {
 		if id3.fullSize() > streamLen {
 			return props{}, errors.New("audiometa: mpc: ID3v2 tag larger than the file")
 		}
 		streamLen -= id3.fullSize()
 	}
-	start := c.pos
+	start := c.Pos
 	if _, _, err := trailingTags(s, streamLen, true); err != nil {
 		return props{}, fmt.Errorf("audiometa: mpc: %w", err)
 	}
-	c.pos = start
-	magic, err := c.readExact(4)
+	c.Pos = start
+	magic, err := c.ReadExact(4)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: mpc: reading the stream header: %w", err)
 	}
@@ -45,10 +47,10 @@ func readMPC(s *source) (props, error) {
 	case string(magic) == "MPCK":
 		p, err = mpcSV8(c)
 	case string(magic[:3]) == "MP+":
-		c.pos--
+		c.Pos--
 		p, err = mpcSV7(c)
 	default:
-		c.pos -= 4
+		c.Pos -= 4
 		p, err = mpcSV4to6(c)
 	}
 	if err != nil {
@@ -62,8 +64,8 @@ func readMPC(s *source) (props, error) {
 // count 32 bits from version 5 (else the top 16 bits), one frame less
 // before version 6; always 2 channels at 44100 Hz. Duration =
 // (frames*1152 - 481, saturating)*1000/44100, rounded.
-func mpcSV4to6(c *cursor) (props, error) {
-	h, err := c.readExact(32)
+func mpcSV4to6(c *bounded.Cursor) (props, error) {
+	h, err := c.ReadExact(32)
 	if err != nil {
 		return props{}, fmt.Errorf("SV4-6 header: %w", err)
 	}
@@ -96,8 +98,8 @@ func mpcSV4to6(c *cursor) (props, error) {
 // = frames * (1152/rate) * 1000 in f64, truncated. lofty then divides by
 // the sample total for the bitrate, which panics when a gapless stream of
 // one frame has a last frame length of 0: that is an error here.
-func mpcSV7(c *cursor) (props, error) {
-	h, err := c.readExact(22)
+func mpcSV7(c *bounded.Cursor) (props, error) {
+	h, err := c.ReadExact(22)
 	if err != nil {
 		return props{}, fmt.Errorf("SV7 header: %w", err)
 	}
@@ -135,11 +137,11 @@ func mpcSV7(c *cursor) (props, error) {
 // the top 4), "RG" (9 bytes) and "EI" (4 bytes) must hold their fields or
 // the file fails; the last "SH" wins and without one rate and channels are
 // 0. Duration = (samples - silence)*1000/rate, rounded, in wrapping u64.
-func mpcSV8(c *cursor) (props, error) {
+func mpcSV8(c *bounded.Cursor) (props, error) {
 	var sh *props
 	var samples, silence uint64
 	for {
-		key, err := c.readExact(2)
+		key, err := c.ReadExact(2)
 		if err != nil {
 			break
 		}
@@ -152,14 +154,14 @@ func mpcSV8(c *cursor) (props, error) {
 			break
 		}
 		payload := size - min(size, uint64(2+n))
-		end := c.pos + int64(min(payload, uint64(1<<62)))
-		limit := int64(min(payload, uint64(c.s.size)))
+		end := c.Pos + int64(min(payload, uint64(1<<62)))
+		limit := int64(min(payload, uint64(c.Size())))
 		switch string([]byte{k0, k1}) {
 		case "SH":
 			if limit < 5 {
 				return props{}, errors.New("SV8 stream header cut short")
 			}
-			if _, err := c.readExact(5); err != nil { // CRC and version
+			if _, err := c.ReadExact(5); err != nil { // CRC and version
 				return props{}, errors.New("SV8 stream header cut short")
 			}
 			left := limit - 5
@@ -176,7 +178,7 @@ func mpcSV8(c *cursor) (props, error) {
 			if left < 2 {
 				return props{}, errors.New("SV8 stream header cut short before its flags")
 			}
-			f, err := c.readExact(2)
+			f, err := c.ReadExact(2)
 			if err != nil {
 				return props{}, errors.New("SV8 stream header cut short before its flags")
 			}
@@ -190,13 +192,13 @@ func mpcSV8(c *cursor) (props, error) {
 			if limit < need {
 				return props{}, fmt.Errorf("SV8 %s packet of %d bytes (< %d)", key, payload, need)
 			}
-			if _, err := c.readExact(int(need)); err != nil {
+			if _, err := c.ReadExact(int(need)); err != nil {
 				return props{}, fmt.Errorf("SV8 %s packet cut short", key)
 			}
 		case "SE":
 			return mpcSV8Props(sh, samples, silence)
 		}
-		c.pos = end
+		c.Pos = end
 	}
 	return mpcSV8Props(sh, samples, silence)
 }
@@ -223,13 +225,13 @@ func mpcSV8Props(sh *props, samples, silence uint64) (props, error) {
 // mpcSize reads a Musepack variable-length size: 7 bits a byte, big-endian,
 // high bit set on all but the last, at most 9 bytes. limit (when >= 0) is
 // how many bytes the packet has left, as lofty's PacketReader caps reads.
-func mpcSize(c *cursor, limit int64) (uint64, int, error) {
+func mpcSize(c *bounded.Cursor, limit int64) (uint64, int, error) {
 	var v uint64
 	for n := 1; ; n++ {
 		if limit >= 0 && int64(n) > limit {
 			return 0, 0, errors.New("size runs past its packet")
 		}
-		b, err := c.readU8()
+		b, err := c.ReadU8()
 		if err != nil {
 			return 0, 0, err
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // maxScan bounds the forward search for the first frame and the backward
@@ -100,7 +102,7 @@ func syncAt(a, b byte) bool { return a == 0xFF && b>>5 == 7 }
 // leading zeros and ID3v2/APE tags, find the first frame whose successor
 // agrees with it, then take the duration from a Xing/Info/VBRI header, or
 // else from the stream length and the first frame's bitrate.
-func readMPEG(s *source) (props, error) {
+func readMPEG(s *bounded.Reader) (props, error) {
 	pos, err := skipZeros(s, 0)
 	if err != nil {
 		return props{}, err
@@ -111,12 +113,12 @@ func readMPEG(s *source) (props, error) {
 		if n > maxChunks {
 			return props{}, errors.New("audiometa: mp3: too many tags")
 		}
-		head, err := s.bytesAt(pos, 4)
+		head, err := s.Bytes(pos, 4)
 		if err != nil {
 			break
 		}
 		if string(head[:3]) == "ID3" {
-			h, err := s.bytesAt(pos, 10)
+			h, err := s.Bytes(pos, 10)
 			if err != nil {
 				return props{}, fmt.Errorf("audiometa: mp3: ID3v2 header: %w", err)
 			}
@@ -125,7 +127,7 @@ func readMPEG(s *source) (props, error) {
 				return props{}, fmt.Errorf("audiometa: mp3: %w", err)
 			}
 			if h[3] >= 3 && h[5]&0x40 != 0 { // extended header, checked as lofty does
-				x, err := s.bytesAt(pos+10, 4)
+				x, err := s.Bytes(pos+10, 4)
 				if err != nil {
 					return props{}, fmt.Errorf("audiometa: mp3: ID3v2 extended header: %w", err)
 				}
@@ -140,7 +142,7 @@ func readMPEG(s *source) (props, error) {
 			continue
 		}
 		if string(head) == "APET" {
-			h, err := s.bytesAt(pos, 32)
+			h, err := s.Bytes(pos, 32)
 			if err != nil || string(h[4:8]) != "AGEX" {
 				return props{}, errors.New("audiometa: mp3: fake APE tag at the start")
 			}
@@ -168,7 +170,7 @@ func readMPEG(s *source) (props, error) {
 	if first.mono {
 		p.channels = 1
 	}
-	vbr, err := s.bytesAt(firstOff+int64(first.dataStart), 32)
+	vbr, err := s.Bytes(firstOff+int64(first.dataStart), 32)
 	if err != nil {
 		return props{}, fmt.Errorf("audiometa: mp3: Xing/VBRI header: %w", err)
 	}
@@ -205,14 +207,14 @@ func readMPEG(s *source) (props, error) {
 }
 
 // skipZeros returns the offset of the first non-zero byte.
-func skipZeros(s *source, pos int64) (int64, error) {
+func skipZeros(s *bounded.Reader, pos int64) (int64, error) {
 	buf := make([]byte, 4096)
 	for start, chunk := pos, 16; pos-start < maxScan; chunk = min(2*chunk, len(buf)) {
-		n := int(min(int64(chunk), s.size-pos))
+		n := int(min(int64(chunk), s.Size()-pos))
 		if n <= 0 {
 			return 0, errors.New("audiometa: mp3: the file holds only zero bytes")
 		}
-		if _, err := s.readAt(buf[:n], pos); err != nil {
+		if _, err := s.ReadAt(buf[:n], pos); err != nil {
 			return 0, fmt.Errorf("audiometa: mp3: %w", err)
 		}
 		for i, c := range buf[:n] {
@@ -228,14 +230,14 @@ func skipZeros(s *source, pos int64) (int64, error) {
 // findFirstFrame is lofty's find_next_frame: a frame counts when the header
 // at pos+len agrees with it under headerMask; when the next header cannot be
 // read the search gives up, and after a mismatch it resumes at pos+len.
-func findFirstFrame(s *source, pos int64) (*mpegHeader, int64, error) {
+func findFirstFrame(s *bounded.Reader, pos int64) (*mpegHeader, int64, error) {
 	buf := make([]byte, 4096)
 	for start := pos; pos-start < maxScan; {
 		sync, ok, err := searchSync(s, pos, start+maxScan, buf)
 		if err != nil || !ok {
 			return nil, 0, err
 		}
-		b, err := s.bytesAt(sync, 4)
+		b, err := s.Bytes(sync, 4)
 		if err != nil {
 			return nil, 0, fmt.Errorf("audiometa: mp3: frame header: %w", err)
 		}
@@ -246,7 +248,7 @@ func findFirstFrame(s *source, pos int64) (*mpegHeader, int64, error) {
 			continue
 		}
 		next := sync + int64(max(h.len, 4))
-		nb, err := s.bytesAt(next, 4)
+		nb, err := s.Bytes(next, 4)
 		if err != nil {
 			return nil, 0, nil // undetermined: lofty stops looking
 		}
@@ -261,10 +263,10 @@ func findFirstFrame(s *source, pos int64) (*mpegHeader, int64, error) {
 // searchSync returns the offset of the first 0xFF byte at or after pos that
 // is followed by a byte with its top three bits set, searching below limit.
 // Reads start small and grow, since a sync is usually close by.
-func searchSync(s *source, pos, limit int64, buf []byte) (int64, bool, error) {
-	for chunk := 64; pos < min(limit, s.size-1); chunk = min(2*chunk, len(buf)) {
-		n := int(min(int64(chunk), s.size-pos))
-		if _, err := s.readAt(buf[:n], pos); err != nil {
+func searchSync(s *bounded.Reader, pos, limit int64, buf []byte) (int64, bool, error) {
+	for chunk := 64; pos < min(limit, s.Size()-1); chunk = min(2*chunk, len(buf)) {
+		n := int(min(int64(chunk), s.Size()-pos))
+		if _, err := s.ReadAt(buf[:n], pos); err != nil {
 			return 0, false, fmt.Errorf("audiometa: mp3: %w", err)
 		}
 		for i := 0; i+1 < n; i++ {
@@ -280,15 +282,15 @@ func searchSync(s *source, pos, limit int64, buf []byte) (int64, bool, error) {
 // streamEnd is where lofty starts the backward search: the end of the file
 // before an ID3v1 tag and an APE tag. Files under 32 bytes (or under 15
 // after an ID3v1 tag) make lofty's seeks fail, so they fail here too.
-func streamEnd(s *source) (int64, error) {
-	pos := s.size
-	if s.size >= 128 {
-		b, err := s.bytesAt(s.size-128, 3)
+func streamEnd(s *bounded.Reader) (int64, error) {
+	pos := s.Size()
+	if s.Size() >= 128 {
+		b, err := s.Bytes(s.Size()-128, 3)
 		if err != nil {
 			return 0, fmt.Errorf("audiometa: mp3: %w", err)
 		}
 		if string(b) == "TAG" {
-			pos = s.size - 128
+			pos = s.Size() - 128
 		}
 	}
 	// lofty then looks for Lyrics3v2 by comparing 8 bytes with the 9-byte
@@ -296,7 +298,7 @@ func streamEnd(s *source) (int64, error) {
 	if pos < 32 {
 		return 0, errors.New("audiometa: mp3: file too short for its trailing tag search")
 	}
-	b, err := s.bytesAt(pos-32, 32)
+	b, err := s.Bytes(pos-32, 32)
 	if err != nil {
 		return 0, fmt.Errorf("audiometa: mp3: %w", err)
 	}
@@ -311,7 +313,7 @@ func streamEnd(s *source) (int64, error) {
 	if version == 2000 {
 		size += 32
 	}
-	if size > s.size || pos-32-size < 0 {
+	if size > s.Size() || pos-32-size < 0 {
 		return 0, fmt.Errorf("audiometa: mp3: APE tag size %d larger than the file", size)
 	}
 	return pos - 32 - size, nil
@@ -320,14 +322,14 @@ func streamEnd(s *source) (int64, error) {
 // findLastFrame is lofty's backward search: 1024-byte windows, the last
 // valid header in each, until one matches the first frame's version, layer
 // and sample rate.
-func findLastFrame(s *source, first *mpegHeader, pos int64) (*mpegHeader, int64) {
+func findLastFrame(s *bounded.Reader, first *mpegHeader, pos int64) (*mpegHeader, int64) {
 	buf := make([]byte, 1024)
 	for scanned := int64(0); pos > 0 && scanned < maxScan; {
 		bound := min(pos, 1024)
 		pos -= bound
 		scanned += bound
 		w := buf[:bound]
-		if _, err := s.readAt(w, pos); err != nil {
+		if _, err := s.ReadAt(w, pos); err != nil {
 			return nil, 0
 		}
 		for i := len(w) - 2; i >= 0; i-- {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/internal/testfile"
 	"github.com/oxdrop/oxdrop/core/model"
 )
@@ -33,7 +34,7 @@ func TestSniffNewFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := sniff(&source{r: bytes.NewReader(tt.head), size: int64(len(tt.head))})
+			got, err := sniff(bounded.New(bytes.NewReader(tt.head), int64(len(tt.head))))
 			if err != nil || got != tt.want {
 				t.Fatalf("sniff = %v, %v; want %v", got, err, tt.want)
 			}
@@ -43,7 +44,7 @@ func TestSniffNewFormats(t *testing.T) {
 		"ID3 with nothing recognizable after": cat(id3v2Tag(5), []byte("plain text")),
 		"junk past 1 KiB":                     cat(bytes.Repeat([]byte{1}, 1023), aac),
 	} {
-		if f, err := sniff(&source{r: bytes.NewReader(head), size: int64(len(head))}); err == nil {
+		if f, err := sniff(bounded.New(bytes.NewReader(head), int64(len(head)))); err == nil {
 			t.Errorf("%s: sniffed as %v", name, f)
 		}
 	}

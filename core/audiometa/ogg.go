@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // maxPacketPrefix is how much of each header packet is kept: enough for
@@ -24,8 +26,8 @@ type oggPage struct {
 func (p oggPage) end() int64 { return p.start + 27 + int64(len(p.segments)) + p.contentLen }
 
 // readOggPage is ogg_pager's PageHeader::read.
-func readOggPage(s *source, off int64) (oggPage, error) {
-	h, err := s.bytesAt(off, 27)
+func readOggPage(s *bounded.Reader, off int64) (oggPage, error) {
+	h, err := s.Bytes(off, 27)
 	if err != nil {
 		return oggPage{}, err
 	}
@@ -38,7 +40,7 @@ func readOggPage(s *source, off int64) (oggPage, error) {
 	if h[26] == 0 {
 		return oggPage{}, fmt.Errorf("Ogg page at offset %d has no segments", off)
 	}
-	seg, err := s.bytesAt(off+27, int(h[26]))
+	seg, err := s.Bytes(off+27, int(h[26]))
 	if err != nil {
 		return oggPage{}, err
 	}
@@ -64,7 +66,7 @@ const (
 // page's (minus pre-skip for Opus, which always runs at 48 kHz). lofty
 // walks every page header to find the last page; here only the file's tail
 // is read.
-func readOgg(s *source, codec oggCodec) (props, error) {
+func readOgg(s *bounded.Reader, codec oggCodec) (props, error) {
 	name, count := "vorbis", 3
 	switch codec {
 	case oggOpus:
@@ -151,7 +153,7 @@ func readOgg(s *source, codec oggCodec) (props, error) {
 
 // oggHeaderPackets reads pages from the start until count packets are
 // complete, keeping the first maxPacketPrefix bytes of each.
-func oggHeaderPackets(s *source, count int) (oggPage, [][]byte, error) {
+func oggHeaderPackets(s *bounded.Reader, count int) (oggPage, [][]byte, error) {
 	first, err := readOggPage(s, 0)
 	if err != nil {
 		return oggPage{}, nil, err
@@ -166,7 +168,7 @@ func oggHeaderPackets(s *source, count int) (oggPage, [][]byte, error) {
 		for _, l := range page.segments {
 			cur := &packets[len(packets)-1]
 			if keep := maxPacketPrefix - len(*cur); keep > 0 {
-				b, err := s.bytesAt(off, min(keep, int(l)))
+				b, err := s.Bytes(off, min(keep, int(l)))
 				if err != nil {
 					return oggPage{}, nil, fmt.Errorf("header packet: %w", err)
 				}
@@ -175,7 +177,7 @@ func oggHeaderPackets(s *source, count int) (oggPage, [][]byte, error) {
 			off += int64(l)
 			if l < 255 {
 				if len(packets) == count {
-					if off > s.size {
+					if off > s.Size() {
 						return oggPage{}, nil, errors.New("header packet runs past the end of the file")
 					}
 					return first, packets, nil
@@ -194,11 +196,11 @@ func oggHeaderPackets(s *source, count int) (oggPage, [][]byte, error) {
 // first whose chain of pages reaches the end of the file exactly wins,
 // else the last page of the first chain that parses. Like lofty, a last
 // page whose content is cut short gives no duration.
-func lastOggPage(s *source) (oggPage, bool) {
+func lastOggPage(s *bounded.Reader) (oggPage, bool) {
 	const window = 2 * 65307
-	start := max(0, s.size-window)
-	tail := make([]byte, s.size-start)
-	if _, err := s.readAt(tail, start); err != nil {
+	start := max(0, s.Size()-window)
+	tail := make([]byte, s.Size()-start)
+	if _, err := s.ReadAt(tail, start); err != nil {
 		return oggPage{}, false
 	}
 	var fallback *oggPage
@@ -222,7 +224,7 @@ func lastOggPage(s *source) (oggPage, bool) {
 			visited[next.start] = true
 			page = next
 		}
-		if page.end() == s.size {
+		if page.end() == s.Size() {
 			return page, true
 		}
 		if fallback == nil {
@@ -230,7 +232,7 @@ func lastOggPage(s *source) (oggPage, bool) {
 			fallback = &p
 		}
 	}
-	if fallback == nil || fallback.end() > s.size {
+	if fallback == nil || fallback.end() > s.Size() {
 		return oggPage{}, false
 	}
 	return *fallback, true

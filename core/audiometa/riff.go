@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // readWAV mirrors lofty's wav::read_from and read_properties, quirks
 // included: the first data chunk's declared size is the stream length even
 // when the file is cut short, the fmt chunk's pad byte is not skipped, and a
 // chunk header that cannot be read simply ends the walk.
-func readWAV(s *source) (props, error) {
-	head, err := s.bytesAt(0, 12)
+func readWAV(s *bounded.Reader) (props, error) {
+	head, err := s.Bytes(0, 12)
 	if err != nil || string(head[:4]) != "RIFF" {
 		return props{}, errors.New("audiometa: wav: no RIFF header")
 	}
@@ -22,13 +24,13 @@ func readWAV(s *source) (props, error) {
 	var fmtChunk []byte
 	var fmtLen int64
 	var totalSamples, streamLen uint32
-	remaining := uint64(s.size) // lofty starts from the whole file length
+	remaining := uint64(s.Size()) // lofty starts from the whole file length
 	pos := int64(12)
 	for n := 0; remaining >= 8; n++ {
 		if n > maxChunks {
 			return props{}, errors.New("audiometa: wav: too many chunks")
 		}
-		hdr, err := s.bytesAt(pos, 8)
+		hdr, err := s.Bytes(pos, 8)
 		if err != nil {
 			break
 		}
@@ -45,10 +47,10 @@ func readWAV(s *source) (props, error) {
 				return props{}, fmt.Errorf("audiometa: wav: fmt chunk of %d bytes is larger than the file", size)
 			}
 			// Only the first 40 bytes matter; the rest must still exist.
-			if pos+int64(size) > s.size {
+			if pos+int64(size) > s.Size() {
 				return props{}, fmt.Errorf("audiometa: wav: fmt chunk of %d bytes runs past the end of the file", size)
 			}
-			if fmtChunk, err = s.bytesAt(pos, int(min(size, 40))); err != nil {
+			if fmtChunk, err = s.Bytes(pos, int(min(size, 40))); err != nil {
 				return props{}, fmt.Errorf("audiometa: wav: %w", err)
 			}
 			fmtLen = int64(size)
@@ -56,7 +58,7 @@ func readWAV(s *source) (props, error) {
 			pos += int64(size)
 		case "fact":
 			if totalSamples == 0 {
-				b, err := s.bytesAt(pos, 4)
+				b, err := s.Bytes(pos, 4)
 				if err != nil {
 					return props{}, fmt.Errorf("audiometa: wav: fact chunk: %w", err)
 				}
@@ -72,11 +74,11 @@ func readWAV(s *source) (props, error) {
 			if size < 4 {
 				return props{}, errors.New("audiometa: wav: LIST chunk smaller than 4 bytes")
 			}
-			listType, err := s.bytesAt(pos, 4)
+			listType, err := s.Bytes(pos, 4)
 			if err != nil {
 				return props{}, fmt.Errorf("audiometa: wav: LIST chunk: %w", err)
 			}
-			if string(listType) == "INFO" && pos+int64(size) > s.size {
+			if string(listType) == "INFO" && pos+int64(size) > s.Size() {
 				return props{}, fmt.Errorf("audiometa: wav: LIST INFO chunk of %d bytes runs past the end of the file", size)
 			}
 			pos, remaining = skipChunk(pos, remaining, size)
@@ -148,20 +150,20 @@ func wavProperties(f []byte, fmtLen int64, totalSamples, streamLen uint32) (prop
 
 // readAIFF mirrors lofty's aiff::read_from: COMM and SSND are required; the
 // duration is sample_frames*1000/sample_rate in f64, truncated to ms.
-func readAIFF(s *source) (props, error) {
-	head, err := s.bytesAt(0, 12)
+func readAIFF(s *bounded.Reader) (props, error) {
+	head, err := s.Bytes(0, 12)
 	if err != nil || string(head[:4]) != "FORM" || (string(head[8:12]) != "AIFF" && string(head[8:12]) != "AIFC") {
 		return props{}, errors.New("audiometa: aiff: no FORM/AIFF header")
 	}
 	var comm []byte
 	var streamLen uint32
-	remaining := uint64(s.size)
+	remaining := uint64(s.Size())
 	pos := int64(12)
 	for n := 0; remaining >= 8; n++ {
 		if n > maxChunks {
 			return props{}, errors.New("audiometa: aiff: too many chunks")
 		}
-		hdr, err := s.bytesAt(pos, 8)
+		hdr, err := s.Bytes(pos, 8)
 		if err != nil {
 			break
 		}
@@ -173,10 +175,10 @@ func readAIFF(s *source) (props, error) {
 			if size < 18 {
 				return props{}, fmt.Errorf("audiometa: aiff: COMM chunk of %d bytes (< 18)", size)
 			}
-			if uint64(size) > remaining || pos+int64(size) > s.size {
+			if uint64(size) > remaining || pos+int64(size) > s.Size() {
 				return props{}, fmt.Errorf("audiometa: aiff: COMM chunk of %d bytes runs past the end of the file", size)
 			}
-			if comm, err = s.bytesAt(pos, 18); err != nil {
+			if comm, err = s.Bytes(pos, 18); err != nil {
 				return props{}, fmt.Errorf("audiometa: aiff: %w", err)
 			}
 			remaining -= uint64(size)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // wvSampleRates is WavPack's sample rate table; index 15 means a custom
@@ -32,11 +34,11 @@ const (
 // block with samples, or at the first block it cannot read. A total of
 // 0xFFFFFFFF (unknown) or 0, or a rate of 0, gives no duration; otherwise
 // duration = total*1000/rate in f64, +0.5, truncated.
-func readWavPack(s *source) (props, error) {
-	if _, _, err := trailingTags(s, uint64(s.size), false); err != nil {
+func readWavPack(s *bounded.Reader) (props, error) {
+	if _, _, err := trailingTags(s, uint64(s.Size()), false); err != nil {
 		return props{}, fmt.Errorf("audiometa: wavpack: %w", err)
 	}
-	c := newCursor(s, 0)
+	c := bounded.NewCursor(s, 0)
 	var (
 		rate     uint32
 		channels uint16
@@ -45,8 +47,8 @@ func readWavPack(s *source) (props, error) {
 		block    []byte
 	)
 	for {
-		c.pos = offset
-		h, err := c.readExact(28) // lofty reads up to the flags, then seeks over the CRC
+		c.Pos = offset
+		h, err := c.ReadExact(28) // lofty reads up to the flags, then seeks over the CRC
 		if err != nil || string(h[:4]) != "wvpk" {
 			break
 		}
@@ -60,8 +62,8 @@ func readWavPack(s *source) (props, error) {
 		rateIdx := (flags >> 23) & 0xF
 		rate = wvSampleRates[rateIdx]
 		if rateIdx == 15 || flags&wvFlagDSD != 0 {
-			c.pos = offset + 32
-			b, err := c.readExact(int(size - 24))
+			c.Pos = offset + 32
+			b, err := c.ReadExact(int(size - 24))
 			if err != nil {
 				break
 			}

@@ -4,18 +4,19 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
 // readBMP reads a bitmap's headers as the image crate's BMP decoder does.
-func readBMP(s *source) (*model.ImageMeta, error) { return readDIB(s, 14, false) }
+func readBMP(s *bounded.Reader) (*model.ImageMeta, error) { return readDIB(s, 14, false) }
 
 // readDIB reads the DIB header at off (14 in a .bmp, 0 inside an icon):
 // the image crate's read_metadata checks, including that the palette of an
 // indexed bitmap is in the file. Only 16/32-bit bitfields with an alpha mask
 // (V3+ headers) decode to RGBA, and icons always do (their AND mask).
-func readDIB(s *source, off int64, ico bool) (*model.ImageMeta, error) {
-	b, err := s.exact(off, 4)
+func readDIB(s *bounded.Reader, off int64, ico bool) (*model.ImageMeta, error) {
+	b, err := s.At(off, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +30,7 @@ func readDIB(s *source, off int64, ico bool) (*model.ImageMeta, error) {
 	var bpp uint16
 	var compression, colorsUsed uint32
 	if hdr == 12 {
-		c, err := s.exact(off+4, 8)
+		c, err := s.At(off+4, 8)
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +42,7 @@ func readDIB(s *source, off int64, ico bool) (*model.ImageMeta, error) {
 			return nil, fmt.Errorf("%d bits per pixel in an OS/2 bitmap", bpp)
 		}
 	} else {
-		c, err := s.exact(off+4, 36)
+		c, err := s.At(off+4, 36)
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +81,7 @@ func readDIB(s *source, off int64, ico bool) (*model.ImageMeta, error) {
 	}
 	cs := model.ColorRGB
 	if compression == 3 {
-		m, err := s.exact(off+40, 16)
+		m, err := s.At(off+40, 16)
 		if err != nil {
 			return nil, fmt.Errorf("bit masks: %w", err)
 		}
@@ -101,7 +102,7 @@ func readDIB(s *source, off int64, ico bool) (*model.ImageMeta, error) {
 		if hdr == 12 {
 			perColor = 3
 		}
-		if n := min(entries, 256) * perColor; off+hdr+n > s.size {
+		if n := min(entries, 256) * perColor; off+hdr+n > s.Size() {
 			return nil, fmt.Errorf("palette of %d bytes runs past the end of the file", n)
 		}
 	}

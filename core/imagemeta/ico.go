@@ -3,8 +3,8 @@ package imagemeta
 import (
 	"errors"
 	"fmt"
-	"io"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -12,8 +12,8 @@ import (
 // then the largest area; the first on ties) and reads its embedded PNG or
 // headerless BMP. BMP entries decode to RGBA (the AND mask adds alpha); the
 // BMP height counts both the image and its mask, so it is halved.
-func readICO(s *source) (*model.ImageMeta, error) {
-	h, err := s.exact(0, 6)
+func readICO(s *bounded.Reader) (*model.ImageMeta, error) {
+	h, err := s.At(0, 6)
 	if err != nil {
 		return nil, err
 	}
@@ -21,14 +21,14 @@ func readICO(s *source) (*model.ImageMeta, error) {
 	if count == 0 {
 		return nil, errors.New("ICO directory has no entries")
 	}
-	if 6+16*count > s.size {
+	if 6+16*count > s.Size() {
 		return nil, fmt.Errorf("ICO directory of %d entries runs past the end of the file", count)
 	}
 	var bestOff uint32
 	var bestBPP uint16
 	var bestArea uint32
 	for i := int64(0); i < count; i++ {
-		e, err := s.exact(6+16*i, 16)
+		e, err := s.At(6+16*i, 16)
 		if err != nil {
 			return nil, err
 		}
@@ -48,11 +48,11 @@ func readICO(s *source) (*model.ImageMeta, error) {
 		}
 	}
 	off := int64(bestOff)
-	if off >= s.size {
+	if off >= s.Size() {
 		return nil, fmt.Errorf("ICO image at %d is past the end of the file", off)
 	}
-	inner := &source{r: io.NewSectionReader(s.r, off, s.size-off), size: s.size - off}
-	sig, err := inner.exact(0, 8)
+	inner := s.Section(off)
+	sig, err := inner.At(0, 8)
 	if err != nil {
 		return nil, err
 	}

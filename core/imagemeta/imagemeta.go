@@ -6,9 +6,11 @@
 // fails Oxen records no metadata. HEIF/AVIF are recognised and refused, as
 // the image crate cannot decode them either.
 //
-// Every read is bounded: a parser looks at a few fixed-size headers and
-// skips over everything else by offset, so a hostile file costs at most a
-// few thousand small reads and never a large allocation.
+// Each format has its own file (png.go, jpeg.go, ...); this one detects
+// the format. Every read goes through a bounded.Reader: a parser looks at
+// a few fixed-size headers and skips over everything else by offset, so a
+// hostile file costs at most a few thousand small reads and never a large
+// allocation.
 package imagemeta
 
 import (
@@ -16,9 +18,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -71,12 +73,15 @@ func Detect(head []byte) Format {
 // encoded color model. HEIF/AVIF and unknown formats give an error (Oxen
 // gives null metadata for them).
 func Read(r io.ReaderAt, size int64) (*model.ImageMeta, error) {
-	src := &source{r: r, size: size}
-	head, err := src.read(0, 16)
-	if err != nil {
-		return nil, err
-	}
+	src := bounded.New(r, size).SetWindow(jpegWindow, jpegWindow)
+	var head []byte
 	var m *model.ImageMeta
+	var err error
+	if size > 0 {
+		if head, err = src.At(0, int(min(size, 16))); err != nil {
+			return nil, err
+		}
+	}
 	f := Detect(head) // head aliases the read buffer: decide before reading on
 	switch f {
 	case PNG:
@@ -112,82 +117,3 @@ var (
 // maxChunks bounds how many chunks/segments/IFD entries a parser walks, so a
 // file made of millions of empty chunks cannot make us loop for long.
 const maxChunks = 4096
-
-// errTruncated says a header runs past the end of the file.
-var errTruncated = errors.New("header runs past the end of the file")
-
-// maxRead caps any single header read.
-const maxRead = 64
-
-// source reads small header pieces at offsets within size.
-type source struct {
-	r    io.ReaderAt
-	size int64
-	buf  [maxRead]byte
-}
-
-// read returns n ≤ maxRead bytes at off (valid until the next read), or
-// errTruncated when fewer exist. At the start of the file it returns what
-// there is (possibly fewer than n) so Detect can run on tiny files.
-func (s *source) read(off int64, n int) ([]byte, error) {
-	if n > maxRead {
-		n = maxRead
-	}
-	if off < 0 || off >= s.size {
-		if off == 0 {
-			return nil, nil
-		}
-		return nil, errTruncated
-	}
-	want := n
-	if rest := s.size - off; rest < int64(n) {
-		if off != 0 {
-			return nil, errTruncated
-		}
-		want = int(rest)
-	}
-	got, err := s.r.ReadAt(s.buf[:want], off)
-	if got == want {
-		return s.buf[:want], nil
-	}
-	if err == nil || err == io.EOF {
-		return nil, errTruncated
-	}
-	return nil, err
-}
-
-// crcBlock is the read size when checksumming chunk data.
-const crcBlock = 1024
-
-// crc32 returns the IEEE CRC of size bytes at off, read crcBlock at a time
-// into a buffer that lives on the stack.
-func (s *source) crc32(off, n int64) (uint32, error) {
-	if off < 0 || n < 0 || off > s.size || s.size-off < n {
-		return 0, errTruncated
-	}
-	var buf [crcBlock]byte
-	var sum uint32
-	for n > 0 {
-		want := buf[:min(n, crcBlock)]
-		got, err := s.r.ReadAt(want, off)
-		if got < len(want) {
-			if err == nil || err == io.EOF {
-				err = errTruncated
-			}
-			return 0, err
-		}
-		sum = crc32.Update(sum, crc32.IEEETable, want)
-		off += int64(got)
-		n -= int64(got)
-	}
-	return sum, nil
-}
-
-// exact is read that insists on n bytes.
-func (s *source) exact(off int64, n int) ([]byte, error) {
-	b, err := s.read(off, n)
-	if err == nil && len(b) < n {
-		err = errTruncated
-	}
-	return b, err
-}

@@ -3,45 +3,34 @@ package imagemeta
 import (
 	"errors"
 	"fmt"
-	"io"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
-// byteCursor reads single bytes at increasing offsets through a 1 KiB
-// window, for the JPEG marker scan (which may skip stray bytes).
-type byteCursor struct {
-	s    *source
-	base int64
-	buf  []byte
-	win  [1024]byte
-}
+// jpegWindow is the window the JPEG marker scan reads bytes through
+// (which may skip stray bytes between segments).
+const jpegWindow = 1 << 10
 
-func (c *byteCursor) u8(off int64) (byte, error) {
-	if off >= c.base && off < c.base+int64(len(c.buf)) {
-		return c.buf[off-c.base], nil
-	}
-	if off < 0 || off >= c.s.size {
-		return 0, errTruncated
-	}
-	n := int(min(int64(len(c.win)), c.s.size-off))
-	got, err := c.s.r.ReadAt(c.win[:n], off)
-	if got < n {
-		if err == nil || err == io.EOF {
-			err = errTruncated
-		}
-		return 0, err
-	}
-	c.base, c.buf = off, c.win[:n]
-	return c.buf[0], nil
-}
-
-func (c *byteCursor) u16(off int64) (uint16, error) {
-	hi, err := c.u8(off)
+// byteAt is the byte at off, read through s's window.
+func byteAt(s *bounded.Reader, off int64) (byte, error) {
+	w, err := s.Window(off, 1)
 	if err != nil {
 		return 0, err
 	}
-	lo, err := c.u8(off + 1)
+	if len(w) == 0 {
+		return 0, &bounded.PastEndError{N: 1, Off: off, Size: s.Size()}
+	}
+	return w[0], nil
+}
+
+// u16At is the big-endian uint16 at off, read through s's window.
+func u16At(s *bounded.Reader, off int64) (uint16, error) {
+	hi, err := byteAt(s, off)
+	if err != nil {
+		return 0, err
+	}
+	lo, err := byteAt(s, off+1)
 	return uint16(hi)<<8 | uint16(lo), err
 }
 
@@ -51,8 +40,7 @@ func (c *byteCursor) u16(off int64) (uint16, error) {
 // start-of-scan. Only SOF0-2 are frame headers there: other SOFn are
 // skipped as unknown segments, so a lossless or arithmetic JPEG has no
 // frame and no size in Oxen. DQT/DHT/APPn contents are not validated here.
-func readJPEG(s *source) (*model.ImageMeta, error) {
-	c := &byteCursor{s: s}
+func readJPEG(s *bounded.Reader) (*model.ImageMeta, error) {
 	var frame *model.ImageMeta
 	var ids [4]byte
 	nComp := 0
@@ -61,14 +49,14 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 		// Find the next marker.
 		var last, m byte
 		for {
-			b, err := c.u8(off)
+			b, err := byteAt(s, off)
 			if err != nil {
 				return nil, fmt.Errorf("headers end before a start-of-scan: %w", err)
 			}
 			off++
 			if last == 0xFF && (b == 0xFF || b == 0x00) {
 				for b == 0xFF || b == 0x00 {
-					if b, err = c.u8(off); err != nil {
+					if b, err = byteAt(s, off); err != nil {
 						return nil, fmt.Errorf("headers end before a start-of-scan: %w", err)
 					}
 					off++
@@ -86,7 +74,7 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 		case m == 0xCC || m == 0xDC:
 			return nil, fmt.Errorf("marker 0x%02x (arithmetic tables / DNL) is not supported", m)
 		case m == 0xDD: // DRI
-			l, err := c.u16(off)
+			l, err := u16At(s, off)
 			if err != nil {
 				return nil, err
 			}
@@ -101,7 +89,7 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 			}
 			var hdr [8]byte
 			for i := range hdr {
-				b, err := c.u8(off + int64(i))
+				b, err := byteAt(s, off+int64(i))
 				if err != nil {
 					return nil, fmt.Errorf("frame header: %w", err)
 				}
@@ -122,7 +110,7 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 			for i := 0; i < int(n); i++ {
 				var comp [3]byte
 				for j := range comp {
-					b, err := c.u8(off + 8 + int64(3*i+j))
+					b, err := byteAt(s, off+8+int64(3*i+j))
 					if err != nil {
 						return nil, fmt.Errorf("frame component %d: %w", i, err)
 					}
@@ -149,11 +137,11 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 			if frame == nil {
 				return nil, errors.New("start-of-scan before any frame header")
 			}
-			l, err := c.u16(off)
+			l, err := u16At(s, off)
 			if err != nil {
 				return nil, err
 			}
-			ns, err := c.u8(off + 2)
+			ns, err := byteAt(s, off+2)
 			if err != nil {
 				return nil, err
 			}
@@ -162,11 +150,11 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 			}
 			var seen [4]byte
 			for i := 0; i < int(ns); i++ {
-				id, err := c.u8(off + 3 + int64(2*i))
+				id, err := byteAt(s, off+3+int64(2*i))
 				if err != nil {
 					return nil, err
 				}
-				if _, err := c.u8(off + 4 + int64(2*i)); err != nil {
+				if _, err := byteAt(s, off+4+int64(2*i)); err != nil {
 					return nil, err
 				}
 				for _, prev := range seen[:i] {
@@ -186,7 +174,7 @@ func readJPEG(s *source) (*model.ImageMeta, error) {
 			return frame, nil
 		}
 		// Any other segment (APPn, COM, DQT, DHT, SOF3+, even RSTn) has a length.
-		l, err := c.u16(off)
+		l, err := u16At(s, off)
 		if err != nil {
 			return nil, fmt.Errorf("segment 0x%02x: %w", m, err)
 		}

@@ -3,7 +3,9 @@ package imagemeta
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -11,8 +13,8 @@ import (
 // crate's read_info does: it verifies each chunk's CRC (the png crate
 // rejects a mismatch, so Oxen has no size then) and notes a tRNS, which
 // adds alpha.
-func readPNG(s *source) (*model.ImageMeta, error) {
-	b, err := s.exact(8, 25)
+func readPNG(s *bounded.Reader) (*model.ImageMeta, error) {
+	b, err := s.At(8, 25)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +35,7 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 		if i == maxChunks {
 			return nil, fmt.Errorf("no IDAT within the first %d chunks", maxChunks)
 		}
-		c, err := s.exact(off, 8)
+		c, err := s.At(off, 8)
 		if err != nil {
 			return nil, fmt.Errorf("no IDAT chunk: %w", err)
 		}
@@ -52,11 +54,11 @@ func readPNG(s *source) (*model.ImageMeta, error) {
 			return nil, errors.New("a second IHDR chunk")
 		}
 		// The CRC covers the type and the data.
-		sum, err := s.crc32(off+4, 4+n)
+		sum, err := crc32At(s, off+4, 4+n)
 		if err != nil {
 			return nil, fmt.Errorf("%q chunk: %w", typ, err)
 		}
-		stored, err := s.exact(off+8+n, 4)
+		stored, err := s.At(off+8+n, 4)
 		if err != nil {
 			return nil, fmt.Errorf("%q chunk CRC: %w", typ, err)
 		}
@@ -124,4 +126,28 @@ func pngColor(ctype, depth byte, trns bool) (string, error) {
 		}
 		return model.ColorRGBA, nil
 	}
+}
+
+// crcBlock is the read size when checksumming chunk data.
+const crcBlock = 1024
+
+// crc32At returns the IEEE CRC of the n bytes at off, read crcBlock at a
+// time; a span past the end fails before anything is read.
+func crc32At(s *bounded.Reader, off, n int64) (uint32, error) {
+	if off < 0 || n < 0 || off > s.Size() || s.Size()-off < n {
+		return 0, &bounded.PastEndError{N: n, Off: off, Size: s.Size()}
+	}
+	var buf [crcBlock]byte
+	var sum uint32
+	for n > 0 {
+		want := buf[:min(n, crcBlock)]
+		got, err := s.ReadAt(want, off)
+		if err != nil {
+			return 0, err
+		}
+		sum = crc32.Update(sum, crc32.IEEETable, want)
+		off += int64(got)
+		n -= int64(got)
+	}
+	return sum, nil
 }

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
 // readTIFF reads the first IFD's size and sample layout.
-func readTIFF(s *source) (*model.ImageMeta, error) {
-	b, err := s.exact(0, 8)
+func readTIFF(s *bounded.Reader) (*model.ImageMeta, error) {
+	b, err := s.At(0, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -19,7 +20,7 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 		bo = be
 	}
 	ifd := int64(bo.Uint32(b[4:8]))
-	c, err := s.exact(ifd, 2)
+	c, err := s.At(ifd, 2)
 	if err != nil {
 		return nil, fmt.Errorf("first IFD at %d: %w", ifd, err)
 	}
@@ -33,7 +34,7 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 	planar := uint32(1)
 	hasData := false
 	for i := 0; i < n; i++ {
-		e, err := s.exact(ifd+2+int64(12*i), 12)
+		e, err := s.At(ifd+2+int64(12*i), 12)
 		if err != nil {
 			return nil, fmt.Errorf("IFD entry %d: %w", i, err)
 		}
@@ -50,7 +51,7 @@ func readTIFF(s *source) (*model.ImageMeta, error) {
 		}
 		if typ == 3 && count > 2 && tag == 258 {
 			// BitsPerSample values live at an offset; all samples share one depth here.
-			o, err := s.exact(int64(bo.Uint32(e[8:12])), 2)
+			o, err := s.At(int64(bo.Uint32(e[8:12])), 2)
 			if err != nil {
 				return nil, fmt.Errorf("BitsPerSample: %w", err)
 			}

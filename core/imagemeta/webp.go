@@ -4,26 +4,27 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
 // readWebP follows image-webp 0.2's read_data (the image crate's WebP
 // decoder): the first chunk is VP8, VP8L or VP8X; an extended file's chunk
 // list must be consistent with its flags.
-func readWebP(s *source) (*model.ImageMeta, error) {
-	c, err := s.exact(4, 12)
+func readWebP(s *bounded.Reader) (*model.ImageMeta, error) {
+	c, err := s.At(4, 12)
 	if err != nil {
 		return nil, err
 	}
 	riffSize, kind := int64(le.Uint32(c[0:4])), string(c[8:12])
-	sz, err := s.exact(16, 4)
+	sz, err := s.At(16, 4)
 	if err != nil {
 		return nil, err
 	}
 	size := int64(le.Uint32(sz))
 	switch kind {
 	case "VP8 ":
-		p, err := s.exact(20, 10)
+		p, err := s.At(20, 10)
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +41,7 @@ func readWebP(s *source) (*model.ImageMeta, error) {
 		}
 		return &model.ImageMeta{Width: w, Height: h, ColorSpace: model.ColorRGB}, nil
 	case "VP8L":
-		p, err := s.exact(20, 5)
+		p, err := s.At(20, 5)
 		if err != nil {
 			return nil, err
 		}
@@ -65,8 +66,8 @@ func readWebP(s *source) (*model.ImageMeta, error) {
 }
 
 // readWebPExtended reads the VP8X header and walks the chunks after it.
-func readWebPExtended(s *source, riffSize, vp8xSize int64) (*model.ImageMeta, error) {
-	p, err := s.exact(20, 10)
+func readWebPExtended(s *bounded.Reader, riffSize, vp8xSize int64) (*model.ImageMeta, error) {
+	p, err := s.At(20, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +87,8 @@ func readWebPExtended(s *source, riffSize, vp8xSize int64) (*model.ImageMeta, er
 		if i == maxChunks {
 			return nil, fmt.Errorf("more than %d chunks", maxChunks)
 		}
-		hdr, err := s.exact(pos, 8)
-		if err == errTruncated {
+		hdr, err := s.At(pos, 8)
+		if bounded.Truncated(err) {
 			break // the file ends: image-webp stops here too
 		} else if err != nil {
 			return nil, err
@@ -105,10 +106,10 @@ func readWebPExtended(s *source, riffSize, vp8xSize int64) (*model.ImageMeta, er
 			if n < 24 {
 				return nil, fmt.Errorf("ANMF chunk of %d bytes, want at least 24", n)
 			}
-			if _, err := s.exact(start+12, 4); err != nil { // frame duration
+			if _, err := s.At(start+12, 4); err != nil { // frame duration
 				return nil, fmt.Errorf("ANMF chunk: %w", err)
 			}
-			if _, err := s.exact(start+16, 8); err != nil { // first sub-chunk header
+			if _, err := s.At(start+16, 8); err != nil { // first sub-chunk header
 				return nil, fmt.Errorf("ANMF chunk: %w", err)
 			}
 		}
@@ -129,13 +130,13 @@ func readWebPExtended(s *source, riffSize, vp8xSize int64) (*model.ImageMeta, er
 		if a.end-a.start != 6 {
 			return nil, fmt.Errorf("ANIM chunk of %d bytes, want 6", a.end-a.start)
 		}
-		if _, err := s.exact(a.start, 6); err != nil {
+		if _, err := s.At(a.start, 6); err != nil {
 			return nil, fmt.Errorf("ANIM chunk: %w", err)
 		}
 		f := chunks["ANMF"]
 		at := f.start + 16
 		for i := 0; i < 2; i++ {
-			hdr, err := s.exact(at, 8)
+			hdr, err := s.At(at, 8)
 			if err != nil {
 				return nil, fmt.Errorf("first frame: %w", err)
 			}

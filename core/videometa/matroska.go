@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -45,8 +46,7 @@ type ebmlElement struct {
 }
 
 type ebmlReader struct {
-	r        io.ReaderAt
-	size     int64
+	r        *bounded.Reader
 	elements int
 }
 
@@ -54,7 +54,7 @@ type ebmlReader struct {
 // never read: when Info or Tracks sit after the first Cluster, the SeekHead
 // says where they are.
 func readMatroska(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
-	e := &ebmlReader{r: r, size: size}
+	e := &ebmlReader{r: bounded.New(r, size)}
 	hdr, err := e.header(0, size)
 	if err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func (e *ebmlReader) readSeekHead(head ebmlElement, seeks map[uint32]int64) erro
 		if err != nil {
 			return err
 		}
-		if haveID && havePos && id <= math.MaxUint32 && pos < uint64(e.size) {
+		if haveID && havePos && id <= math.MaxUint32 && pos < uint64(e.r.Size()) {
 			if _, dup := seeks[uint32(id)]; !dup {
 				seeks[uint32(id)] = int64(pos)
 			}
@@ -269,19 +269,18 @@ func (e *ebmlReader) header(off, end int64) (ebmlElement, error) {
 	if off < 0 || off >= end {
 		return ebmlElement{}, fmt.Errorf("videometa: matroska: element offset %d outside the parent", off)
 	}
-	var buf [12]byte
-	n := min(int64(len(buf)), end-off)
-	if _, err := e.readFull(buf[:n], off); err != nil {
-		return ebmlElement{}, err
+	buf, err := e.r.At(off, int(min(12, end-off)))
+	if err != nil {
+		return ebmlElement{}, fmt.Errorf("videometa: matroska: %w", err)
 	}
-	id, idLen, err := vint(buf[:n], true)
+	id, idLen, err := vint(buf, true)
 	if err != nil {
 		return ebmlElement{}, fmt.Errorf("videometa: matroska: element id at offset %d: %w", off, err)
 	}
 	if idLen > 4 {
 		return ebmlElement{}, fmt.Errorf("videometa: matroska: element id at offset %d is %d bytes long (max 4)", off, idLen)
 	}
-	size, sizeLen, err := vint(buf[idLen:n], false)
+	size, sizeLen, err := vint(buf[idLen:], false)
 	if err != nil {
 		return ebmlElement{}, fmt.Errorf("videometa: matroska: element 0x%X size at offset %d: %w", id, off, err)
 	}
@@ -359,12 +358,9 @@ func (e *ebmlReader) float(el ebmlElement) (float64, error) {
 }
 
 func (e *ebmlReader) readFull(p []byte, off int64) (int, error) {
-	if off < 0 || off+int64(len(p)) > e.size {
-		return 0, fmt.Errorf("videometa: matroska: read of %d bytes at offset %d past the end of the %d-byte file", len(p), off, e.size)
-	}
 	n, err := e.r.ReadAt(p, off)
-	if n == len(p) {
-		return n, nil
+	if err != nil {
+		return n, fmt.Errorf("videometa: matroska: %w", err)
 	}
-	return n, fmt.Errorf("videometa: matroska: reading at offset %d: %w", off, errOrEOF(err))
+	return n, nil
 }

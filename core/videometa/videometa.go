@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -17,15 +18,16 @@ func Read(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("videometa: %d-byte file is too small for a video container", size)
 	}
-	var head [8]byte
-	if n, err := r.ReadAt(head[:], 0); n < len(head) {
-		return nil, fmt.Errorf("videometa: reading the first bytes: %w", errOrEOF(err))
+	src := bounded.New(r, size)
+	head, err := src.At(0, 8)
+	if err != nil {
+		return nil, fmt.Errorf("videometa: reading the first bytes: %w", err)
 	}
 	switch {
 	case bytes.Equal(head[4:8], []byte("ftyp")):
-		return readMP4(r, size)
+		return readMP4(src, size)
 	case bytes.Equal(head[:4], []byte{0x1A, 0x45, 0xDF, 0xA3}):
-		return readMatroska(r, size)
+		return readMatroska(src, size)
 	}
 	return nil, errors.New("videometa: unknown container (neither an ISO-BMFF ftyp box nor an EBML header at the start)")
 }
@@ -35,11 +37,4 @@ func Read(r io.ReaderAt, size int64) (*model.VideoMeta, error) {
 // exactly the decimals Oxen serializes (1600 ms → 1.6).
 func secondsFromMillis(ms uint64) float64 {
 	return float64(ms/1000) + float64((ms%1000)*1_000_000)/1e9
-}
-
-func errOrEOF(err error) error {
-	if err == nil || err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
 }

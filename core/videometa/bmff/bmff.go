@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
 // MaxBoxes bounds how many box headers one Walker visits, so a file made of
@@ -31,18 +33,17 @@ func (b Box) Size() int64 { return b.End - b.Data }
 
 // Walker reads boxes from r and counts them against MaxBoxes.
 type Walker struct {
-	r     io.ReaderAt
-	size  int64
+	r     *bounded.Reader
 	boxes int
 }
 
 // NewWalker returns a Walker over a file of the given size.
 func NewWalker(r io.ReaderAt, size int64) *Walker {
-	return &Walker{r: r, size: size}
+	return &Walker{r: bounded.New(r, size)}
 }
 
 // FileSize is the size given to NewWalker.
-func (w *Walker) FileSize() int64 { return w.size }
+func (w *Walker) FileSize() int64 { return w.r.Size() }
 
 // ErrTooManyBoxes is returned once MaxBoxes headers have been read.
 var ErrTooManyBoxes = errors.New("bmff: too many boxes")
@@ -70,8 +71,8 @@ func (w *Walker) Header(off, end int64) (Box, error) {
 	if end-off < 8 {
 		return Box{}, fmt.Errorf("bmff: %d bytes left at offset %d, too few for a box header", end-off, off)
 	}
-	var h [16]byte
-	if err := w.readFull(h[:8], off); err != nil {
+	h, err := w.at(off, 8)
+	if err != nil {
 		return Box{}, err
 	}
 	b := Box{Type: string(h[4:8]), Start: off, Data: off + 8}
@@ -84,10 +85,11 @@ func (w *Walker) Header(off, end int64) (Box, error) {
 		if end-off < 16 {
 			return Box{}, fmt.Errorf("bmff: box %q at offset %d: no room for its 64-bit size", b.Type, off)
 		}
-		if err := w.readFull(h[8:16], off+8); err != nil {
+		h, err := w.at(off+8, 8)
+		if err != nil {
 			return Box{}, err
 		}
-		large := binary.BigEndian.Uint64(h[8:16])
+		large := binary.BigEndian.Uint64(h)
 		if large < 16 {
 			return Box{}, fmt.Errorf("bmff: box %q at offset %d has 64-bit size %d (< 16)", b.Type, off, large)
 		}
@@ -150,23 +152,18 @@ func (w *Walker) Read(b Box, off int64, n int) ([]byte, error) {
 	if off < b.Data || off+int64(n) > b.End {
 		return nil, fmt.Errorf("bmff: box %q (payload %d bytes) is too short: need %d bytes at payload offset %d", b.Type, b.Size(), n, off-b.Data)
 	}
-	buf := make([]byte, n)
-	if err := w.readFull(buf, off); err != nil {
-		return nil, err
+	buf, err := w.r.Bytes(off, n)
+	if err != nil {
+		return nil, fmt.Errorf("bmff: %w", err)
 	}
 	return buf, nil
 }
 
-func (w *Walker) readFull(p []byte, off int64) error {
-	if off < 0 || off+int64(len(p)) > w.size {
-		return fmt.Errorf("bmff: read of %d bytes at offset %d past the end of the %d-byte file", len(p), off, w.size)
+// at returns the n bytes at off, valid until the next read.
+func (w *Walker) at(off int64, n int) ([]byte, error) {
+	h, err := w.r.At(off, n)
+	if err != nil {
+		return nil, fmt.Errorf("bmff: %w", err)
 	}
-	n, err := w.r.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("bmff: reading %d bytes at offset %d: %w", len(p), off, err)
+	return h, nil
 }

@@ -3,130 +3,37 @@ package audiometa
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
+
+	"github.com/oxdrop/oxdrop/core/internal/bounded"
 )
 
-// cursorWindow is how much of the file a cursor caches at once. Formats
-// that lofty walks from end to end (ADTS frames, Musepack SV8 packets,
-// WavPack blocks) stream through this window instead of holding the file.
-const cursorWindow = 64 << 10
+// cursorWindow is the most of the file a bounded.Cursor caches at once.
+// Formats that lofty walks from end to end (ADTS frames, Musepack SV8
+// packets, WavPack blocks) stream through this window instead of holding
+// the file.
+const cursorWindow = bounded.MaxWindow
 
-// errEOF is what a cursor returns for a read that runs past the end, as
-// Rust's read_exact fails with UnexpectedEof.
-var errEOF = io.ErrUnexpectedEOF
-
-// cursor reads a source sequentially with seeks, the way lofty reads a
-// BufReader<File>: a failed read leaves the position at the end of the file
-// (the bytes before the end were consumed), a seek may go past the end but
-// not before the start.
-type cursor struct {
-	s      *source
-	pos    int64
-	win    []byte // bytes of the file from winOff
-	winOff int64
-	next   int // size of the next window load
-}
-
-func newCursor(s *source, pos int64) *cursor { return &cursor{s: s, pos: pos} }
-
-// window returns the cached bytes from off onwards, loading a new window
-// of at least need bytes (when the file has them) when off is outside the
-// cached one; empty at or past the end.
-func (c *cursor) window(off int64, need int) ([]byte, error) {
-	if off >= c.s.size {
-		return nil, nil
-	}
-	if off >= c.winOff && off < c.winOff+int64(len(c.win)) {
-		return c.win[off-c.winOff:], nil
-	}
-	// The first window is small (most readers want a header), and each
-	// reload doubles it up to cursorWindow for the readers that walk on.
-	c.next = min(max(2*c.next, 4<<10), cursorWindow)
-	n := int(min(int64(max(c.next, need)), c.s.size-off))
-	if cap(c.win) < n {
-		c.win = make([]byte, n)
-	}
-	c.win = c.win[:n]
-	if _, err := c.s.readAt(c.win, off); err != nil {
-		c.win = c.win[:0]
-		return nil, err
-	}
-	c.winOff = off
-	return c.win, nil
-}
-
-// readExact returns the next n bytes (valid until the next read) and
-// advances; past the end it fails and leaves the position at the end.
-func (c *cursor) readExact(n int) ([]byte, error) {
-	if n < 0 || n > maxRead {
-		return nil, fmt.Errorf("read of %d bytes exceeds the %d-byte cap", n, maxRead)
-	}
-	if c.pos < 0 || int64(n) > c.s.size-c.pos {
-		c.pos = max(c.pos, c.s.size)
-		return nil, errEOF
-	}
-	if n > cursorWindow {
-		b, err := c.s.bytesAt(c.pos, n)
-		if err == nil {
-			c.pos += int64(n)
-		}
-		return b, err
-	}
-	w, err := c.window(c.pos, n)
-	if err != nil {
-		return nil, err
-	}
-	if len(w) < n { // the cached window ends too soon: reload from pos
-		c.win = c.win[:0]
-		if w, err = c.window(c.pos, n); err != nil {
-			return nil, err
-		}
-	}
-	c.pos += int64(n)
-	return w[:n], nil
-}
-
-// readU8 reads one byte.
-func (c *cursor) readU8() (byte, error) {
-	b, err := c.readExact(1)
-	if err != nil {
-		return 0, err
-	}
-	return b[0], nil
-}
-
-// seek moves by delta; like Rust's File seek it fails before the start.
-func (c *cursor) seek(delta int64) error { return c.seekTo(c.pos + delta) }
-
-func (c *cursor) seekTo(off int64) error {
-	if off < 0 {
-		return fmt.Errorf("seek to negative offset %d", off)
-	}
-	c.pos = off
-	return nil
-}
-
-// searchSync is lofty's search_for_frame_sync: the offset of the first
-// 0xFF byte at or after the position whose next byte has its top three bits
+// nextSync is lofty's search_for_frame_sync: the offset of the first
+// 0xFF byte at or after the cursor whose next byte has its top three bits
 // set. It consumes the bytes it looks at; at the end of the file it gives
 // false with the position at the end.
-func (c *cursor) searchSync() (int64, bool, error) {
+func nextSync(c *bounded.Cursor) (int64, bool, error) {
 	var prev byte
 	have := false
-	for c.pos < c.s.size {
-		w, err := c.window(c.pos, 1)
+	for c.Pos < c.Size() {
+		w, err := c.Window(c.Pos, 1)
 		if err != nil {
 			return 0, false, err
 		}
 		for i, b := range w {
 			if have && prev == 0xFF && b>>5 == 7 {
-				c.pos += int64(i) + 1
-				return c.pos - 2, true, nil
+				c.Pos += int64(i) + 1
+				return c.Pos - 2, true, nil
 			}
 			prev, have = b, true
 		}
-		c.pos += int64(len(w))
+		c.Pos += int64(len(w))
 	}
 	return 0, false, nil
 }
@@ -149,8 +56,8 @@ func (h id3v2Info) fullSize() uint64 {
 // parseID3v2 is lofty's Id3v2Header::parse at the cursor: the 10-byte
 // header and, for v3/v4 with the flag set, the extended header fields it
 // reads (size, flag count, flags, CRC, restrictions), which it consumes.
-func parseID3v2(c *cursor) (id3v2Info, error) {
-	h, err := c.readExact(10)
+func parseID3v2(c *bounded.Cursor) (id3v2Info, error) {
+	h, err := c.ReadExact(10)
 	if err != nil {
 		return id3v2Info{}, fmt.Errorf("ID3v2 header: %w", err)
 	}
@@ -166,7 +73,7 @@ func parseID3v2(c *cursor) (id3v2Info, error) {
 	}
 	info := id3v2Info{size: syncsafe(h[6:10]), footer: major >= 3 && flags&0x10 != 0}
 	if major >= 3 && flags&0x40 != 0 {
-		x, err := c.readExact(6)
+		x, err := c.ReadExact(6)
 		if err != nil {
 			return id3v2Info{}, fmt.Errorf("ID3v2 extended header: %w", err)
 		}
@@ -176,12 +83,12 @@ func parseID3v2(c *cursor) (id3v2Info, error) {
 		}
 		extFlags := x[5]
 		if extFlags&0x20 != 0 {
-			if _, err := c.readExact(6); err != nil {
+			if _, err := c.ReadExact(6); err != nil {
 				return id3v2Info{}, fmt.Errorf("ID3v2 extended header CRC: %w", err)
 			}
 		}
 		if extFlags&0x10 != 0 {
-			if _, err := c.readExact(2); err != nil {
+			if _, err := c.ReadExact(2); err != nil {
 				return id3v2Info{}, fmt.Errorf("ID3v2 extended header restrictions: %w", err)
 			}
 		}
@@ -198,20 +105,20 @@ func parseID3v2(c *cursor) (id3v2Info, error) {
 // bytes back from wherever parsing stopped. It returns the header or nil.
 // The tag's frames are not parsed, which lofty also does (see the report
 // in the package README for that limit).
-func findID3v2(c *cursor) (*id3v2Info, error) {
+func findID3v2(c *bounded.Cursor) (*id3v2Info, error) {
 	h, err := parseID3v2(c)
 	if err != nil {
-		if err := c.seek(-10); err != nil {
+		if err := c.Move(-10); err != nil {
 			return nil, fmt.Errorf("no room for an ID3v2 header: %w", err)
 		}
 		return nil, nil
 	}
-	if int64(h.size) > c.s.size-c.pos {
+	if int64(h.size) > c.Size()-c.Pos {
 		return nil, fmt.Errorf("ID3v2 tag of %d bytes runs past the end of the file", h.size)
 	}
-	c.pos += int64(h.size)
+	c.Pos += int64(h.size)
 	if h.footer {
-		c.pos += 10
+		c.Pos += 10
 	}
 	return &h, nil
 }
@@ -222,15 +129,15 @@ func findID3v2(c *cursor) (*id3v2Info, error) {
 // files fail), and an APE footer must hold a valid size. It returns the
 // stream length left and the APE tag's size (0 without one). When checked,
 // the subtractions fail on underflow as in Musepack; APE and WavPack wrap.
-func trailingTags(s *source, streamLen uint64, checked bool) (uint64, uint64, error) {
-	pos := s.size
-	if s.size >= 128 {
-		b, err := s.bytesAt(s.size-128, 3)
+func trailingTags(s *bounded.Reader, streamLen uint64, checked bool) (uint64, uint64, error) {
+	pos := s.Size()
+	if s.Size() >= 128 {
+		b, err := s.Bytes(s.Size()-128, 3)
 		if err != nil {
 			return 0, 0, err
 		}
 		if string(b) == "TAG" {
-			pos = s.size - 128
+			pos = s.Size() - 128
 			if streamLen < 128 {
 				return 0, 0, errors.New("ID3v1 tag larger than the stream")
 			}
@@ -240,7 +147,7 @@ func trailingTags(s *source, streamLen uint64, checked bool) (uint64, uint64, er
 	if pos < 32 { // the Lyrics3v2 (15 bytes) and APE footer (32) probes
 		return 0, 0, fmt.Errorf("%d bytes before the trailing tags, too few for lofty's 32-byte APE footer probe", pos)
 	}
-	f, err := s.bytesAt(pos-32, 32)
+	f, err := s.Bytes(pos-32, 32)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -258,7 +165,7 @@ func trailingTags(s *source, streamLen uint64, checked bool) (uint64, uint64, er
 	if version == 2000 {
 		size = uint32(min(uint64(size)+32, math.MaxUint32))
 	}
-	if int64(size) > s.size {
+	if int64(size) > s.Size() {
 		return 0, 0, fmt.Errorf("APE tag size %d larger than the file", size)
 	}
 	if checked {
