@@ -2,10 +2,9 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/oxdrop/oxdrop/server/api"
+	"github.com/oxdrop/oxdrop/server/config"
 )
 
 // defaultMaxBody is below the 100 MB request-body limit Cloudflare enforces
@@ -30,76 +29,29 @@ type settings struct {
 
 const bucketBinding = "OXDROP_BUCKET"
 
-// loadSettings reads the settings through getenv.
+// loadSettings reads the settings through getenv, with server/config's
+// rules (the ones `oxdrop serve` uses). OXDROP_TOKENS holds the tokens
+// themselves, where serve's -tokens names a file of them.
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{
-		MaxBody:    defaultMaxBody,
-		MaxJSON:    defaultMaxJSON,
-		Tokens:     parseTokens(getenv("OXDROP_TOKENS")),
-		CORSOrigin: strings.TrimSpace(getenv("OXDROP_CORS_ORIGIN")),
-		Bucket:     bucketBinding,
-	}
-	if err := api.ValidCORSOrigin(s.CORSOrigin); err != nil {
-		return settings{}, fmt.Errorf("OXDROP_CORS_ORIGIN=%q: want * or an origin like https://app.example: %w", s.CORSOrigin, err)
-	}
-	if v := strings.TrimSpace(getenv("OXDROP_MAX_BODY")); v != "" {
-		n, err := parseSize(v)
-		if err != nil {
-			return settings{}, fmt.Errorf("OXDROP_MAX_BODY=%q: %w", v, err)
+	s := settings{MaxBody: defaultMaxBody, MaxJSON: defaultMaxJSON, Bucket: bucketBinding}
+	var err error
+	if v := getenv("OXDROP_TOKENS"); strings.TrimSpace(v) != "" {
+		if s.Tokens, err = config.ParseTokens(v); err != nil {
+			return settings{}, fmt.Errorf("OXDROP_TOKENS %w: want tokens separated by newlines, commas or spaces", err)
 		}
-		s.MaxBody = n
 	}
-	if v := strings.TrimSpace(getenv("OXDROP_MAX_JSON")); v != "" {
-		n, err := parseSize(v)
-		if err != nil {
-			return settings{}, fmt.Errorf("OXDROP_MAX_JSON=%q: %w", v, err)
+	if s.CORSOrigin, err = config.CORSOrigin(getenv("OXDROP_CORS_ORIGIN")); err != nil {
+		return settings{}, fmt.Errorf("OXDROP_CORS_ORIGIN=%q: %w", getenv("OXDROP_CORS_ORIGIN"), err)
+	}
+	for _, b := range []struct {
+		name string
+		to   *int64
+	}{{"OXDROP_MAX_BODY", &s.MaxBody}, {"OXDROP_MAX_JSON", &s.MaxJSON}} {
+		if v := strings.TrimSpace(getenv(b.name)); v != "" {
+			if *b.to, err = config.ParseBytes(v); err != nil {
+				return settings{}, fmt.Errorf("%s=%q: %w", b.name, v, err)
+			}
 		}
-		s.MaxJSON = n
 	}
 	return s, nil
-}
-
-// parseSize reads a byte count: a plain integer, or one with a unit
-// (KB, MB, GB: powers of 1000; KiB, MiB, GiB: powers of 1024).
-func parseSize(v string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1},
-	}
-	mult := int64(1)
-	num := strings.TrimSpace(v)
-	// Binary units come first: "MiB" also ends in "B".
-	for _, u := range units {
-		if strings.HasSuffix(strings.ToUpper(num), strings.ToUpper(u.suffix)) {
-			num = strings.TrimSpace(num[:len(num)-len(u.suffix)])
-			mult = u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("want a positive byte count such as 95000000 or 95MB")
-	}
-	if n > (1<<62)/mult {
-		return 0, fmt.Errorf("byte count too large")
-	}
-	return n * mult, nil
-}
-
-// parseTokens splits a secret holding one or more tokens separated by
-// newlines, commas or spaces; lines starting with # are comments.
-func parseTokens(v string) []string {
-	var out []string
-	for _, line := range strings.Split(v, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
-		}
-		for _, tok := range strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\r' }) {
-			out = append(out, tok)
-		}
-	}
-	return out
 }

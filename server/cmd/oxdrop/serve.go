@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +20,7 @@ import (
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/oxdrop/oxdrop/build"
 	"github.com/oxdrop/oxdrop/server/api"
+	"github.com/oxdrop/oxdrop/server/config"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
 	"github.com/oxdrop/oxdrop/server/webapp"
 )
@@ -50,7 +50,7 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	}
 	fs.StringVar(&c.addr, "addr", env("addr", "localhost:3000"), "listen address (env OXDROP_ADDR)")
 	fs.StringVar(&c.data, "data", env("data", "./data"), "data directory (env OXDROP_DATA)")
-	fs.StringVar(&c.tokensFile, "tokens", env("tokens", ""), "file of bearer tokens, one per line, required for POST (env OXDROP_TOKENS)")
+	fs.StringVar(&c.tokensFile, "tokens", env("tokens", ""), "file of bearer tokens (one per line, or comma-separated), required for POST (env OXDROP_TOKENS)")
 	fs.StringVar(&c.corsOrigin, "cors-origin", env("cors-origin", ""), "allow API calls from this origin, or * (env OXDROP_CORS_ORIGIN)")
 	maxBody := fs.String("max-body", env("max-body", "10GiB"), "maximum request body (env OXDROP_MAX_BODY)")
 	maxFile := fs.String("max-file", env("max-file", ""), "maximum size of one file (default: -max-body) (env OXDROP_MAX_FILE)")
@@ -73,34 +73,34 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	var err error
-	if c.maxBody, err = parseBytes(*maxBody); err != nil {
+	if c.maxBody, err = config.ParseBytes(*maxBody); err != nil {
 		return nil, fmt.Errorf("-max-body: %w", err)
 	}
 	if *maxFile != "" {
-		if c.maxFile, err = parseBytes(*maxFile); err != nil {
+		if c.maxFile, err = config.ParseBytes(*maxFile); err != nil {
 			return nil, fmt.Errorf("-max-file: %w", err)
 		}
 	}
-	if c.maxFiles, err = strconv.Atoi(*maxFiles); err != nil || c.maxFiles <= 0 {
-		return nil, fmt.Errorf("-max-files: want a positive integer, got %q", *maxFiles)
+	if c.maxFiles, err = config.ParseCount(*maxFiles); err != nil {
+		return nil, fmt.Errorf("-max-files: %w", err)
 	}
-	if c.readTimeout, err = time.ParseDuration(*readTimeout); err != nil {
+	if c.readTimeout, err = config.ParseDuration(*readTimeout); err != nil {
 		return nil, fmt.Errorf("-read-timeout: %w", err)
 	}
-	if c.idleTimeout, err = time.ParseDuration(*idleTimeout); err != nil {
+	if c.idleTimeout, err = config.ParseDuration(*idleTimeout); err != nil {
 		return nil, fmt.Errorf("-idle-timeout: %w", err)
 	}
-	if c.bodyIdleTimeout, err = parseTimeout(*bodyIdle); err != nil {
+	if c.bodyIdleTimeout, err = config.ParseDuration(*bodyIdle); err != nil {
 		return nil, fmt.Errorf("-body-idle-timeout: %w", err)
 	}
-	if c.writeTimeout, err = parseTimeout(*writeTimeout); err != nil {
+	if c.writeTimeout, err = config.ParseDuration(*writeTimeout); err != nil {
 		return nil, fmt.Errorf("-write-timeout: %w", err)
 	}
-	if c.maxUploads, err = strconv.Atoi(*maxUploads); err != nil || c.maxUploads <= 0 {
-		return nil, fmt.Errorf("-max-uploads: want a positive integer, got %q", *maxUploads)
+	if c.maxUploads, err = config.ParseCount(*maxUploads); err != nil {
+		return nil, fmt.Errorf("-max-uploads: %w", err)
 	}
-	if err := api.ValidCORSOrigin(c.corsOrigin); err != nil {
-		return nil, fmt.Errorf("-cors-origin: want * or an origin like https://app.example: %w", err)
+	if c.corsOrigin, err = config.CORSOrigin(c.corsOrigin); err != nil {
+		return nil, fmt.Errorf("-cors-origin: %w", err)
 	}
 	for _, h := range strings.Split(*allowedHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -108,18 +108,6 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 		}
 	}
 	return c, nil
-}
-
-// parseTimeout reads a duration; 0 means none.
-func parseTimeout(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("want 0 or a positive duration, got %q", s)
-	}
-	return d, nil
 }
 
 // isLoopbackListener: bound to 127.0.0.0/8 or ::1 only.
@@ -137,48 +125,16 @@ func offIfZero(d time.Duration) time.Duration {
 	return d
 }
 
-// parseBytes reads "1048576", "512MiB", "10GiB", "1GB", "64KiB".
-func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("want a positive size like 10GiB, got %q", s)
-	}
-	return n * mult, nil
-}
-
-// readTokens reads one token per line; blank lines and # comments skipped.
+// readTokens reads a tokens file (config.ParseTokens: one per line, or
+// comma- or space-separated; # comment lines).
 func readTokens(path string) ([]string, error) {
-	f, err := os.Open(path)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var tokens []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			tokens = append(tokens, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("%s holds no tokens", path)
+	tokens, err := config.ParseTokens(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", path, err)
 	}
 	return tokens, nil
 }
