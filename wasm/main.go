@@ -8,7 +8,7 @@
 //	preview(file, path, maxRows, readSlice)                        -> {json} | {error} ("null" when not tabular)
 //	validateName(name)                                             -> "" | message
 //	checkPaths(json)                                               -> {json} | {error}
-//	chunkSizes                                                     -> {min, max, default}
+//	clampChunk(n)                                                  -> the chunk size Go reads for n
 //
 // readSlice(file, start, end, addr) is the worker's synchronous
 // FileReaderSync read, copied to addr in Go's memory (the byte count, or an
@@ -149,7 +149,7 @@ func main() {
 	api := map[string]any{
 		"describe": js.FuncOf(func(_ js.Value, args []js.Value) any {
 			file, path, chunk, read, stream, onProgress := args[0], args[1].String(), args[2].Int(), args[3], args[4], args[5]
-			if eng == nil || eng.ChunkSize() != min(max(chunk, engine.MinChunk), engine.MaxChunk) {
+			if eng == nil || eng.ChunkSize() != engine.ClampChunk(chunk) {
 				eng = engine.New(newAnalyzer(), chunk)
 			}
 			var progress engine.Progress
@@ -186,7 +186,12 @@ func main() {
 			}()
 			return result(engine.CheckPathsJSON(args[0].String()))
 		}),
-		"chunkSizes": map[string]any{"min": engine.MinChunk, "max": engine.MaxChunk, "default": engine.DefaultChunk},
+		"clampChunk": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			if len(args) == 0 || args[0].Type() != js.TypeNumber {
+				return engine.DefaultChunk
+			}
+			return engine.ClampChunk(args[0].Int())
+		}),
 	}
 	js.Global().Set("oxdropEngine", js.ValueOf(api))
 	select {} // serve calls until the worker is terminated

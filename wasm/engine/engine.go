@@ -62,11 +62,15 @@ type Engine struct {
 	now      func() time.Time // replaced in tests
 }
 
-// New returns an Engine reading chunkSize bytes at a time, clamped to
-// [MinChunk, MaxChunk].
+// ClampChunk is the chunk size used for a requested one: n clamped to
+// [MinChunk, MaxChunk]. It is the one copy of the rule: New applies it,
+// and the page's worker asks for it (oxdropEngine.clampChunk) to size its
+// read-ahead chunks.
+func ClampChunk(n int) int { return min(max(n, MinChunk), MaxChunk) }
+
+// New returns an Engine reading ClampChunk(chunkSize) bytes at a time.
 func New(a Analyzer, chunkSize int) *Engine {
-	chunkSize = min(max(chunkSize, MinChunk), MaxChunk)
-	return &Engine{analyzer: a, buf: make([]byte, chunkSize), now: time.Now}
+	return &Engine{analyzer: a, buf: make([]byte, ClampChunk(chunkSize)), now: time.Now}
 }
 
 // ChunkSize is the size of the reused read buffer.

@@ -441,3 +441,11 @@ func BenchmarkDescribe(b *testing.B) {
 		}
 	}
 }
+
+func TestClampChunk(t *testing.T) {
+	for n, want := range map[int]int{-1: MinChunk, 0: MinChunk, 1: MinChunk, MinChunk: MinChunk, MinChunk + 1: MinChunk + 1, MaxChunk: MaxChunk, MaxChunk + 1: MaxChunk, 1 << 30: MaxChunk} {
+		if got := ClampChunk(n); got != want {
+			t.Errorf("ClampChunk(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

@@ -180,7 +180,7 @@ const FLUSH_MS = 30;
 
 const local = []; // {id, file, path, size?, data?}, in order
 const results = []; // {id, value} | {id, message}, not yet sent
-let chunkSize = 4 << 20;
+let chunkSize = 0; // the pool's, from every describe message
 let readAhead = true;
 let draining = false;
 let bigId = null; // the big file being described, if any
@@ -261,8 +261,7 @@ async function describeOne(job) {
   const bytes = job.data ? await job.data : null;
   if (bytes && bytes.length === size) stream = bufferStream(bytes);
   else if (readAhead) {
-    const { min, max } = engine.chunkSizes;
-    stream = openStream(job.file, Math.min(Math.max(chunkSize, min), max));
+    stream = openStream(job.file, engine.clampChunk(chunkSize)); // Go's rule, Go's size
   }
   const progress = (done, total) => self.postMessage({ type: 'progress', id: job.id, done, total });
   try {
