@@ -51,43 +51,63 @@ function listFiles(dir, rel = '') {
 }
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+// step prints what it is doing, runs fn and ends the line with its time.
+function step(what, fn) {
+  process.stdout.write(`app: ${what}... `);
+  const t0 = Date.now();
+  const result = fn();
+  process.stdout.write(`done in ${secs(Date.now() - t0)}\n`);
+  return result;
+}
+
+// stamp computes the build id over every output file in dir (path and
+// bytes), writes it into sw.js and version.json, and measures the wasm.
+function stamp(dir, wasm) {
+  const files = listFiles(dir).filter((f) => f !== '.gitkeep');
+  const h = crypto.createHash('sha256');
+  for (const f of files) {
+    h.update(f + '\0');
+    h.update(fs.readFileSync(path.join(dir, f)));
+    h.update('\0');
+  }
+  const buildId = h.digest('hex').slice(0, 16);
+  const sw = path.join(dir, 'sw.js');
+  if (fs.existsSync(sw)) {
+    fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replaceAll('__BUILD_ID__', buildId));
+  }
+  const wasmBytes = fs.statSync(wasm).size;
+  const wasmGzip = zlib.gzipSync(fs.readFileSync(wasm), { level: 9 }).length;
+  fs.writeFileSync(path.join(dir, 'version.json'), JSON.stringify({
+    build_id: buildId,
+    go: go(['env', 'GOVERSION']),
+    wasm_bytes: wasmBytes,
+    wasm_gzip_bytes: wasmGzip,
+  }, null, 2) + '\n');
+  return { files, buildId, wasmBytes, wasmGzip };
+}
 
 function build() {
+  const started = Date.now();
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
     // 1. The engine, trimmed (no symbol table, no DWARF, no local paths).
     const wasm = path.join(tmp, 'oxdrop.wasm');
-    go(['build', '-trimpath', '-ldflags=-s -w', '-o', wasm, './wasm'], { GOOS: 'js', GOARCH: 'wasm' });
-    // 2. The JS glue of the same Go version.
-    const goroot = go(['env', 'GOROOT']);
-    fs.copyFileSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(tmp, 'wasm_exec.js'));
-    // 3. The app, without its tests.
-    if (fs.existsSync(web)) copyTree(web, tmp, (r) => r === 'test');
-    // Keep the placeholder git tracks, so a build leaves the tree clean.
-    fs.writeFileSync(path.join(tmp, '.gitkeep'), '');
-
-    // 4. Build id over every output (path and bytes), before stamping.
-    const files = listFiles(tmp).filter((f) => f !== '.gitkeep');
-    const h = crypto.createHash('sha256');
-    for (const f of files) {
-      h.update(f + '\0');
-      h.update(fs.readFileSync(path.join(tmp, f)));
-      h.update('\0');
-    }
-    const buildId = h.digest('hex').slice(0, 16);
-    const sw = path.join(tmp, 'sw.js');
-    if (fs.existsSync(sw)) {
-      fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replaceAll('__BUILD_ID__', buildId));
-    }
-    const wasmBytes = fs.statSync(wasm).size;
-    const wasmGzip = zlib.gzipSync(fs.readFileSync(wasm), { level: 9 }).length;
-    fs.writeFileSync(path.join(tmp, 'version.json'), JSON.stringify({
-      build_id: buildId,
-      go: go(['env', 'GOVERSION']),
-      wasm_bytes: wasmBytes,
-      wasm_gzip_bytes: wasmGzip,
-    }, null, 2) + '\n');
+    step('compiling the engine to WebAssembly (go build ./wasm)', () =>
+      go(['build', '-trimpath', '-ldflags=-s -w', '-o', wasm, './wasm'], { GOOS: 'js', GOARCH: 'wasm' }));
+    const { files, buildId, wasmBytes, wasmGzip } = step('copying web/ and stamping the build', () => {
+      // 2. The JS glue of the same Go version.
+      const goroot = go(['env', 'GOROOT']);
+      fs.copyFileSync(path.join(goroot, 'lib', 'wasm', 'wasm_exec.js'), path.join(tmp, 'wasm_exec.js'));
+      // 3. The app, without its tests.
+      if (fs.existsSync(web)) copyTree(web, tmp, (r) => r === 'test');
+      // Keep the placeholder git tracks, so a build leaves the tree clean.
+      fs.writeFileSync(path.join(tmp, '.gitkeep'), '');
+      // 4. The build id, over every output before stamping.
+      return stamp(tmp, wasm);
+    });
 
     // 5. Swap: dist -> old, tmp -> dist, then drop old. Each rename is
     // atomic; readers see either the old app or the new one.
@@ -97,9 +117,8 @@ function build() {
 
     let total = 0;
     for (const f of [...files, 'version.json']) total += fs.statSync(path.join(dist, f)).size;
-    console.log(`build ${buildId} -> ${path.relative(root, dist)}/`);
-    console.log(`  oxdrop.wasm   ${kib(wasmBytes)} raw, ${kib(wasmGzip)} gzip -9`);
-    console.log(`  ${files.length + 1} files, ${kib(total)} in all`);
+    console.log(`app: ${path.relative(root, dist)}/ built in ${secs(Date.now() - started)}: ${files.length + 1} files, ${kib(total)} ` +
+      `(oxdrop.wasm ${kib(wasmBytes)}, ${kib(wasmGzip)} gzip -9), build ${buildId}`);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (!fs.existsSync(dist) && fs.existsSync(old)) fs.renameSync(old, dist);

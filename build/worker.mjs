@@ -37,14 +37,31 @@ func Dist() fs.FS { return fstest.MapFS{} }
 func Built() bool { return false }
 `;
 
-function run(cmd, args, env = {}) {
-  console.log(`> ${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}${cmd} ${args.join(" ")}`);
-  execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+// step prints what it is doing, runs cmd quietly and ends the line with its
+// time; when cmd fails, its output is printed and the build stops.
+function step(what, cmd, args, env = {}) {
+  process.stdout.write(`worker: ${what}... `);
+  const t0 = Date.now();
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  } catch (err) {
+    process.stdout.write("failed\n");
+    process.stderr.write(`${err.stdout ?? ""}${err.stderr ?? ""}`);
+    throw new Error(`${cmd} ${args.join(" ")}: ${err.status !== null ? `exit status ${err.status}` : err.message}`);
+  }
+  process.stdout.write(`done in ${secs(Date.now() - t0)}\n`);
 }
 
 if (!workerOnly) {
   if (existsSync(join(root, "build", "build.mjs"))) {
-    run(process.execPath, ["build/build.mjs"]);
+    // Its own progress lines (and errors) go straight through.
+    try {
+      execFileSync(process.execPath, ["build/build.mjs"], { cwd: root, stdio: "inherit" });
+    } catch {
+      process.exit(1);
+    }
   } else {
     console.log("build/build.mjs is absent: skipping the app build (the Worker then serves the API only).");
   }
@@ -53,7 +70,7 @@ if (!workerOnly) {
 const started = Date.now();
 const tmp = mkdtempSync(join(root, "build", ".worker-tmp-"));
 try {
-  run("go", ["run", "github.com/syumai/workers/cmd/workers-assets-gen" /* version pinned in go.mod (v0.32.0) */, "-mode=go", "-o", tmp]);
+  step("generating the JS glue (workers-assets-gen)", "go", ["run", "github.com/syumai/workers/cmd/workers-assets-gen" /* version pinned in go.mod (v0.32.0) */, "-mode=go", "-o", tmp]);
   // The app is served by Workers static assets, so the Worker does not
   // embed build/dist (4+ MB that would push it over the free plan's 3 MB):
   // a build overlay swaps build/embed.go for an empty version, leaving the
@@ -62,7 +79,7 @@ try {
   mkdirSync(overlay);
   writeFileSync(join(overlay, "embed.go"), noAssetsEmbed);
   writeFileSync(join(overlay, "overlay.json"), JSON.stringify({ Replace: { [join(root, "build", "embed.go")]: join(overlay, "embed.go") } }));
-  run("go", ["build", "-trimpath", "-ldflags=-s -w", `-overlay=${join(overlay, "overlay.json")}`, "-o", join(tmp, "app.wasm"), "./server/worker"], {
+  step("compiling the Worker to WebAssembly (go build ./server/worker)", "go", ["build", "-trimpath", "-ldflags=-s -w", `-overlay=${join(overlay, "overlay.json")}`, "-o", join(tmp, "app.wasm"), "./server/worker"], {
     GOOS: "js",
     GOARCH: "wasm",
   });
@@ -89,5 +106,5 @@ for (const name of readdirSync(out)) {
   gz += gzipSync(data, { level: 9 }).length;
 }
 const mb = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
-console.log(`worker built in ${((Date.now() - started) / 1000).toFixed(1)} s: build/worker/ is ${mb(raw)} raw, ${mb(gz)} gzip (free plan limit ${mb(freeLimit)} gzip)`);
+console.log(`worker: build/worker/ built in ${secs(Date.now() - started)}: ${mb(raw)}, ${mb(gz)} gzip (free plan limit ${mb(freeLimit)} gzip)`);
 if (gz > freeLimit) console.warn("warning: over the Workers free plan's 3 MB gzip limit (paid plans allow 10 MB)");
