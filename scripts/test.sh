@@ -1,60 +1,177 @@
 #!/usr/bin/env bash
-# Runs every oxdrop test on a fresh machine: it installs what is missing
-# (npm packages; Debian's chromium for the browser tests), then runs
-#   1. gofmt and go vet (native and js/wasm),
-#   2. the Go tests natively, with the race detector off (2-core CI budget),
-#   3. the core's tests compiled to WebAssembly and run under Node,
-#   4. every fuzz target for a few seconds on top of its committed corpus,
-#   5. the app build and the browser tests in headless Chromium,
-#   6. the API conformance suite against the native server and the
-#      Workers build under Cloudflare's local runtime.
-# Usage: scripts/test.sh            (all)
-#        OXDROP_FUZZTIME=30s scripts/test.sh   (longer fuzzing)
-set -euo pipefail
+# npm test: every oxdrop test, on a fresh machine too. It installs what is
+# missing (npm packages, Go modules, Debian's chromium: scripts/ensure.sh),
+# then runs, one stage after another,
+#   gofmt and go vet (native and js/wasm),
+#   the Go tests natively (race detector off: 2-core CI budget),
+#   the core's tests compiled to WebAssembly and run under Node,
+#   every fuzz target for a few seconds on top of its committed corpus,
+#   the app build and the browser tests in headless Chromium,
+#   the API conformance suite against the native server and the Workers
+#   build under Cloudflare's local runtime (workerd).
+# Each stage prints one line with its time; its output goes to a log that is
+# printed only when the stage fails. A failed stage does not stop the later
+# ones; the summary lists every stage and the exit status is 1 if any failed.
+# Temporary files, the tests' own included (TMPDIR points into a folder of
+# this run), are removed at the end.
+#
+# Usage: npm test
+#        npm test -- fuzz browser        (only these stages, after installing:
+#                                         vet go wasm fuzz browser worker)
+#        OXDROP_FUZZTIME=30s npm test    (longer fuzzing; default 3s a target)
+#        OXDROP_TEST_VERBOSE=1 npm test  (every stage's output as it runs)
+set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export WRANGLER_SEND_METRICS=false
 FUZZTIME="${OXDROP_FUZZTIME:-3s}"
-started=$(date +%s)
-step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+VERBOSE="${OXDROP_TEST_VERBOSE:-}"
 
-step "Installing what is missing"
-if ! command -v chromium >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-go mod download
+work=$(mktemp -d "${TMPDIR:-/tmp}/oxdrop-test.XXXXXX")
+cleanup() {
+  chmod -R u+w "$work" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir "$work/logs" "$work/tmp"
+export TMPDIR="$work/tmp"
 
-step "gofmt and go vet"
-unformatted=$(gofmt -l $(git ls-files '*.go') || true)
-if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
-go vet ./...
-# What runs in the browser or on Workers must also compile to js/wasm.
-GOOS=js GOARCH=wasm go build ./core/... ./wasm/... ./server/api/... ./server/store/... ./server/worker/...
-
-step "Go tests (native)"
-go test -count=1 ./...
-
-step "Core tests compiled to WebAssembly (Node)"
-GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
-
-step "Fuzz targets, $FUZZTIME each on top of their committed corpora"
-for pkg in $(go list ./...); do
-  for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+# The stages. Each runs under `set -e` in a subshell, output to its log.
+install_missing() {
+  bash scripts/ensure.sh go npm chromium
+}
+gofmt_vet() {
+  local unformatted
+  unformatted=$(gofmt -l $(git ls-files '*.go') || true)
+  if [ -n "$unformatted" ]; then
+    echo "gofmt would change:"
+    echo "$unformatted"
+    return 1
+  fi
+  go vet ./...
+  # What runs in the browser or on Workers must also compile to js/wasm.
+  GOOS=js GOARCH=wasm go build ./core/... ./wasm/... ./server/api/... ./server/store/... ./server/worker/...
+}
+go_native() {
+  go test -count=1 ./...
+}
+go_wasm() {
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
+}
+fuzz() {
+  # Only the packages whose tests define a Fuzz function, listed by one
+  # `go test -list` (listing builds a test binary: per package, over all 30
+  # packages, that was a minute of linking).
+  local pkgs targets failed=0 pkg target
+  pkgs=$(find . -name '*_test.go' -not -path './node_modules/*' -not -path '*/testdata/*' -not -path '*/.*' \
+    -exec grep -lE '^func Fuzz' {} + | xargs -n1 dirname | sort -u)
+  # shellcheck disable=SC2086 # one word a package
+  targets=$(go test -list '^Fuzz' $pkgs |
+    awk '/^Fuzz/ { t[n++] = $1; next } /^ok/ { for (i = 0; i < n; i++) print $2, t[i]; n = 0 }')
+  [ -n "$targets" ] || { echo "no fuzz targets found"; return 1; }
+  while read -r pkg target; do
     echo "-- $pkg $target"
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/oxdrop-fuzz.log 2>&1 || { cat /tmp/oxdrop-fuzz.log; exit 1; }
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" || failed=1
+  done <<<"$targets"
+  echo "$(wc -l <<<"$targets") fuzz targets"
+  return "$failed"
+}
+browser() {
+  npm run --silent test:browser
+}
+conformance() {
+  npm run --silent test:worker
+}
+
+# detail LOG prints what a stage's log counted: Go packages, node tests.
+detail() {
+  local log=$1
+  awk '
+    /^ok  / { ok++ } /^FAIL/ && NF > 1 { bad++ }
+    /^# tests / { tests += $3 } /^# skipped / { skipped += $3 } /^# todo / { todo += $3 }
+    /^[0-9]+ fuzz targets$/ { fuzz = $1 }
+    END {
+      if (fuzz) printf "%d targets", fuzz
+      else if (tests) { printf "%d tests", tests; if (skipped) printf ", %d skipped", skipped; if (todo) printf ", %d todo", todo }
+      else if (ok || bad) { printf "%d packages", ok + bad; if (bad) printf ", %d failed", bad }
+    }' "$log"
+}
+
+names=("installing what is missing" "gofmt and go vet (native, js/wasm)" "Go tests (native)"
+  "core tests as WebAssembly (Node)" "fuzz targets, $FUZZTIME each" "app build and browser tests (Chromium)"
+  "API conformance: native and workerd")
+funcs=(install_missing gofmt_vet go_native go_wasm fuzz browser conformance)
+keys=(install vet go wasm fuzz browser worker)
+if [ $# -gt 0 ]; then
+  pick_names=("${names[0]}")
+  pick_funcs=("${funcs[0]}")
+  for want in "$@"; do
+    found=
+    for i in "${!keys[@]}"; do
+      if [ "${keys[$i]}" = "$want" ] && [ "$i" -gt 0 ]; then
+        pick_names+=("${names[$i]}")
+        pick_funcs+=("${funcs[$i]}")
+        found=1
+      fi
+    done
+    [ -n "$found" ] || { echo "unknown stage '$want' (stages: ${keys[*]:1})" >&2; exit 2; }
   done
+  names=("${pick_names[@]}")
+  funcs=("${pick_funcs[@]}")
+fi
+count=${#funcs[@]}
+results=()
+failed=()
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*average[s]*: //'; }
+echo "oxdrop tests: $count stages (load average $(load))"
+started=$(now_ms)
+for i in "${!funcs[@]}"; do
+  name=${names[$i]}
+  log="$work/logs/$((i + 1))-${funcs[$i]}.log"
+  printf '[%d/%d] %-42s ' $((i + 1)) "$count" "$name"
+  t0=$(now_ms)
+  if [ -n "$VERBOSE" ]; then
+    echo
+    (set -e; "${funcs[$i]}") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+  else
+    (set -e; "${funcs[$i]}") >"$log" 2>&1
+    rc=$?
+  fi
+  took=$(duration $(($(now_ms) - t0)))
+  info=$(detail "$log")
+  [ -z "$info" ] || info="  $info"
+  if [ "$rc" -eq 0 ]; then
+    status=ok
+    printf '%-6s %10s%s\n' ok "$took" "$info"
+  else
+    status=FAILED
+    failed+=("$name")
+    printf '%-6s %10s%s\n' FAILED "$took" "$info"
+    if [ -z "$VERBOSE" ]; then
+      echo "---- output of \"$name\" (exit status $rc) ----"
+      cat "$log"
+      echo "---- end of \"$name\" ----"
+    fi
+  fi
+  results+=("$(printf '  %-44s %-6s %10s' "$name" "$status" "$took")")
+  # Nothing else can run without what the first stage installs.
+  [ "$i" -gt 0 ] || [ "$rc" -eq 0 ] || break
 done
 
-step "App build and browser tests (headless Chromium)"
-node build/build.mjs
-npm run --silent test:browser
-
-step "API conformance: native server and Workers build (workerd)"
-npm run --silent test:worker
-
-step "All tests passed"
+echo
+echo "Summary (load average now $(load)):"
+printf '%s\n' "${results[@]}"
+printf '  %-44s %-6s %10s\n' "total" "" "$(duration $(($(now_ms) - started)))"
+left=$(ls -A "$TMPDIR")
+if [ -n "$left" ]; then
+  echo "note: the tests left $(wc -l <<<"$left") entries in their temporary folder (now removed): $(head -5 <<<"$left" | tr '\n' ' ')"
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "${#failed[@]} of $count stages FAILED: $(printf '%s; ' "${failed[@]}" | sed 's/; $//')"
+  exit 1
+fi
+echo "All $count stages passed."

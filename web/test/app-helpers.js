@@ -71,12 +71,14 @@ export function readRows(page) {
 let binary = null;
 
 /**
- * Builds the oxdrop binary once per test process (into a temp folder) and
- * returns its path. The build embeds build/dist, so build the app first.
+ * Builds the oxdrop binary once per test process (into a temp folder,
+ * removed when the process exits) and returns its path. The build embeds
+ * build/dist, so build the app first.
  */
 export async function oxdropBinary() {
   if (binary) return binary;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-apptest-bin-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const out = path.join(dir, 'oxdrop');
   await run('go', ['build', '-o', out, './server/cmd/oxdrop'], { cwd: repoRoot, env: { ...process.env, GOFLAGS: process.env.GOFLAGS || '-buildvcs=false' }, maxBuffer: 16 << 20 });
   binary = out;
