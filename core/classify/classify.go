@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/oxdrop/oxdrop/core/datatype"
 	"github.com/oxdrop/oxdrop/core/model"
 )
 
@@ -74,58 +75,18 @@ func Extension(name string) string {
 	return strings.ToValidUTF8(name[i+1:], "\uFFFD")
 }
 
-// exactTypes is the mime → data type table checked before anything else.
-var exactTypes = map[string]model.DataType{
-	"image/jpeg": model.Image, "image/png": model.Image, "image/gif": model.Image,
-	"image/webp": model.Image, "image/x-canon-cr2": model.Image, "image/tiff": model.Image,
-	"image/bmp": model.Image, "image/heif": model.Image, "image/avif": model.Image,
-
-	"video/mp4": model.Video, "video/x-m4v": model.Video, "video/x-msvideo": model.Video,
-	"video/quicktime": model.Video, "video/mpeg": model.Video, "video/webm": model.Video,
-	"video/x-matroska": model.Video, "video/x-flv": model.Video, "video/x-ms-wmv": model.Video,
-
-	"audio/midi": model.Audio, "audio/mpeg": model.Audio, "audio/m4a": model.Audio,
-	"audio/x-wav": model.Audio, "audio/ogg": model.Audio, "audio/x-flac": model.Audio,
-	"audio/aac": model.Audio, "audio/x-aiff": model.Audio, "audio/x-dsf": model.Audio,
-	"audio/x-ape": model.Audio,
-}
-
-// DataType is Oxen's datatype_from_mimetype: the exact table, then tabular by
-// extension, then text/*, then the mime's top-level type.
+// DataType is Oxen's datatype_from_mimetype, whose rules each data type
+// declares in the registry (core/datatype): the exact mime types, then
+// tabular by extension, then the mime's top-level type.
 func DataType(name, mime string, head []byte) model.DataType {
-	if t, ok := exactTypes[mime]; ok {
-		return t
-	}
-	if IsTabularExtension(Extension(name), head) {
-		return model.Tabular
-	}
-	if strings.HasPrefix(mime, "text/") {
-		return model.Text
-	}
-	top, _, _ := strings.Cut(mime, "/")
-	switch top {
-	case "audio":
-		return model.Audio
-	case "video":
-		return model.Video
-	case "image":
-		return model.Image
-	}
-	return model.Binary
+	return datatype.FromMime(Extension(name), mime, head)
 }
 
 // IsTabularExtension is Oxen's is_tabular_from_extension: "json" (exact
 // case) whose first byte is '[', or csv/tsv/parquet/arrow/ndjson/jsonl in
-// any case.
+// any case (the tabular entry's rule in core/datatype).
 func IsTabularExtension(ext string, head []byte) bool {
-	if ext == "json" {
-		return len(head) > 0 && head[0] == '['
-	}
-	switch strings.ToLower(ext) {
-	case "csv", "tsv", "parquet", "arrow", "ndjson", "jsonl":
-		return true
-	}
-	return false
+	return datatype.IsTabularExtension(ext, head)
 }
 
 // Classify returns the mime type and data type together.

@@ -14,13 +14,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/oxdrop/oxdrop/core/audiometa"
 	"github.com/oxdrop/oxdrop/core/classify"
-	"github.com/oxdrop/oxdrop/core/imagemeta"
+	"github.com/oxdrop/oxdrop/core/datatype"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/core/tabular"
-	"github.com/oxdrop/oxdrop/core/videometa"
 )
 
 // Analyzer is the streaming pass over one file. It is reusable (Begin or
@@ -67,9 +65,10 @@ func (a *Analyzer) Begin(name string) {
 }
 
 // needsCounts reports whether a file of type dt uses line or character
-// counts in Finish.
+// counts in Finish (the registry's Counts).
 func needsCounts(dt model.DataType) bool {
-	return dt == model.Text || dt == model.Tabular
+	e, ok := datatype.Lookup(dt)
+	return ok && e.Counts
 }
 
 // Write feeds the next bytes of the file. It never fails.
@@ -183,32 +182,15 @@ func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInf
 			return model.FileInfo{}, fmt.Errorf("describe: %s: recounting lines: %w", name, err)
 		}
 	}
+	// The data type's metadata reader, from the registry.
 	var err error
-	switch dt {
-	case model.Text:
-		info.Metadata = &model.Metadata{Text: &model.TextMeta{NumLines: 1 + a.newlines, NumChars: a.chars}}
-	case model.Image:
-		var m *model.ImageMeta
-		if m, err = imagemeta.Read(src, size); err == nil {
-			info.Metadata = &model.Metadata{Image: m}
-		}
-	case model.Video:
-		var m *model.VideoMeta
-		if m, err = videometa.Read(src, size); err == nil && m != nil {
-			info.Metadata = &model.Metadata{Video: m}
-		}
-	case model.Audio:
-		var m *model.AudioMeta
-		if m, err = audiometa.Read(src, size, info.Extension); err == nil && m != nil {
-			info.Metadata = &model.Metadata{Audio: m}
-		}
-	case model.Tabular:
-		lines := tabular.LineCount{Newlines: a.newlines, EndsWithNewline: a.size > 0 && a.last == '\n'}
-		var m *model.TabularMeta
-		if m, err = tabular.Read(src, size, info.Extension, lines); err == nil && m != nil {
-			info.Metadata = &model.Metadata{Tabular: m}
-		} else {
-			info.DataType = model.Binary // Oxen's downgrade of unreadable tables
+	if e, ok := datatype.Lookup(dt); ok && e.Read != nil {
+		info.Metadata, err = e.Read(datatype.Input{
+			R: src, Size: size, Ext: info.Extension,
+			Newlines: a.newlines, Chars: a.chars, EndsWithNewline: a.size > 0 && a.last == '\n',
+		})
+		if info.Metadata == nil && e.Unreadable != "" {
+			info.DataType = e.Unreadable // Oxen's downgrade of unreadable tables
 		}
 	}
 	if src.err != nil {
