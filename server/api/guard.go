@@ -67,15 +67,6 @@ func newOriginCheck(corsOrigin string, log *slog.Logger) *http.CrossOriginProtec
 	return c
 }
 
-// ValidCORSOrigin checks a -cors-origin value: "*", or an origin
-// (scheme://host[:port], no path; a trailing "/" is dropped).
-func ValidCORSOrigin(origin string) error {
-	if origin == "" || origin == "*" {
-		return nil
-	}
-	return http.NewCrossOriginProtection().AddTrustedOrigin(strings.TrimSuffix(origin, "/"))
-}
-
 // hostAllowed: a loopback name or an allowed host, any port.
 func (h *handler) hostAllowed(host string) bool {
 	if host == "" {

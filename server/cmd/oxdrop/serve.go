@@ -191,7 +191,7 @@ func serve(args []string) int {
 		Store: st, MaxBodyBytes: c.maxBody, MaxFileBytes: c.maxFile, MaxFiles: c.maxFiles,
 		Tokens: tokens, CORSOrigin: c.corsOrigin, Logger: log,
 		App:                  webapp.New(webapp.Config{Files: appFiles(), CORSOrigin: c.corsOrigin}),
-		StagingTTL:           c.readTimeout + time.Minute, // a creation lasts at most one request read
+		StagingTTL:           stagingTTL(c.readTimeout),
 		BodyIdleTimeout:      offIfZero(c.bodyIdleTimeout),
 		WriteTimeout:         offIfZero(c.writeTimeout),
 		MaxConcurrentUploads: c.maxUploads,
@@ -235,4 +235,16 @@ func appFiles() fs.FS {
 		return nil
 	}
 	return build.Dist()
+}
+
+// stagingTTL is how old a creation's staging data must be before the
+// sweep may delete it: a creation lasts at most one request read, so the
+// read timeout plus a margin. Without a read timeout (0) there is no such
+// bound; a week keeps the sweep away from any live upload (one that sends
+// nothing is cut much sooner by -body-idle-timeout).
+func stagingTTL(readTimeout time.Duration) time.Duration {
+	if readTimeout <= 0 {
+		return 7 * 24 * time.Hour
+	}
+	return readTimeout + time.Minute
 }

@@ -282,3 +282,15 @@ func TestIsLoopbackListener(t *testing.T) {
 		ln.Close()
 	}
 }
+
+func TestStagingTTL(t *testing.T) {
+	for _, tc := range []struct{ read, want time.Duration }{
+		{2 * time.Hour, 2*time.Hour + time.Minute},
+		{time.Second, time.Second + time.Minute},
+		{0, 7 * 24 * time.Hour}, // no read limit: the sweep must not take live uploads
+	} {
+		if got := stagingTTL(tc.read); got != tc.want {
+			t.Errorf("stagingTTL(%s) = %s, want %s", tc.read, got, tc.want)
+		}
+	}
+}
