@@ -20,6 +20,7 @@ import (
 	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/internal/testenv"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
@@ -159,11 +160,8 @@ func (e *testEnv) keysMatching(sub string) []string {
 }
 
 func fixturesDir(t *testing.T) string {
-	dir := filepath.Join(repoRoot(), "..", "shared", "fixtures", "oxen")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures folder absent (%s): %v", dir, err)
-	}
-	return dir
+	t.Helper()
+	return testenv.Fixtures(t)
 }
 
 // TestFixtures uploads every shared fixture, with its folders, and checks

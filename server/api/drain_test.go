@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 // The early-error tests send one file far over -max-file inside a large
@@ -153,10 +155,7 @@ func TestEarlyErrorGoClient(t *testing.T) {
 
 // TestEarlyErrorCurl: curl, with and without "Expect: 100-continue".
 func TestEarlyErrorCurl(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl is not installed")
-	}
+	curl := testenv.Tool(t, "curl", "apt-get install curl")
 	e := newEarlyEnv(t, 0)
 	path := filepath.Join(t.TempDir(), "over.bin")
 	f, err := os.Create(path)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oxdrop/oxdrop/internal/testenv"
 	"github.com/oxdrop/oxdrop/server/failuretest/harness"
 )
 
@@ -24,13 +25,10 @@ import (
 // under names that say they are whole (SIGKILL cannot show this: the page
 // cache survives a killed process); and every rename must be followed by an
 // fsync of the folder it renamed into, also before the publishing rename
-// (that one's own folder after it), or a name can vanish. Skipped where
-// strace is missing.
+// (that one's own folder after it), or a name can vanish. It needs strace
+// (testenv: skipped without it, a failure with CI set).
 func TestServerSyncsBeforeRename(t *testing.T) {
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace is not installed")
-	}
+	strace := testenv.Tool(t, "strace", "apt-get install strace")
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	trace := filepath.Join(dir, "trace")

@@ -3,12 +3,15 @@
 package failuretest
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/oxdrop/oxdrop/internal/testenv"
 	"github.com/oxdrop/oxdrop/server/failuretest/harness"
 )
 
@@ -37,17 +40,19 @@ func checkDiskFullReply(t *testing.T, reply harness.Reply) {
 
 // TestRealFullDisk runs the binary with -data on an 8 MiB tmpfs and uploads
 // 16 MiB: a clear error, nothing left on the tmpfs, and a smaller upload
-// works right after. It needs root (mount); elsewhere it skips.
+// works right after. It needs root to mount the tmpfs (testenv: skipped
+// elsewhere, a failure with CI set).
 func TestRealFullDisk(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
+		testenv.Missing(t, "root (to mount a tmpfs)", "run the tests as root, as CI does")
 	}
 	mnt := filepath.Join(t.TempDir(), "mnt")
 	if err := os.Mkdir(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, out)
+		testenv.Missing(t, fmt.Sprintf("a tmpfs mount (mount -t tmpfs: %v: %s)", err, bytes.TrimSpace(out)),
+			"run as root where mounting is allowed (a container needs CAP_SYS_ADMIN, e.g. docker run --privileged)")
 	}
 	// Cleanups run last-registered first: the server (started below) is
 	// killed before the unmount.

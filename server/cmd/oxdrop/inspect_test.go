@@ -9,14 +9,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/oxdrop/oxdrop/internal/testenv"
 )
 
 func fixturesDir(t *testing.T) string {
-	dir := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "oxen")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("fixtures folder %s absent: %v", dir, err)
-	}
-	return dir
+	t.Helper()
+	return testenv.Fixtures(t)
 }
 
 type line struct {
@@ -134,13 +133,13 @@ func TestInspectUsage(t *testing.T) {
 // in-process run prints, with the same exit code.
 func TestInspectBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("builds the binary; skipped with -short")
 	}
 	dir := fixturesDir(t)
 	bin := filepath.Join(t.TempDir(), "oxdrop")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Skipf("cannot build the binary here (%v): %s", err, out)
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "inspect", filepath.Join(dir, "text"), filepath.Join(dir, "images", "mnist_7.png"))
 	var stdout, stderr bytes.Buffer
