@@ -5,7 +5,8 @@
 // responsive with tens of thousands of rows.
 
 import { fromDataTransfer, fromFileList, fromClipboard } from './collect.js';
-import { formatBytes, formatCount, formatDuration, metadataSummary, schemaSummary, TYPE_ICONS, TYPE_ORDER } from './format.js';
+import { formatBytes, formatCount, formatDuration, metadataSummary, schemaSummary } from './format.js';
+import { DATA_TYPES, typeColour, typeInfo } from './types.js';
 import { ProgressMeter } from './eta.js';
 import { apiURL, buildPayload, explainStatus, fetchLimits, limitProblem, networkLimitHint, send, UploadError } from './upload.js';
 import { renderPreview, previewFacts } from './preview.js';
@@ -521,9 +522,8 @@ function paintRow(entry) {
       li.dataset.hash = info.hash;
       li.dataset.type = info.data_type;
       li.dataset.mime = info.mime_type;
-      const t = TYPE_ICONS[info.data_type] || TYPE_ICONS.binary;
-      if (!icon.classList.contains('has-thumb')) icon.textContent = t.glyph;
-      icon.dataset.t = info.data_type;
+      if (!icon.classList.contains('has-thumb')) icon.textContent = typeInfo(info.data_type).glyph;
+      icon.style.color = typeColour(info.data_type);
       meta.textContent = metadataSummary(info.metadata);
       meta.title = schemaSummary(info.metadata);
       mime.textContent = info.mime_type;
@@ -588,9 +588,9 @@ function renderTotals() {
   els.totals.textContent = `${formatCount(count)} ${count === 1 ? 'file' : 'files'} · ${bytes}`;
   // Chips: how many of each type, then duplicates and failures.
   const chips = [];
-  for (const t of TYPE_ORDER) {
-    const n = totals.byType.get(t) || 0;
-    if (n > 0) chips.push([t, `${TYPE_ICONS[t].glyph} ${formatCount(n)} ${TYPE_ICONS[t].label.toLowerCase()}`]);
+  for (const { type, glyph, label } of DATA_TYPES) {
+    const n = totals.byType.get(type) || 0;
+    if (n > 0) chips.push([type, `${glyph} ${formatCount(n)} ${label.toLowerCase()}`]);
   }
   const dupes = duplicateCount();
   if (dupes) chips.push(['dup', `${formatCount(dupes)} duplicate${dupes === 1 ? '' : 's'}`]);
