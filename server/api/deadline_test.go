@@ -205,7 +205,7 @@ func TestBodyIdleKeepsReadTimeout(t *testing.T) {
 func TestWriteTimeout(t *testing.T) {
 	// Longer than testIdle: the slow reader below must never be starved
 	// of the CPU for a whole interval on a loaded 2-core machine.
-	const writeIdle = time.Second
+	const writeIdle = 2 * time.Second
 	e := newEnv(t, func(c *Config) { c.WriteTimeout = writeIdle })
 	content := bytes.Repeat([]byte("0123456789abcdef"), 12<<20/16) // 12 MiB: more than the sockets buffer
 	if r := e.postMultipart(newRepo("ox", "dl"), field("name", "a"), field("email", "b"), file("big.bin", content)); r.status != 200 {
@@ -242,13 +242,13 @@ func TestWriteTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 256 KiB every 30 ms: about 1.5 s, five idle intervals, with the
+		// 256 KiB every 150 ms: about 7 s, three idle intervals, with the
 		// server blocked on a full socket in between.
 		start := time.Now()
 		var got []byte
 		buf := make([]byte, 256<<10)
 		for {
-			time.Sleep(writeIdle / 10)
+			time.Sleep(150 * time.Millisecond)
 			n, err := io.ReadFull(res.Body, buf)
 			got = append(got, buf[:n]...)
 			if err != nil {
