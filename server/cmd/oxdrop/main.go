@@ -12,6 +12,7 @@ const usage = `oxdrop: drop files and folders, get an Oxen repository.
 Usage:
   oxdrop serve [flags]        run the server (app + API) on localhost:3000
   oxdrop inspect PATH...      print one JSON MetadataEntry per file
+  oxdrop version              print the version (also -version)
   oxdrop help                 show this help
 
 Run "oxdrop serve -h" for the server's flags.
