@@ -1,6 +1,9 @@
 // Package api is oxdrop's HTTP handler: POST /api/repos (JSON and streamed
 // multipart), reading repositories and files back, and the web app's
-// assets. The same handler runs in the native server (oxdrop serve) and,
+// assets. It routes, decodes requests into a repobuild.Creation (which
+// stores, describes and publishes), answers repobuild's errors with their
+// statuses, and applies the limits, deadlines and drains of HTTP. The
+// same handler runs in the native server (oxdrop serve) and,
 // compiled to js/wasm, on Cloudflare Workers, where every request gets a
 // fresh Go instance: so it keeps no state between requests that matters for
 // correctness (races are settled by the store's conditional Puts), streams
@@ -16,10 +19,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/oxdrop/oxdrop/server/repobuild"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
@@ -30,9 +35,9 @@ const OxenVersion = "0.50.0"
 // Defaults for zero Config limits.
 const (
 	DefaultMaxBodyBytes = 10 << 30
-	DefaultMaxFiles     = 10_000
+	DefaultMaxFiles     = repobuild.DefaultMaxFiles
 	DefaultMaxJSONBytes = 64 << 20
-	DefaultStagingTTL   = 2 * time.Hour
+	DefaultStagingTTL   = repobuild.DefaultStagingTTL
 	// DefaultErrorDrainTime: at loopback or LAN speeds a few GiB, over the
 	// internet tens of MiB; past it the client meets a closed connection.
 	DefaultErrorDrainTime = 5 * time.Second
@@ -111,11 +116,14 @@ type Config struct {
 	AllowedHosts []string
 	Now          func() time.Time
 	Logger       *slog.Logger
+
+	// tune changes the repobuild.Config made from this one (tests).
+	tune func(*repobuild.Config)
 }
 
 type handler struct {
 	cfg     Config
-	st      store.Store
+	builds  *repobuild.Builder
 	mux     *http.ServeMux
 	log     *slog.Logger
 	origins *http.CrossOriginProtection // nil: any origin may write (CORSOrigin "*")
@@ -162,7 +170,14 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{cfg: cfg, st: cfg.Store, log: cfg.Logger}
+	bcfg := repobuild.Config{
+		Store: cfg.Store, MaxFiles: cfg.MaxFiles, MaxFileBytes: cfg.MaxFileBytes,
+		StagingTTL: cfg.StagingTTL, Now: cfg.Now, Logger: cfg.Logger,
+	}
+	if cfg.tune != nil {
+		cfg.tune(&bcfg)
+	}
+	h := &handler{cfg: cfg, builds: repobuild.New(bcfg), log: cfg.Logger}
 	h.mux = h.routes()
 	h.origins = newOriginCheck(cfg.CORSOrigin, cfg.Logger)
 	if cfg.MaxConcurrentUploads > 0 {
@@ -181,6 +196,45 @@ func (e *apiError) Error() string { return e.msg }
 
 func errorf(status int, format string, args ...any) error {
 	return &apiError{status, fmt.Sprintf(format, args...)}
+}
+
+// kindStatus is the answer to each kind of repobuild.Error.
+var kindStatus = map[repobuild.Kind]int{
+	repobuild.Invalid:  http.StatusBadRequest,
+	repobuild.TooLarge: http.StatusRequestEntityTooLarge,
+	repobuild.Conflict: http.StatusConflict,
+	repobuild.Timeout:  http.StatusRequestTimeout,
+	repobuild.NotFound: http.StatusNotFound,
+}
+
+// asAPIError is err's answer when err is one the client should hear
+// about: an apiError, a repobuild.Error, or a repobuild.FileError whose
+// body ended or stopped arriving inside the file. Otherwise nil: the other
+// cases of writeError decide (an over-limit body, a cancelled request, a
+// full disk, a fault of ours).
+func asAPIError(err error) *apiError {
+	var ae *apiError
+	var be *repobuild.Error
+	var fe *repobuild.FileError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &be):
+		if status, ok := kindStatus[be.Kind]; ok {
+			return &apiError{status, be.Msg}
+		}
+	case errors.As(err, &fe) && !errors.As(fe.Err, &mbe):
+		switch {
+		case isTruncated(fe.Err):
+			return &apiError{http.StatusBadRequest, fmt.Sprintf("The request body ended inside file %q (client disconnected?)", fe.Path)}
+		case errors.Is(fe.Err, os.ErrDeadlineExceeded) || errors.Is(fe.Err, context.Canceled):
+			// The read timeout freed a stalled client (net/http cancels the
+			// request's context first) or the client went away: not our fault.
+			return &apiError{http.StatusRequestTimeout, fmt.Sprintf("The request body stopped arriving inside file %q (read timeout or client gone)", fe.Path)}
+		}
+	}
+	return nil
 }
 
 // ServeHTTP routes, and logs one line per request.
@@ -297,10 +351,10 @@ type errorBody struct {
 	StatusMessage string `json:"status_message"`
 }
 
-// writeError answers with err's status and message; anything that is not an
-// apiError is logged and becomes a 500 that reveals nothing.
+// writeError answers with err's status and message (asAPIError); anything
+// else is logged and becomes a 500 that reveals nothing.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
+	ae := asAPIError(err)
 	var mbe *http.MaxBytesError
 	body, _ := r.Context().Value(trackedBodyKey{}).(*trackedBody)
 	switch {
@@ -308,7 +362,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		// Whatever the reading code made of it (a truncated part, a
 		// cancelled request), the body stopped arriving.
 		ae = h.bodyTimeoutError(body)
-	case errors.As(err, &ae):
+	case ae != nil:
 	case errors.As(err, &mbe):
 		ae = &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body is over the limit of %d bytes", mbe.Limit)}
 	case r.Context().Err() != nil:
@@ -477,7 +531,3 @@ func (r *recorder) statusOr200() int {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// detached keeps a request's values but not its cancellation, for cleanup
-// after the client has gone.
-func detached(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

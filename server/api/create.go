@@ -6,13 +6,11 @@ import (
 	"mime"
 	"net/http"
 
-	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/server/internal/formstream"
+	"github.com/oxdrop/oxdrop/server/repobuild"
 )
 
-func parseHash(s string) (oxhash.Hash, error) { return oxhash.ParseHex(s) }
-func hexHash(h oxhash.Hash) string            { return oxhash.Hex(h) }
-
+// isTruncated: a body that ended too early.
 func isTruncated(err error) bool {
 	return errors.Is(err, formstream.ErrTruncated) || errors.Is(err, io.ErrUnexpectedEOF)
 }
@@ -35,7 +33,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errorf(http.StatusBadRequest, "Unsupported Content-Type %q: %v", ct, err)
 	}
-	h.lazySweep(r.Context())
+	h.builds.SweepStale(r.Context())
 	switch mt {
 	case "application/json":
 		return h.createJSON(w, r)
@@ -45,30 +43,30 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	return errorf(http.StatusBadRequest, "Unsupported Content-Type %q: send application/json or multipart/form-data", mt)
 }
 
-// build runs fill, which adds the files to c, publishes c, and answers
-// with the new repository. On any error or panic before publishing, all
-// that c wrote is deleted.
-func (h *handler) build(w http.ResponseWriter, r *http.Request, c *creation, fill func() error, requireAuthor bool) error {
-	rec, err := publishOrAbort(c, fill, requireAuthor)
+// build runs fill, which decodes the request into c, publishes c, and
+// answers with the new repository. On any error or panic before
+// publishing, all that c wrote is deleted.
+func (h *handler) build(w http.ResponseWriter, r *http.Request, c *repobuild.Creation, fill func() error) error {
+	rp, err := publishOrAbort(c, fill)
 	if err != nil {
 		return err
 	}
 	// Published: whatever happens to the answer, the repository stays.
-	return h.writeRepo(w, r, rec, "resource_created")
+	return h.writeRepo(w, r, rp, "resource_created")
 }
 
-func publishOrAbort(c *creation, fill func() error, requireAuthor bool) (rec *record, ferr error) {
+func publishOrAbort(c *repobuild.Creation, fill func() error) (rp *repobuild.Repo, ferr error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.abort()
+			c.Abort()
 			panic(p)
 		}
 		if ferr != nil {
-			c.abort()
+			c.Abort()
 		}
 	}()
 	if err := fill(); err != nil {
 		return nil, err
 	}
-	return c.publish(requireAuthor)
+	return c.Publish()
 }

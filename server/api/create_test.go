@@ -576,41 +576,6 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-// TestSweep simulates a crash: a creation's data and marker are left; the
-// sweep removes them, but keeps a creation that did publish.
-func TestSweep(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	old := time.Now().Add(-3 * time.Hour)
-	put := func(k, v string) {
-		if _, err := e.st.Put(ctx, k, strings.NewReader(v), int64(len(v)), putOpts); err != nil {
-			t.Fatal(err)
-		}
-	}
-	crashed := fmt.Sprintf("%016x%016x", old.UnixNano(), 1)
-	put(markerKey(crashed), `{"started":"x"}`)
-	put(dataPrefix+crashed+"/uploads/1", "partial")
-	put(dataPrefix+crashed+"/versions/ab/c/data", "blob")
-	published := fmt.Sprintf("%016x%016x", old.UnixNano(), 2)
-	put(markerKey(published), `{"started":"x","namespace":"ox","name":"pub"}`)
-	put(dataPrefix+published+"/entries.json", "null")
-	put(recordKey("ox", "pub"), `{"namespace":"ox","name":"pub","data":"data/`+published+`"}`)
-	young := fmt.Sprintf("%016x%016x", time.Now().UnixNano(), 3)
-	put(markerKey(young), `{"started":"x"}`)
-	n, err := Sweep(ctx, e.st, time.Now(), time.Hour, 0)
-	if err != nil || n != 1 {
-		t.Fatalf("Sweep = %d, %v", n, err)
-	}
-	got := strings.Join(e.keys(""), " ")
-	want := "data/" + published + "/entries.json repos/ox/pub/repo.json " + markerKey(young)
-	if got != want {
-		t.Fatalf("after sweep:\n%s\nwant\n%s", got, want)
-	}
-	if r := e.get("/api/repos/ox/pub"); r.status != 200 {
-		t.Errorf("published repo lost: %d", r.status)
-	}
-}
-
 // plainStore hides billystore's Mover, as the R2 store has none, so
 // uploads without a manifest take store.Move's copy+delete path.
 type plainStore struct{ store.Store }
@@ -686,7 +651,7 @@ func TestStoreFailures(t *testing.T) {
 				t.Errorf("internal error not logged: %s", logs.String())
 			}
 			e.noTrace()
-			if _, err := e.st.Stat(context.Background(), recordKey("ox", "fail")); err == nil {
+			if _, err := e.st.Stat(context.Background(), "repos/ox/fail/repo.json"); err == nil {
 				t.Error("repository published despite the failure")
 			}
 		})

@@ -38,18 +38,20 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.checkAbsent(r.Context(), req.namespace, req.name); err != nil {
+	if err := h.builds.CheckAbsent(r.Context(), req.namespace, req.name); err != nil {
 		return err
 	}
-	c, err := h.newCreation(r.Context())
+	c, err := h.builds.Begin(r.Context())
 	if err != nil {
 		return err
 	}
-	c.namespace, c.name = req.namespace, req.name
-	c.author, c.email = req.author, req.email
 	return h.build(w, r, c, func() error {
-		return eachJSONFile(req.files, c.addBytes)
-	}, false)
+		if err := c.SetRepo(req.namespace, req.name); err != nil {
+			return err
+		}
+		c.SetAuthor(req.author, req.email) // files[0].user: there when there are files
+		return eachJSONFile(req.files, c.AddBytes)
+	})
 }
 
 // repoNew is what oxdrop uses of a checked RepoNew.

@@ -162,7 +162,9 @@ func (e *testEnv) noTrace() {
 	}
 	published := map[string]bool{}
 	for _, k := range e.keys("repos/") {
-		var rec record
+		var rec struct {
+			Data string `json:"data"`
+		}
 		b, err := e.st.Open(context.Background(), k)
 		if err != nil {
 			e.t.Fatal(err)
@@ -265,7 +267,5 @@ func validate(t *testing.T, schema string, body []byte) {
 
 // repoRoot is the module root, from this package's directory.
 func repoRoot() string { return filepath.Join("..", "..") }
-
-var putOpts = store.PutOptions{}
 
 func bufioReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }

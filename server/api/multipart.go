@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/oxdrop/oxdrop/server/internal/formstream"
 	"github.com/oxdrop/oxdrop/server/internal/payload"
+	"github.com/oxdrop/oxdrop/server/repobuild"
 )
 
 // createMultipart streams the parts: each file goes through the analyzer
@@ -45,15 +47,16 @@ func (h *handler) createMultipart(w http.ResponseWriter, r *http.Request, ct str
 	if err != nil {
 		return errorf(http.StatusBadRequest, "%s", err)
 	}
-	c, err := h.newCreation(r.Context())
+	c, err := h.builds.Begin(r.Context())
 	if err != nil {
 		return err
 	}
-	return h.build(w, r, c, func() error { return h.readParts(c, mr) }, true)
+	return h.build(w, r, c, func() error { return h.readParts(r.Context(), c, mr) })
 }
 
-// readParts reads the parts in order (the fields are createMultipart's).
-func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
+// readParts reads the parts in order into c (the fields are
+// createMultipart's).
+func (h *handler) readParts(ctx context.Context, c *repobuild.Creation, mr *formstream.Reader) (err error) {
 	var part *formstream.Part
 	var names fileNames
 	var unescaped []renamedFile // files named before any manifest, escapes undone
@@ -75,7 +78,7 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 			if isTruncated(err) {
 				return errorf(http.StatusBadRequest, "Malformed multipart body: %v", err)
 			}
-			if errors.Is(err, c.ctx.Err()) || c.ctx.Err() != nil {
+			if errors.Is(err, ctx.Err()) || ctx.Err() != nil {
 				return errorf(http.StatusBadRequest, "The request was cancelled")
 			}
 			return errorf(http.StatusBadRequest, "Malformed multipart body: %v", err)
@@ -92,10 +95,10 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 			if err != nil {
 				return err
 			}
-			if c.manifest == nil && p != part.Filename {
+			if c.Manifest() == nil && p != part.Filename {
 				unescaped = append(unescaped, renamedFile{p, part.Filename})
 			}
-			if err := c.addFile(p, part); err != nil {
+			if err := c.AddFile(p, part); err != nil {
 				return err
 			}
 		case payload.PartNewRepo:
@@ -107,7 +110,10 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 			if err != nil {
 				return err
 			}
-			if err := c.setRepo(req.namespace, req.name); err != nil {
+			if err := c.SetRepo(req.namespace, req.name); err != nil {
+				return err
+			}
+			if err := h.builds.CheckAbsent(ctx, req.namespace, req.name); err != nil {
 				return err
 			}
 		case payload.PartName, payload.PartEmail:
@@ -116,16 +122,16 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 				return err
 			}
 			if part.Name == payload.PartName {
-				c.author, c.haveAuthor = string(b), true
+				c.SetAuthorName(string(b))
 			} else {
-				c.email, c.haveEmail = string(b), true
+				c.SetAuthorEmail(string(b))
 			}
 		case payload.PartManifest:
-			b, err := readText(part, payload.ManifestLimit(c.h.cfg.MaxFiles))
+			b, err := readText(part, payload.ManifestLimit(h.cfg.MaxFiles))
 			if err != nil {
 				return err
 			}
-			m, err := payload.ParseManifest(b, c.h.cfg.MaxFiles)
+			m, err := payload.ParseManifest(b, h.cfg.MaxFiles)
 			var tooMany *payload.TooManyFilesError
 			if errors.As(err, &tooMany) {
 				return errorf(http.StatusRequestEntityTooLarge, "Too many files: the %s", err)
@@ -133,7 +139,7 @@ func (h *handler) readParts(c *creation, mr *formstream.Reader) (err error) {
 			if err != nil {
 				return errorf(http.StatusBadRequest, "%s", err)
 			}
-			if err := c.setManifest(m); err != nil {
+			if err := c.SetManifest(m); err != nil {
 				return err
 			}
 		}
@@ -209,14 +215,15 @@ type fileNames struct {
 // filenameEscaper is what browsers do to a file's name in a part.
 var filenameEscaper = strings.NewReplacer(`"`, "%22", "\r", "%0D", "\n", "%0A")
 
-func (n *fileNames) path(c *creation, p *formstream.Part) (string, error) {
+func (n *fileNames) path(c *repobuild.Creation, p *formstream.Part) (string, error) {
 	decoded := p.DecodedFilename()
-	if decoded == p.Filename || c.manifest == nil {
+	manifest := c.Manifest()
+	if decoded == p.Filename || manifest == nil {
 		return decoded, nil
 	}
 	if n.byEscaped == nil {
 		n.byEscaped = map[string][]string{}
-		for name := range c.manifest {
+		for name := range manifest {
 			if e := filenameEscaper.Replace(name); formstream.UnescapeFilename(e) != e {
 				n.byEscaped[e] = append(n.byEscaped[e], name)
 			}
@@ -225,7 +232,7 @@ func (n *fileNames) path(c *creation, p *formstream.Part) (string, error) {
 	names := n.byEscaped[p.Filename]
 	var free []string
 	for _, name := range names {
-		if _, taken := c.hashes[name]; !taken {
+		if !c.Has(name) {
 			free = append(free, name)
 		}
 	}
@@ -239,7 +246,7 @@ func (n *fileNames) path(c *creation, p *formstream.Part) (string, error) {
 	}
 	slices.Sort(free)
 	for _, name := range free[1:] {
-		if c.manifest[name] != c.manifest[free[0]] {
+		if manifest[name] != manifest[free[0]] {
 			quoted := make([]string, len(free))
 			for i, name := range free {
 				quoted[i] = strconv.Quote(name)
@@ -261,8 +268,11 @@ type renamedFile struct{ path, filename string }
 // manifestHint says why a manifest that came after the files does not
 // match a file part whose name had its escapes undone.
 func manifestHint(err error, part *formstream.Part, unescaped []renamedFile) error {
-	var ae *apiError
-	if err == nil || part == nil || part.Name != payload.PartManifest || !errors.As(err, &ae) {
+	if err == nil || part == nil || part.Name != payload.PartManifest {
+		return err
+	}
+	ae := asAPIError(err)
+	if ae == nil {
 		return err
 	}
 	for _, f := range unescaped {

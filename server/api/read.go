@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -10,56 +9,57 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/repo"
-	"github.com/oxdrop/oxdrop/server/store"
+	"github.com/oxdrop/oxdrop/server/repobuild"
 )
 
-// maxRecordBytes bounds the small JSON objects read back (records, tree
-// tree records); entries are streamed, not read whole.
-const maxRecordBytes = 1 << 20
-
-func (h *handler) readJSON(r *http.Request, key string, v any) error {
-	b, err := h.st.Open(r.Context(), key)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	if b.Size() > maxRecordBytes {
-		return errors.New("api: " + key + " is unexpectedly large")
-	}
-	data, err := io.ReadAll(io.LimitReader(b, maxRecordBytes))
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, v)
+type repositoryView struct {
+	Namespace    string        `json:"namespace"`
+	Name         string        `json:"name"`
+	LatestCommit *model.Commit `json:"latest_commit"`
+	MinVersion   string        `json:"min_version"`
 }
 
-// loadRecord validates the names and reads the repository record.
-func (h *handler) loadRecord(r *http.Request, namespace, name string) (*record, error) {
-	for _, s := range []string{namespace, name} {
-		if err := repo.ValidateName(s); err != nil {
-			return nil, errorf(http.StatusNotFound, "Repository %s/%s not found", namespace, name)
-		}
-	}
-	var rec record
-	err := h.readJSON(r, recordKey(namespace, name), &rec)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errorf(http.StatusNotFound, "Repository %s/%s not found", namespace, name)
-	}
+// writeRepo answers the repository view with its metadata entries, as the
+// creation response and GET /api/repos/{ns}/{name} both do. Entries are
+// streamed chunk by chunk; a failure after the status line has gone out
+// aborts the connection, so a client never takes a cut answer for a whole
+// one.
+func (h *handler) writeRepo(w http.ResponseWriter, r *http.Request, rp *repobuild.Repo, statusMessage string) error {
+	view, err := json.Marshal(repositoryView{Namespace: rp.Namespace, Name: rp.Name, LatestCommit: rp.LatestCommit, MinVersion: repo.MinVersion})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &rec, nil
+	entries, err := rp.OpenEntries(r.Context())
+	if err != nil {
+		return err
+	}
+	defer entries.Close()
+	w.Header().Set("Content-Type", "application/json")
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, `{"status":"success","status_message":"`+statusMessage+`","repository":`)
+	w.Write(view)
+	io.WriteString(w, `,"metadata_entries":`)
+	if err := entries.WriteJSON(w); err != nil {
+		h.log.Error("answer cut: reading entries", "repo", rp.Namespace+"/"+rp.Name, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	io.WriteString(w, "}\n")
+	return nil
 }
 
 // getRepo is GET /api/repos/{namespace}/{name}: the repository view and its
 // metadata entries (the creation response's shape, "resource_found").
 func (h *handler) getRepo(w http.ResponseWriter, r *http.Request, namespace, name string) error {
-	rec, err := h.loadRecord(r, namespace, name)
+	rp, err := h.builds.Open(r.Context(), namespace, name)
 	if err != nil {
 		return err
 	}
-	return h.writeRepo(w, r, rec, "resource_found")
+	return h.writeRepo(w, r, rp, "resource_found")
 }
 
 // getFile is GET /api/repos/{namespace}/{name}/file/main/{path}.
@@ -67,25 +67,17 @@ func (h *handler) getFile(w http.ResponseWriter, r *http.Request, namespace, nam
 	if _, err := repo.CleanPath(p); err != nil {
 		return errorf(http.StatusBadRequest, "%s", err)
 	}
-	rec, err := h.loadRecord(r, namespace, name)
+	rp, err := h.builds.Open(r.Context(), namespace, name)
 	if err != nil {
 		return err
 	}
-	var tr treeRecord
-	err = h.readJSON(r, treeKey(rec.Data, p), &tr)
-	if errors.Is(err, store.ErrNotFound) {
-		return errorf(http.StatusNotFound, "No file %q in %s/%s on main", p, namespace, name)
-	}
-	if err != nil {
-		return err
-	}
-	blob, err := h.st.Open(r.Context(), versionKey(rec.Data, tr.Hash))
+	info, blob, err := rp.OpenFile(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
 	hd := w.Header()
-	ct := tr.MimeType
+	ct := info.MimeType
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
@@ -98,7 +90,7 @@ func (h *handler) getFile(w http.ResponseWriter, r *http.Request, namespace, nam
 		disp = "attachment"
 	}
 	hd.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": path.Base(p)}))
-	hd.Set("ETag", `"`+tr.Hash+`"`)
+	hd.Set("ETag", `"`+info.Hash+`"`)
 	hd.Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(blob, 0, blob.Size()))
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/oxdrop/oxdrop/build"
 	"github.com/oxdrop/oxdrop/server/api"
 	"github.com/oxdrop/oxdrop/server/config"
+	"github.com/oxdrop/oxdrop/server/repobuild"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
 	"github.com/oxdrop/oxdrop/server/webapp"
 )
@@ -172,7 +173,7 @@ func serve(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// No creation runs yet: every staging marker is a crash's leftover.
-	if n, err := api.Sweep(ctx, st, time.Now(), 0, 0); err != nil {
+	if n, err := repobuild.Sweep(ctx, st, time.Now(), 0, 0); err != nil {
 		log.Error("start-up staging sweep", "err", err)
 	} else if n > 0 {
 		log.Info("start-up staging sweep", "removed", n)

@@ -1,4 +1,4 @@
-package api
+package repobuild
 
 // Storage layout and atomicity.
 //
@@ -26,7 +26,7 @@ package api
 // Publishing is the Put of repo.json with IfAbsent: before it, nothing of
 // the creation is reachable; after it, all of it is. The same conditional
 // Put settles concurrent creations of one name: exactly one wins, the
-// others get 409 and delete their data. Any failure (bad part, limit,
+// others get ErrExists (409) and delete their data. Any failure (bad part, limit,
 // disconnect, I/O error, panic) deletes every key the creation wrote. A
 // crash leaves data/<id>/ and its staging marker; the sweep (at start-up of
 // `oxdrop serve`, and lazily on each POST for the Workers build) deletes
@@ -40,6 +40,8 @@ package api
 import (
 	"path"
 	"strings"
+
+	"github.com/oxdrop/oxdrop/core/model"
 )
 
 const (
@@ -66,10 +68,10 @@ func treeKey(data, p string) string { return data + "/tree/" + p }
 
 // record is repo.json.
 type record struct {
-	Namespace    string       `json:"namespace"`
-	Name         string       `json:"name"`
-	Data         string       `json:"data"`
-	LatestCommit *commitModel `json:"latest_commit"`
+	Namespace    string        `json:"namespace"`
+	Name         string        `json:"name"`
+	Data         string        `json:"data"`
+	LatestCommit *model.Commit `json:"latest_commit"`
 	// EntryChunks is how many entries chunks the repository has; nil for
 	// repositories written before chunks (one entries.json).
 	EntryChunks *int `json:"entry_chunks,omitempty"`
@@ -80,4 +82,11 @@ type marker struct {
 	Started   string `json:"started"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name,omitempty"`
+}
+
+// treeRecord is data/<id>/tree/<path>: what serving the file needs, kept
+// small (the metadata lives in the entries) so it always reads back.
+type treeRecord struct {
+	model.FileInfo
+	CombinedHash string `json:"combined_hash"`
 }

@@ -1,4 +1,4 @@
-package api
+package repobuild
 
 import (
 	"context"
@@ -21,7 +21,7 @@ const sweepMargin = 10 * time.Minute
 // never published (crashes, kill -9), reading at most limit markers
 // (0: all). It returns how many creations it removed. `oxdrop serve` calls
 // it at start-up with olderThan 0 (no creation is running then); the
-// handler calls it lazily on POSTs with the TTL plus a margin.
+// handler calls SweepStale on POSTs (the TTL plus a margin).
 func Sweep(ctx context.Context, s store.Store, now time.Time, olderThan time.Duration, limit int) (int, error) {
 	removed := 0
 	cursor := ""
@@ -113,13 +113,14 @@ func sweepOne(ctx context.Context, s store.Store, id string) (bool, error) {
 	return true, s.Delete(ctx, markerKey(id))
 }
 
-// lazySweep removes a few stale creations on each POST, so a deployment
-// without a start-up (Workers) is cleaned too. Errors only get logged.
-func (h *handler) lazySweep(ctx context.Context) {
-	n, err := Sweep(ctx, h.st, h.cfg.Now(), h.cfg.StagingTTL+sweepMargin, 10)
+// SweepStale removes a few creations older than the staging TTL plus a
+// margin, so a deployment without a start-up (Workers) is cleaned too: the
+// handler calls it on each POST. Errors only get logged.
+func (b *Builder) SweepStale(ctx context.Context) {
+	n, err := Sweep(ctx, b.st, b.cfg.Now(), b.cfg.StagingTTL+sweepMargin, 10)
 	if err != nil {
-		h.log.Warn("staging sweep", "err", err)
+		b.log.Warn("staging sweep", "err", err)
 	} else if n > 0 {
-		h.log.Info("staging sweep", "removed", n)
+		b.log.Info("staging sweep", "removed", n)
 	}
 }

@@ -1,4 +1,4 @@
-package api
+package repobuild
 
 import (
 	"bufio"
@@ -8,237 +8,142 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"path"
-	"strings"
 
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/repo"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
-// A repository's metadata entries are written while its files arrive, in
-// chunks of JSON lines (data/<id>/entries/<k>), one storedEntry per file,
-// without the commit. So a creation holds at most one chunk of entries in
-// memory whatever its number of files or the size of their metadata, the
-// commit (with its author) is stored once instead of twice per entry, and
-// no stored object is too large to read back: readers stream the chunks
-// and add the commit to each entry as they write it out.
-//
-// A stored line holds the answered entry's commit-free end ready to copy:
-// its fields from "size" to "metadata" are the bytes encoding/json writes
-// for them in a MetadataEntry. A reader writes the entry's commit-dependent
-// head from the line's path and hash tokens, copies the rest of the line
-// through a small buffer and adds is_queryable (entryWriter): a wide
-// table's schema (up to 8 MiB of JSON) is never decoded nor held whole.
+// maxRecordBytes bounds the small JSON objects read back (records, tree
+// records); entries are streamed, not read whole.
+const maxRecordBytes = 1 << 20
 
-// entryChunkBytes is when a chunk is written out. A single entry larger
-// than it (a wide table's schema) makes a chunk of its own. A variable so
-// tests can make many chunks from a few files.
-var entryChunkBytes = 1 << 20
+// Repo is a published repository.
+type Repo struct {
+	Namespace string
+	Name      string
+	// LatestCommit is the initial commit; nil for a repository without
+	// files (Oxen answers its entries as null).
+	LatestCommit *model.Commit
 
-// storedEntry is one line of an entries chunk: a file's path and what the
-// core learned about it (model.FileInfo's fields, in MetadataEntry's
-// order). Its JSON is {"path":…,"hash":…,"size":…,…,"metadata":…}.
-type storedEntry struct {
-	Path      string          `json:"path"`
-	Hash      string          `json:"hash"`
-	Size      uint64          `json:"size"`
-	DataType  model.DataType  `json:"data_type"`
-	MimeType  string          `json:"mime_type"`
-	Extension string          `json:"extension"`
-	Metadata  *model.Metadata `json:"metadata"`
+	rec *record
+	st  store.Store
 }
 
-func entriesChunkKey(data string, k int) string { return fmt.Sprintf("%s/entries/%06d", data, k) }
-
-// entrySpool collects entries and writes a chunk each entryChunkBytes.
-type entrySpool struct {
-	buf    bytes.Buffer
-	chunks int
+func (b *Builder) repo(rec *record) *Repo {
+	return &Repo{Namespace: rec.Namespace, Name: rec.Name, LatestCommit: rec.LatestCommit, rec: rec, st: b.st}
 }
 
-// addEntry appends one entry, writing a chunk when the buffer is full. An
-// entry whose metadata JSON is a chunk or more (a wide table's schema) is
-// written as a chunk of its own straight from that JSON, which is then the
-// only copy held.
-func (c *creation) addEntry(p string, info model.FileInfo) error {
-	s := &c.entries
-	meta, err := metadataJSON(info.Metadata)
-	if err != nil {
-		return fmt.Errorf("metadata of %q: %w", p, err)
-	}
-	if len(meta) >= entryChunkBytes && compactJSON(meta) {
-		if err := c.flushEntries(); err != nil { // the lines stay in order
-			return err
-		}
-		var head bytes.Buffer
-		if err := appendLineHead(&head, p, info); err != nil {
-			return err
-		}
-		size := int64(head.Len() + len(meta) + len("}\n"))
-		return c.putChunk(io.MultiReader(&head, bytes.NewReader(meta), strings.NewReader("}\n")), size)
-	}
-	if err := appendEntryLine(&s.buf, p, info, meta); err != nil {
-		return err
-	}
-	if s.buf.Len() >= entryChunkBytes {
-		return c.flushEntries()
-	}
-	return nil
-}
-
-// appendEntryLine appends the stored line of one entry to b, meta being
-// its metadata's JSON (metadataJSON): what encoding/json's Encoder
-// (SetEscapeHTML(false)) writes for its storedEntry, but with the
-// metadata's JSON compacted straight into b, as the encoder does with a
-// Marshaler, instead of through the encoder's own buffer.
-func appendEntryLine(b *bytes.Buffer, p string, info model.FileInfo, meta []byte) error {
-	start := b.Len()
-	if err := appendLineHead(b, p, info); err != nil {
-		return err
-	}
-	if err := json.Compact(b, meta); err != nil {
-		b.Truncate(start)
-		return fmt.Errorf("metadata of %q: %w", p, err)
-	}
-	b.WriteString("}\n")
-	return nil
-}
-
-// appendLineHead appends a stored line up to its metadata: the JSON of
-// its storedEntry without the metadata's null and the closing brace.
-func appendLineHead(b *bytes.Buffer, p string, info model.FileInfo) error {
-	head := storedEntry{Path: p, Hash: info.Hash, Size: info.Size, DataType: info.DataType, MimeType: info.MimeType, Extension: info.Extension}
-	if err := encodeJSON(b, head); err != nil {
-		return err
-	}
-	b.Truncate(b.Len() - len(`null}`))
-	return nil
-}
-
-// metadataJSON is m's JSON as its MarshalJSON writes it, null for nil.
-func metadataJSON(m *model.Metadata) ([]byte, error) {
-	if m == nil {
-		return []byte("null"), nil
-	}
-	return m.MarshalJSON()
-}
-
-// compactJSON reports whether b is valid JSON that json.Compact leaves as
-// it is (no space outside strings), so it can be stored without a copy.
-func compactJSON(b []byte) bool {
-	if !json.Valid(b) {
-		return false
-	}
-	inStr := false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case inStr && c == '\\':
-			i++
-		case c == '"':
-			inStr = !inStr
-		case inStr:
-			j := bytes.IndexAny(b[i:], `"\`) // the string's end or next escape
-			i += j - 1
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			return false
-		}
-	}
-	return true
-}
-
-// encodeJSON appends v's JSON to b as encoding/json's Encoder with
-// SetEscapeHTML(false) writes it (<, > and & as they are), without the
-// newline.
-func encodeJSON(b *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	b.Truncate(b.Len() - 1)
-	return nil
-}
-
-// flushEntries writes the buffered entries as the next chunk.
-func (c *creation) flushEntries() error {
-	s := &c.entries
-	if s.buf.Len() == 0 {
-		return nil
-	}
-	if err := c.putChunk(bytes.NewReader(s.buf.Bytes()), int64(s.buf.Len())); err != nil {
-		return err
-	}
-	s.buf.Reset()
-	if s.buf.Cap() > 2*entryChunkBytes {
-		s.buf = bytes.Buffer{} // a large entry's buffer is not kept for the rest
-	}
-	return nil
-}
-
-// putChunk writes the next entries chunk.
-func (c *creation) putChunk(r io.Reader, size int64) error {
-	key := entriesChunkKey(c.data, c.entries.chunks)
-	c.written = append(c.written, key)
-	if _, err := c.h.st.Put(c.ctx, key, r, size, store.PutOptions{}); err != nil {
-		return err
-	}
-	c.entries.chunks++
-	return nil
-}
-
-// writeRepo answers the repository view with its metadata entries, as the
-// creation response and GET /api/repos/{ns}/{name} both do. Entries are
-// streamed chunk by chunk; a failure after the status line has gone out
-// aborts the connection, so a client never takes a cut answer for a whole
-// one.
-func (h *handler) writeRepo(w http.ResponseWriter, r *http.Request, rec *record, statusMessage string) error {
-	view, err := json.Marshal(repositoryView{Namespace: rec.Namespace, Name: rec.Name, LatestCommit: rec.LatestCommit, MinVersion: repo.MinVersion})
+func readJSON(ctx context.Context, st store.Store, key string, v any) error {
+	b, err := st.Open(ctx, key)
 	if err != nil {
 		return err
 	}
-	var legacy store.Blob // entries.json of repositories made before chunks
-	if rec.EntryChunks == nil {
-		if legacy, err = h.st.Open(r.Context(), rec.Data+"/entries.json"); err != nil {
-			return err
+	defer b.Close()
+	if b.Size() > maxRecordBytes {
+		return errors.New("repobuild: " + key + " is unexpectedly large")
+	}
+	data, err := io.ReadAll(io.LimitReader(b, maxRecordBytes))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// Open reads the record of the published repository namespace/name;
+// NotFound if there is none (or the names are not valid ones).
+func (b *Builder) Open(ctx context.Context, namespace, name string) (*Repo, error) {
+	for _, s := range []string{namespace, name} {
+		if err := repo.ValidateName(s); err != nil {
+			return nil, errorf(NotFound, "Repository %s/%s not found", namespace, name)
 		}
-		defer legacy.Close()
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if r.Method == http.MethodHead {
-		return nil
+	var rec record
+	err := readJSON(ctx, b.st, recordKey(namespace, name), &rec)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(NotFound, "Repository %s/%s not found", namespace, name)
 	}
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, `{"status":"success","status_message":"`+statusMessage+`","repository":`)
-	w.Write(view)
-	io.WriteString(w, `,"metadata_entries":`)
-	switch {
-	case legacy != nil:
-		_, err = io.Copy(w, legacy)
+	if err != nil {
+		return nil, err
+	}
+	return b.repo(&rec), nil
+}
+
+// OpenFile opens the file at path p (a clean path: repo.CleanPath) of the
+// repository's main branch, with what the creation learned of it but its
+// metadata; NotFound if it has none there. The caller closes the blob.
+func (r *Repo) OpenFile(ctx context.Context, p string) (model.FileInfo, store.Blob, error) {
+	var tr treeRecord
+	err := readJSON(ctx, r.st, treeKey(r.rec.Data, p), &tr)
+	if errors.Is(err, store.ErrNotFound) {
+		return model.FileInfo{}, nil, errorf(NotFound, "No file %q in %s/%s on main", p, r.Namespace, r.Name)
+	}
+	if err != nil {
+		return model.FileInfo{}, nil, err
+	}
+	blob, err := r.st.Open(ctx, versionKey(r.rec.Data, tr.Hash))
+	if err != nil {
+		return model.FileInfo{}, nil, err
+	}
+	return tr.FileInfo, blob, nil
+}
+
+// Entries are a repository's metadata entries, opened to be written out.
+type Entries struct {
+	r      *Repo
+	ctx    context.Context
+	legacy store.Blob // entries.json of repositories made before chunks
+}
+
+// OpenEntries opens the metadata entries (whatever can fail before the
+// first byte is written fails here). The caller closes them.
+func (r *Repo) OpenEntries(ctx context.Context) (*Entries, error) {
+	e := &Entries{r: r, ctx: ctx}
+	if r.rec.EntryChunks == nil {
+		b, err := r.st.Open(ctx, r.rec.Data+"/entries.json")
+		if err != nil {
+			return nil, err
+		}
+		e.legacy = b
+	}
+	return e, nil
+}
+
+// Close releases what OpenEntries opened.
+func (e *Entries) Close() error {
+	if e.legacy != nil {
+		return e.legacy.Close()
+	}
+	return nil
+}
+
+// WriteJSON writes the entries as Oxen's metadata_entries: a JSON array of
+// every entry, each with the commit, streamed chunk by chunk, or null for
+// a repository without files. An error (reading a chunk, or writing an
+// entry) may come after some bytes were written: the output is then cut.
+func (e *Entries) WriteJSON(w io.Writer) error {
+	switch rec := e.r.rec; {
+	case e.legacy != nil:
+		_, err := io.Copy(w, e.legacy)
+		return err
 	case rec.LatestCommit == nil: // no files, no commit: Oxen answers null
 		io.WriteString(w, "null")
-	default:
-		err = h.streamEntries(r.Context(), w, rec)
+		return nil
 	}
-	if err != nil {
-		h.log.Error("answer cut: reading entries", "repo", rec.Namespace+"/"+rec.Name, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	io.WriteString(w, "}\n")
-	return nil
+	return e.stream(w)
 }
 
-// streamEntries writes the JSON array of every entry of rec, each with the
-// commit.
-func (h *handler) streamEntries(ctx context.Context, w io.Writer, rec *record) error {
+// stream writes the JSON array of every entry, each with the commit.
+func (e *Entries) stream(w io.Writer) error {
+	rec := e.r.rec
 	ew, err := newEntryWriter(w, *rec.LatestCommit, entryReadBuffer)
 	if err != nil {
 		return err
 	}
 	io.WriteString(w, "[")
 	for k := range *rec.EntryChunks {
-		obj, err := h.st.Open(ctx, entriesChunkKey(rec.Data, k))
+		obj, err := e.r.st.Open(e.ctx, entriesChunkKey(rec.Data, k))
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package api
+package repobuild
 
 import (
 	"bytes"
@@ -9,31 +9,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
+	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/core/repo"
-	"github.com/oxdrop/oxdrop/server/internal/payload"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
-type commitModel = model.Commit
-
-// treeRecord is data/<id>/tree/<path>: what serving the file needs, kept
-// small (the metadata lives in the entries) so it always reads back.
-type treeRecord struct {
-	model.FileInfo
-	CombinedHash string `json:"combined_hash"`
-}
-
-// creation builds one repository under its staging data prefix; see the
-// layout comment. Not safe for concurrent use (one per request).
-type creation struct {
-	h        *handler
+// Creation builds one repository under its staging data prefix (see the
+// layout comment): files are added, then Publish makes the repository
+// visible in one step, or Abort deletes all that was written. A failed
+// method leaves the creation to be aborted. Not safe for concurrent use
+// (one per request).
+type Creation struct {
+	b        *Builder
 	ctx      context.Context
 	id       string
 	data     string
@@ -42,9 +34,9 @@ type creation struct {
 	nfiles   int
 	hashes   map[string]string // content hash of each file received, by path
 	entries  entrySpool
-	pathset  repo.PathSet     // the paths so far, checked as the page checks them
-	stored   map[string]bool  // content hashes stored under versions/
-	manifest payload.Manifest // nil until a manifest part arrives
+	pathset  repo.PathSet      // the paths so far, checked as the page checks them
+	stored   map[string]bool   // content hashes stored under versions/
+	manifest map[string]string // nil until SetManifest
 	uploads  int
 	analyzer *describe.Analyzer
 
@@ -54,16 +46,17 @@ type creation struct {
 	haveEmail       bool
 }
 
-// newCreation writes the staging marker.
-func (h *handler) newCreation(ctx context.Context) (*creation, error) {
-	now := h.cfg.Now()
+// Begin starts a creation: it writes the staging marker. The creation's
+// store calls use ctx; Abort's use it without its cancellation.
+func (b *Builder) Begin(ctx context.Context) (*Creation, error) {
+	now := b.cfg.Now()
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, err
 	}
 	id := fmt.Sprintf("%016x%s", now.UnixNano(), hex.EncodeToString(rnd[:]))
-	c := &creation{
-		h: h, ctx: ctx, id: id, data: dataPrefix + id, started: now,
+	c := &Creation{
+		b: b, ctx: ctx, id: id, data: dataPrefix + id, started: now,
 		hashes: map[string]string{}, stored: map[string]bool{},
 		analyzer: describe.NewAnalyzer(),
 	}
@@ -77,46 +70,74 @@ func (h *handler) newCreation(ctx context.Context) (*creation, error) {
 	return c, nil
 }
 
-func (c *creation) putJSON(key string, v any, opts store.PutOptions) error {
+func (c *Creation) putJSON(key string, v any, opts store.PutOptions) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	c.written = append(c.written, key)
-	_, err = c.h.st.Put(c.ctx, key, bytes.NewReader(b), int64(len(b)), opts)
+	_, err = c.b.st.Put(c.ctx, key, bytes.NewReader(b), int64(len(b)), opts)
 	return err
 }
 
-// abort deletes everything the creation wrote, even if the request's
-// context is cancelled (client gone).
-func (c *creation) abort() {
+// Abort deletes everything the creation wrote, even if its context is
+// cancelled (client gone). What it cannot delete, the sweep will.
+func (c *Creation) Abort() {
 	ctx := detached(c.ctx)
 	for i := 0; i < len(c.written); i += 1000 {
 		keys := c.written[i:min(i+1000, len(c.written))]
-		if err := c.h.st.Delete(ctx, keys...); err != nil {
-			c.h.log.Error("abort: delete staging data", "id", c.id, "err", err)
+		if err := c.b.st.Delete(ctx, keys...); err != nil {
+			c.b.log.Error("abort: delete staging data", "id", c.id, "err", err)
 			return // the sweep will finish the job
 		}
 	}
 }
 
-// setRepo records the namespace and name from RepoNew.
-func (c *creation) setRepo(namespace, name string) error {
+// SetRepo names the repository, once. Whether the name is free is decided
+// by Publish; Builder.CheckAbsent answers early.
+func (c *Creation) SetRepo(namespace, name string) error {
 	if c.namespace != "" {
-		return errorf(http.StatusBadRequest, "More than one new_repo part")
+		return errorf(Invalid, "More than one new_repo part")
+	}
+	// Oxen checks the name first, then the namespace.
+	for _, s := range []string{name, namespace} {
+		if err := repo.ValidateName(s); err != nil {
+			return errorf(Invalid, "%s", err)
+		}
 	}
 	c.namespace, c.name = namespace, name
-	return c.h.checkAbsent(c.ctx, namespace, name)
+	return nil
 }
+
+// SetAuthor sets the commit's author and email (checked by Publish).
+func (c *Creation) SetAuthor(name, email string) {
+	c.SetAuthorName(name)
+	c.SetAuthorEmail(email)
+}
+
+// SetAuthorName sets the commit's author; a creation with files needs it.
+func (c *Creation) SetAuthorName(name string) { c.author, c.haveAuthor = name, true }
+
+// SetAuthorEmail sets the author's email; a creation with files needs it.
+func (c *Creation) SetAuthorEmail(email string) { c.email, c.haveEmail = email, true }
+
+// Has reports whether a file of path p was added.
+func (c *Creation) Has(p string) bool {
+	_, ok := c.hashes[p]
+	return ok
+}
+
+// Manifest is what SetManifest set, or nil.
+func (c *Creation) Manifest() map[string]string { return c.manifest }
 
 // checkPath validates a file path and its place among the others, with
 // the rules the page applies too (repo.PathSet).
-func (c *creation) checkPath(p string) error {
-	if c.nfiles >= c.h.cfg.MaxFiles {
-		return errorf(http.StatusRequestEntityTooLarge, "Too many files: the limit is %d per repository", c.h.cfg.MaxFiles)
+func (c *Creation) checkPath(p string) error {
+	if c.nfiles >= c.b.cfg.MaxFiles {
+		return errorf(TooLarge, "Too many files: the limit is %d per repository", c.b.cfg.MaxFiles)
 	}
 	if err := c.pathset.Add(p); err != nil {
-		return errorf(http.StatusBadRequest, "%s", err)
+		return errorf(Invalid, "%s", err)
 	}
 	return nil
 }
@@ -131,10 +152,11 @@ func (e errFileTooLarge) Error() string {
 // limitTee passes a file's bytes to the analyzer as the store reads them,
 // and stops at the per-file limit.
 type limitTee struct {
-	r     io.Reader
-	a     io.Writer
-	n     int64
-	limit int64
+	r       io.Reader
+	a       io.Writer
+	n       int64
+	limit   int64
+	overlap int // Config.OverlapBytes
 }
 
 func (t *limitTee) Read(p []byte) (int, error) {
@@ -167,7 +189,7 @@ func (tw *teeWriter) Write(p []byte) (int, error) {
 	if tw.t.n+int64(len(p)) > tw.t.limit {
 		return 0, errFileTooLarge{tw.t.limit}
 	}
-	if len(p) >= overlapMin {
+	if len(p) >= tw.t.overlap {
 		// Hash and count while the store writes the same bytes: on a
 		// multi-core machine the analyzer's work then costs no wall time.
 		if tw.done == nil {
@@ -191,30 +213,27 @@ func (tw *teeWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// overlapMin is the chunk size from which teeWriter analyzes in parallel
-// with the store's write (below it, starting a goroutine costs more than it
-// saves). A variable so the benchmark can compare both ways.
-var overlapMin = 256 << 10
-
-// addFile streams one file into the store while the analyzer hashes it,
-// then describes it from the stored blob.
-func (c *creation) addFile(p string, body io.Reader) error {
+// AddFile streams one file from body into the store while the analyzer
+// hashes it, then describes it from the stored blob. With a manifest, the
+// file must be listed there with its hash; a failure to read body (or to
+// store what it gave) is a *FileError.
+func (c *Creation) AddFile(p string, body io.Reader) error {
 	if err := c.checkPath(p); err != nil {
 		return err
 	}
 	a := c.analyzer
 	a.Begin(p) // the name Finish gets: lets it skip counting binary files
-	tee := &limitTee{r: body, a: a, limit: c.h.cfg.MaxFileBytes}
+	tee := &limitTee{r: body, a: a, limit: c.b.cfg.MaxFileBytes, overlap: c.b.cfg.OverlapBytes}
 	expected, known := c.manifest[p]
 	if c.manifest != nil && !known {
-		return errorf(http.StatusBadRequest, "File %q is not listed in the manifest", p)
+		return errorf(Invalid, "File %q is not listed in the manifest", p)
 	}
 	var key string
 	switch {
 	case known && c.stored[expected]:
 		// Same content as a file already stored: verify it, store nothing.
 		if _, err := io.Copy(io.Discard, tee); err != nil {
-			return c.bodyError(p, err)
+			return fileError(p, err)
 		}
 		key = versionKey(c.data, expected)
 	case known:
@@ -225,11 +244,11 @@ func (c *creation) addFile(p string, body io.Reader) error {
 	}
 	if !(known && c.stored[expected]) {
 		c.written = append(c.written, key)
-		if _, err := c.h.st.Put(c.ctx, key, tee, -1, store.PutOptions{}); err != nil {
-			return c.bodyError(p, err)
+		if _, err := c.b.st.Put(c.ctx, key, tee, -1, store.PutOptions{}); err != nil {
+			return fileError(p, err)
 		}
 	}
-	blob, err := c.h.st.Open(c.ctx, key)
+	blob, err := c.b.st.Open(c.ctx, key)
 	if err != nil {
 		return err
 	}
@@ -239,17 +258,17 @@ func (c *creation) addFile(p string, body io.Reader) error {
 		return describeError(p, err)
 	}
 	if known && info.Hash != expected {
-		return errorf(http.StatusBadRequest, "File %q has hash %s but the manifest says %s", p, info.Hash, expected)
+		return errorf(Invalid, "File %q has hash %s but the manifest says %s", p, info.Hash, expected)
 	}
 	if !known {
 		final := versionKey(c.data, info.Hash)
 		if c.stored[info.Hash] {
-			if err := c.h.st.Delete(c.ctx, key); err != nil {
+			if err := c.b.st.Delete(c.ctx, key); err != nil {
 				return err
 			}
 		} else {
 			c.written = append(c.written, final)
-			if err := store.Move(c.ctx, c.h.st, key, final); err != nil {
+			if err := store.Move(c.ctx, c.b.st, key, final); err != nil {
 				return err
 			}
 		}
@@ -258,13 +277,14 @@ func (c *creation) addFile(p string, body io.Reader) error {
 	return c.record(p, info)
 }
 
-// addBytes stores one file given whole (JSON bodies).
-func (c *creation) addBytes(p string, b []byte) error {
+// AddBytes stores one file given whole (JSON bodies); the manifest is not
+// consulted.
+func (c *Creation) AddBytes(p string, b []byte) error {
 	if err := c.checkPath(p); err != nil {
 		return err
 	}
-	if int64(len(b)) > c.h.cfg.MaxFileBytes {
-		return errorf(http.StatusRequestEntityTooLarge, "File %q is %d bytes, over the limit of %d bytes", p, len(b), c.h.cfg.MaxFileBytes)
+	if int64(len(b)) > c.b.cfg.MaxFileBytes {
+		return errorf(TooLarge, "File %q is %d bytes, over the limit of %d bytes", p, len(b), c.b.cfg.MaxFileBytes)
 	}
 	a := c.analyzer
 	a.Begin(p) // the name Finish gets: lets it skip counting binary files
@@ -276,7 +296,7 @@ func (c *creation) addBytes(p string, b []byte) error {
 	if !c.stored[info.Hash] {
 		key := versionKey(c.data, info.Hash)
 		c.written = append(c.written, key)
-		if _, err := c.h.st.Put(c.ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{}); err != nil {
+		if _, err := c.b.st.Put(c.ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{}); err != nil {
 			return err
 		}
 		c.stored[info.Hash] = true
@@ -286,8 +306,8 @@ func (c *creation) addBytes(p string, b []byte) error {
 
 // record writes the file's tree record and spools its entry; nothing of
 // it stays in memory but its path and hash.
-func (c *creation) record(p string, info model.FileInfo) error {
-	content, err := parseHash(info.Hash)
+func (c *Creation) record(p string, info model.FileInfo) error {
+	content, err := oxhash.ParseHex(info.Hash)
 	if err != nil {
 		return err
 	}
@@ -297,7 +317,7 @@ func (c *creation) record(p string, info model.FileInfo) error {
 	}
 	small := info
 	small.Metadata = nil
-	if err := c.putJSON(treeKey(c.data, p), treeRecord{small, hexHash(combined)}, store.PutOptions{}); err != nil {
+	if err := c.putJSON(treeKey(c.data, p), treeRecord{small, oxhash.Hex(combined)}, store.PutOptions{}); err != nil {
 		return err
 	}
 	if err := c.addEntry(p, info); err != nil {
@@ -314,97 +334,87 @@ func (c *creation) record(p string, info model.FileInfo) error {
 func describeError(p string, err error) error {
 	var le *describe.LimitError
 	if errors.As(err, &le) {
-		return errorf(http.StatusRequestEntityTooLarge, "%s", le)
+		return errorf(TooLarge, "%s", le)
 	}
 	return fmt.Errorf("describe %q: %w", p, err)
 }
 
-// bodyError maps a failed read of a file's body to a precise answer.
-func (c *creation) bodyError(p string, err error) error {
+// fileError is AddFile's error when reading or storing the file's bytes
+// failed: past the file limit, TooLarge; else the reader's or the store's
+// error with the file's path.
+func fileError(p string, err error) error {
 	var tooLarge errFileTooLarge
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return errorf(http.StatusRequestEntityTooLarge, "File %q is over the limit of %d bytes", p, tooLarge.limit)
-	case errors.As(err, &mbe):
-		return err
-	case isTruncated(err):
-		return errorf(http.StatusBadRequest, "The request body ended inside file %q (client disconnected?)", p)
-	case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.Canceled):
-		// The read timeout freed a stalled client (net/http cancels the
-		// request's context first) or the client went away: not our fault.
-		return errorf(http.StatusRequestTimeout, "The request body stopped arriving inside file %q (read timeout or client gone)", p)
+	if errors.As(err, &tooLarge) {
+		return errorf(TooLarge, "File %q is over the limit of %d bytes", p, tooLarge.limit)
 	}
-	return err
+	return &FileError{p, err}
 }
 
-// setManifest checks the files received so far and keeps the manifest for
-// the ones to come.
-func (c *creation) setManifest(m payload.Manifest) error {
+// SetManifest checks the files added so far against m, the content hash
+// of every file to come by path, and keeps it: AddFile then stores each
+// file straight at its content address and refuses one that is not listed
+// or has another hash, and Publish one that never came.
+func (c *Creation) SetManifest(m map[string]string) error {
 	if c.manifest != nil {
-		return errorf(http.StatusBadRequest, "More than one manifest part")
+		return errorf(Invalid, "More than one manifest part")
 	}
 	for p, hash := range c.hashes {
 		want, ok := m[p]
 		if !ok {
-			return errorf(http.StatusBadRequest, "File %q is not listed in the manifest", p)
+			return errorf(Invalid, "File %q is not listed in the manifest", p)
 		}
 		if want != hash {
-			return errorf(http.StatusBadRequest, "File %q has hash %s but the manifest says %s", p, hash, want)
+			return errorf(Invalid, "File %q has hash %s but the manifest says %s", p, hash, want)
 		}
 	}
 	c.manifest = m
 	return nil
 }
 
-type repositoryView struct {
-	Namespace    string        `json:"namespace"`
-	Name         string        `json:"name"`
-	LatestCommit *model.Commit `json:"latest_commit"`
-	MinVersion   string        `json:"min_version"`
-}
-
-// publish writes the last entries, the commit and the ref, then the
-// repository record (the one atomic step), and returns the record.
-func (c *creation) publish(requireAuthor bool) (*record, error) {
+// Publish writes the last entries, the commit and the ref, then the
+// repository record (the one atomic step), and returns the repository. A
+// creation needs a name (SetRepo) and, with files, an author
+// (SetAuthorName and SetAuthorEmail); a name published meanwhile is
+// ErrExists.
+func (c *Creation) Publish() (*Repo, error) {
 	if c.namespace == "" {
-		return nil, errorf(http.StatusBadRequest, "Missing new_repo field: send a new_repo part with {\"namespace\": ..., \"name\": ...}")
+		return nil, errorf(Invalid, "Missing new_repo field: send a new_repo part with {\"namespace\": ..., \"name\": ...}")
 	}
 	if c.manifest != nil {
 		for p := range c.manifest {
 			if _, ok := c.hashes[p]; !ok {
-				return nil, errorf(http.StatusBadRequest, "The manifest lists %q but no file part has that path", p)
+				return nil, errorf(Invalid, "The manifest lists %q but no file part has that path", p)
 			}
 		}
 	}
 	rec := &record{Namespace: c.namespace, Name: c.name, Data: c.data, EntryChunks: new(int)}
 	if c.nfiles > 0 {
-		if requireAuthor && !c.haveAuthor {
-			return nil, errorf(http.StatusBadRequest, "Name is required: send a name part (the commit author) with the files")
+		if !c.haveAuthor {
+			return nil, errorf(Invalid, "Name is required: send a name part (the commit author) with the files")
 		}
-		if requireAuthor && !c.haveEmail {
-			return nil, errorf(http.StatusBadRequest, "Email is required: send an email part (the commit author's email) with the files")
+		if !c.haveEmail {
+			return nil, errorf(Invalid, "Email is required: send an email part (the commit author's email) with the files")
 		}
 		if err := repo.ValidateAuthor(c.author, c.email); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%s", err)
+			return nil, errorf(Invalid, "%s", err)
 		}
 		if err := c.flushEntries(); err != nil {
 			return nil, err
 		}
 		*rec.EntryChunks = c.entries.chunks
-		commit := repo.NewCommit(c.author, c.email, c.h.cfg.Now())
+		commit := repo.NewCommit(c.author, c.email, c.b.cfg.Now())
 		rec.LatestCommit = &commit
 		if err := c.putJSON(c.data+"/commits/"+commit.ID, commit, store.PutOptions{}); err != nil {
 			return nil, err
 		}
 		key := c.data + "/refs/heads/main"
 		c.written = append(c.written, key)
-		if _, err := c.h.st.Put(c.ctx, key, strings.NewReader(commit.ID), int64(len(commit.ID)), store.PutOptions{}); err != nil {
+		if _, err := c.b.st.Put(c.ctx, key, strings.NewReader(commit.ID), int64(len(commit.ID)), store.PutOptions{}); err != nil {
 			return nil, err
 		}
 	}
-	if age := c.h.cfg.Now().Sub(c.started); age > c.h.cfg.StagingTTL {
-		return nil, errorf(http.StatusRequestTimeout, "The upload took %s, longer than the %s a creation may take", age.Round(time.Second), c.h.cfg.StagingTTL)
+	if age := c.b.cfg.Now().Sub(c.started); age > c.b.cfg.StagingTTL {
+		return nil, errorf(Timeout, "The upload took %s, longer than the %s a creation may take", age.Round(time.Second), c.b.cfg.StagingTTL)
 	}
 	m := marker{Started: c.started.UTC().Format(time.RFC3339Nano), Namespace: c.namespace, Name: c.name}
 	if err := c.putJSON(markerKey(c.id), m, store.PutOptions{}); err != nil {
@@ -414,29 +424,28 @@ func (c *creation) publish(requireAuthor bool) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = c.h.st.Put(c.ctx, recordKey(c.namespace, c.name), bytes.NewReader(b), int64(len(b)), store.PutOptions{IfAbsent: true})
+	_, err = c.b.st.Put(c.ctx, recordKey(c.namespace, c.name), bytes.NewReader(b), int64(len(b)), store.PutOptions{IfAbsent: true})
 	if errors.Is(err, store.ErrPrecondition) {
-		return nil, errExists
+		return nil, ErrExists
 	}
 	if err != nil {
 		return nil, err
 	}
 	// Published: the marker is no longer needed (the sweep would keep a
 	// published creation anyway, so a failure here is harmless).
-	if err := c.h.st.Delete(detached(c.ctx), markerKey(c.id)); err != nil {
-		c.h.log.Warn("delete staging marker", "id", c.id, "err", err)
+	if err := c.b.st.Delete(detached(c.ctx), markerKey(c.id)); err != nil {
+		c.b.log.Warn("delete staging marker", "id", c.id, "err", err)
 	}
-	return rec, nil
+	return c.b.repo(rec), nil
 }
 
-var errExists = &apiError{http.StatusConflict, "Repo already exists."}
-
-// checkAbsent is the cheap early 409.
-func (h *handler) checkAbsent(ctx context.Context, namespace, name string) error {
-	_, err := h.st.Stat(ctx, recordKey(namespace, name))
+// CheckAbsent is the cheap early Conflict: ErrExists if a repository of
+// that name is published (Publish decides for good).
+func (b *Builder) CheckAbsent(ctx context.Context, namespace, name string) error {
+	_, err := b.st.Stat(ctx, recordKey(namespace, name))
 	switch {
 	case err == nil:
-		return errExists
+		return ErrExists
 	case errors.Is(err, store.ErrNotFound):
 		return nil
 	}

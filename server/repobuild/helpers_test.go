@@ -1,0 +1,71 @@
+package repobuild
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/oxdrop/oxdrop/server/store"
+	"github.com/oxdrop/oxdrop/server/store/billystore"
+)
+
+// testEnv is a Builder over a billystore in memory.
+type testEnv struct {
+	t  *testing.T
+	b  *Builder
+	st store.Store
+}
+
+func newEnv(t *testing.T, opts ...func(*Config)) *testEnv {
+	t.Helper()
+	cfg := Config{Store: billystore.New(memfs.New())}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &testEnv{t: t, b: New(cfg), st: cfg.Store}
+}
+
+// keys lists every key with prefix.
+func (e *testEnv) keys(prefix string) []string {
+	e.t.Helper()
+	var out []string
+	cursor := ""
+	for {
+		page, next, err := e.st.List(context.Background(), prefix, cursor, 1000)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, i := range page {
+			out = append(out, i.Key)
+		}
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
+}
+
+// entriesJSON is the repository's metadata entries as written out.
+func entriesJSON(t *testing.T, r *Repo) []byte {
+	t.Helper()
+	ents, err := r.OpenEntries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ents.Close()
+	var b bytes.Buffer
+	if err := ents.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// put writes a key as it is.
+func (e *testEnv) put(k, v string) {
+	e.t.Helper()
+	if _, err := e.st.Put(context.Background(), k, strings.NewReader(v), int64(len(v)), store.PutOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
