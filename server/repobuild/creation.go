@@ -221,13 +221,41 @@ func (c *Creation) AddFile(p string, body io.Reader) error {
 	if err := c.checkPath(p); err != nil {
 		return err
 	}
-	a := c.analyzer
-	a.Begin(p) // the name Finish gets: lets it skip counting binary files
-	tee := &limitTee{r: body, a: a, limit: c.b.cfg.MaxFileBytes, overlap: c.b.cfg.OverlapBytes}
 	expected, known := c.manifest[p]
 	if c.manifest != nil && !known {
 		return errorf(Invalid, "File %q is not listed in the manifest", p)
 	}
+	return c.addStream(p, body, expected, known, "the manifest")
+}
+
+// AddStored adds a file from bytes already in the store at key, which the
+// client announced to have content hash hash (a blob uploaded before the
+// creation): they are copied to the creation's content address, described
+// and checked against hash as AddFile does with a manifest; a key that
+// holds nothing is Invalid. The manifest is not consulted.
+func (c *Creation) AddStored(p, key, hash string) error {
+	if err := c.checkPath(p); err != nil {
+		return err
+	}
+	blob, err := c.b.st.Open(c.ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return errorf(Invalid, "File %q is blob %s, which the server does not hold", p, hash)
+	}
+	if err != nil {
+		return err
+	}
+	defer blob.Close()
+	return c.addStream(p, blob, hash, true, "the upload")
+}
+
+// addStream stores a file read from body and records it. When its hash is
+// known (expected, as who claims), the bytes go straight to that content
+// address (or, if it is stored already, are only verified) and must have
+// that hash; otherwise they go under uploads/ and are moved once hashed.
+func (c *Creation) addStream(p string, body io.Reader, expected string, known bool, who string) error {
+	a := c.analyzer
+	a.Begin(p) // the name Finish gets: lets it skip counting binary files
+	tee := &limitTee{r: body, a: a, limit: c.b.cfg.MaxFileBytes, overlap: c.b.cfg.OverlapBytes}
 	var key string
 	switch {
 	case known && c.stored[expected]:
@@ -258,7 +286,7 @@ func (c *Creation) AddFile(p string, body io.Reader) error {
 		return describeError(p, err)
 	}
 	if known && info.Hash != expected {
-		return errorf(Invalid, "File %q has hash %s but the manifest says %s", p, info.Hash, expected)
+		return errorf(Invalid, "File %q has hash %s but %s says %s", p, info.Hash, who, expected)
 	}
 	if !known {
 		final := versionKey(c.data, info.Hash)

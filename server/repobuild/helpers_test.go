@@ -3,10 +3,13 @@ package repobuild
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
 )
@@ -47,6 +50,26 @@ func (e *testEnv) keys(prefix string) []string {
 	}
 }
 
+// begin starts a creation, failing the test if it cannot.
+func (e *testEnv) begin() *Creation {
+	e.t.Helper()
+	c, err := e.b.Begin(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// named starts a creation of namespace/name.
+func (e *testEnv) named(namespace, name string) *Creation {
+	e.t.Helper()
+	c := e.begin()
+	if err := c.SetRepo(namespace, name); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
 // entriesJSON is the repository's metadata entries as written out.
 func entriesJSON(t *testing.T, r *Repo) []byte {
 	t.Helper()
@@ -60,6 +83,31 @@ func entriesJSON(t *testing.T, r *Repo) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// entries decodes entriesJSON.
+func entries(t *testing.T, r *Repo) []model.MetadataEntry {
+	t.Helper()
+	var out []model.MetadataEntry
+	if err := json.Unmarshal(entriesJSON(t, r), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// readFile reads a file of a published repository whole.
+func readFile(t *testing.T, r *Repo, p string) (model.FileInfo, []byte) {
+	t.Helper()
+	info, blob, err := r.OpenFile(context.Background(), p)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	defer blob.Close()
+	b, err := io.ReadAll(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info, b
 }
 
 // put writes a key as it is.

@@ -19,9 +19,10 @@ package repobuild
 //
 // <id> is the start time (16 hex digits of Unix nanoseconds, so ids sort by
 // age) and 16 random hex digits. Blobs go straight to their versions key
-// when the manifest names their hash (the web app always sends it), and
-// are otherwise received under uploads/ and moved (store.Move: a rename on
-// disk, copy+delete on R2).
+// when their hash is announced (by the manifest, which the web app always
+// sends, or with a blob stored earlier: AddStored), and are otherwise
+// received under uploads/ and moved (store.Move: a rename on disk,
+// copy+delete on R2).
 //
 // Publishing is the Put of repo.json with IfAbsent: before it, nothing of
 // the creation is reachable; after it, all of it is. The same conditional
