@@ -39,6 +39,9 @@ type Creation struct {
 	manifest map[string]string // nil until SetManifest
 	uploads  int
 	analyzer *describe.Analyzer
+	win      windows // the head and tail of the file being added (windows.go)
+	reopened int     // files whose describers had to read the stored blob again
+	lastInfo model.FileInfo
 
 	namespace, name string
 	author, email   string
@@ -255,7 +258,8 @@ func (c *Creation) AddStored(p, key, hash string) error {
 func (c *Creation) addStream(p string, body io.Reader, expected string, known bool, who string) error {
 	a := c.analyzer
 	a.Begin(p) // the name Finish gets: lets it skip counting binary files
-	tee := &limitTee{r: body, a: a, limit: c.b.cfg.MaxFileBytes, overlap: c.b.cfg.OverlapBytes}
+	c.win.reset()
+	tee := &limitTee{r: body, a: io.MultiWriter(a, &c.win), limit: c.b.cfg.MaxFileBytes, overlap: c.b.cfg.OverlapBytes}
 	var key string
 	switch {
 	case known && c.stored[expected]:
@@ -276,12 +280,17 @@ func (c *Creation) addStream(p string, body io.Reader, expected string, known bo
 			return fileError(p, err)
 		}
 	}
-	blob, err := c.b.st.Open(c.ctx, key)
-	if err != nil {
-		return err
-	}
+	// Described from the windows kept while the bytes went by; the stored
+	// blob is opened only for a read outside them.
+	blob := c.win.reader(func() (io.ReaderAt, io.Closer, error) {
+		b, err := c.b.st.Open(c.ctx, key)
+		return b, b, err
+	})
 	info, err := a.Finish(p, blob, tee.n)
 	blob.Close()
+	if blob.opened {
+		c.reopened++
+	}
 	if err != nil {
 		return describeError(p, err)
 	}
@@ -335,6 +344,7 @@ func (c *Creation) AddBytes(p string, b []byte) error {
 // record writes the file's tree record and spools its entry; nothing of
 // it stays in memory but its path and hash.
 func (c *Creation) record(p string, info model.FileInfo) error {
+	c.lastInfo = info
 	content, err := oxhash.ParseHex(info.Hash)
 	if err != nil {
 		return err
