@@ -61,7 +61,7 @@ go_native() {
   go test -count=1 ./...
 }
 go_wasm() {
-  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
+  GOOS=js GOARCH=wasm go test -count=1 -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./internal/jsutil/
 }
 fuzz() {
   # Only the packages whose tests define a Fuzz function, listed by one
@@ -129,7 +129,7 @@ detail() {
 }
 
 names=("installing what is missing" "gofmt and go vet (native, js/wasm)" "Go tests (native)"
-  "core tests as WebAssembly (Node)" "fuzz targets, $FUZZTIME each" "app build and browser tests (Chromium)"
+  "core and jsutil tests as WebAssembly (Node)" "fuzz targets, $FUZZTIME each" "app build and browser tests (Chromium)"
   "API conformance: native and workerd")
 funcs=(install_missing gofmt_vet go_native go_wasm fuzz browser conformance)
 keys=(install vet go wasm fuzz browser worker)
