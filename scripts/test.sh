@@ -34,8 +34,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo; echo "interrupted"; exit 130' INT
+trap 'echo; echo "terminated"; exit 143' TERM
 mkdir "$work/logs" "$work/tmp"
 export TMPDIR="$work/tmp"
 
