@@ -159,13 +159,13 @@ started=$(now_ms)
 for i in "${!funcs[@]}"; do
   name=${names[$i]}
   log="$work/logs/$((i + 1))-${funcs[$i]}.log"
-  printf '[%d/%d] %-42s ' $((i + 1)) "$count" "$name"
+  printf '[%d/%d] %-44s ' $((i + 1)) "$count" "$name"
   t0=$(now_ms)
   if [ -n "$VERBOSE" ]; then
     echo
     (set -e; "${funcs[$i]}") 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
-    printf '[%d/%d] %-42s ' $((i + 1)) "$count" "$name"
+    printf '[%d/%d] %-44s ' $((i + 1)) "$count" "$name"
   else
     (set -e; "${funcs[$i]}") >"$log" 2>&1
     rc=$?
@@ -186,7 +186,7 @@ for i in "${!funcs[@]}"; do
       echo "---- end of \"$name\" ----"
     fi
   fi
-  results+=("$(printf '  %-44s %-6s %10s' "$name" "$status" "$took")")
+  results+=("$(printf '  %-46s %-6s %10s' "$name" "$status" "$took")")
   # Nothing else can run without what the first stage installs.
   [ "$i" -gt 0 ] || [ "$rc" -eq 0 ] || break
 done
@@ -194,7 +194,7 @@ done
 echo
 echo "Summary (load average now $(load)):"
 printf '%s\n' "${results[@]}"
-printf '  %-44s %-6s %10s\n' "total" "" "$(duration $(($(now_ms) - started)))"
+printf '  %-46s %-6s %10s\n' "total" "" "$(duration $(($(now_ms) - started)))"
 left=$(ls -A "$TMPDIR")
 if [ -n "$left" ]; then
   echo "note: the tests left $(wc -l <<<"$left") entries in their temporary folder (now removed): $(head -5 <<<"$left" | tr '\n' ' ')"
