@@ -7,6 +7,7 @@
 //	describe(file, path, chunkSize, readSlice, stream, onProgress) -> Promise<{json} | {error}>
 //	preview(file, path, maxRows, readSlice)                        -> {json} | {error} ("null" when not tabular)
 //	validateName(name)                                             -> "" | message
+//	validateAuthor(name, email)                                    -> "" | message
 //	checkPaths(json)                                               -> {json} | {error}
 //	clampChunk(n)                                                  -> the chunk size Go reads for n
 //
@@ -177,6 +178,9 @@ func main() {
 		}),
 		"validateName": js.FuncOf(func(_ js.Value, args []js.Value) any {
 			return engine.ValidateName(args[0].String())
+		}),
+		"validateAuthor": js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return engine.ValidateAuthor(args[0].String(), args[1].String())
 		}),
 		"checkPaths": js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
 			defer func() {

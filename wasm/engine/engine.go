@@ -177,6 +177,15 @@ func ValidateName(name string) string {
 	return ""
 }
 
+// ValidateAuthor is the server's rule for the commit author's name and
+// email (repo.ValidateAuthor): "" when valid, else the message.
+func ValidateAuthor(name, email string) string {
+	if err := repo.ValidateAuthor(name, email); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // CheckPaths checks, with the server's rules (repo.PathSet), the paths of
 // files the page is adding to its list: against the paths already listed
 // and against each other, in order. An added path equal to a listed one

@@ -449,3 +449,15 @@ func TestClampChunk(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateAuthor(t *testing.T) {
+	if m := ValidateAuthor("Bessie", "bessie@oxen.ai"); m != "" {
+		t.Errorf("valid author: %q", m)
+	}
+	if m := ValidateAuthor(strings.Repeat("é", 128), "e"); !strings.Contains(m, "name is 256 bytes long, over the limit of 255 bytes") {
+		t.Errorf("long name: %q", m)
+	}
+	if m := ValidateAuthor("a", "b\u0085"); !strings.Contains(m, "control character U+0085") {
+		t.Errorf("control character: %q", m)
+	}
+}

@@ -809,6 +809,11 @@ async function checkForm() {
     let problem = '';
     if (!input.value.trim()) problem = `${labelOf(input)} is required: it is the commit's author.`;
     else if (input === f.author_email && !/^[^\s@]+@[^\s@]+$/.test(input.value.trim())) problem = 'This does not look like an email address.';
+    else if (pool) {
+      // The server's own rule (255 bytes, no control characters), from the engine.
+      const rule = await pool.validateAuthor(input === f.author_name ? input.value.trim() : '', input === f.author_email ? input.value.trim() : '').catch((err) => err?.message || String(err));
+      if (rule) problem = `${rule[0].toUpperCase()}${rule.slice(1)}.`;
+    }
     msg.textContent = problem;
     msg.className = problem ? 'field-msg bad' : 'field-msg';
     if (problem) {

@@ -169,6 +169,25 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
     await page.context().close();
   });
 
+  test('the page: an author over the server\'s 255 bytes, or with a control character, is refused before any upload', async () => {
+    const page = await appPage();
+    await page.fill('#namespace', 'ox');
+    await page.fill('#repo_name', 'authors');
+    await page.fill('#author_name', '\u00e9'.repeat(128)); // 128 characters, 256 bytes
+    await page.fill('#author_email', 'bessie@oxen.ai');
+    await page.click('#submit');
+    await page.waitForFunction(() => document.getElementById('author_name').getAttribute('aria-invalid') === 'true');
+    assert.match(await page.textContent('#author_name-msg'), /name is 256 bytes long, over the limit of 255 bytes\.$/);
+    await page.fill('#author_name', '\u00e9'.repeat(127));
+    await page.fill('#author_email', 'bessie\u0085@oxen.ai');
+    await page.click('#submit');
+    await page.waitForFunction(() => document.getElementById('author_email').getAttribute('aria-invalid') === 'true');
+    assert.match(await page.textContent('#author_email-msg'), /control character U\+0085/);
+    assert.equal(await page.getAttribute('#author_name', 'aria-invalid'), null);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   test('the page: a repository name over 100 bytes is refused', async () => {
     const page = await appPage();
     await page.fill('#repo_name', 'r'.repeat(101));

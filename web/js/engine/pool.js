@@ -102,6 +102,11 @@ export class EnginePool {
     return this.#enqueue({ type: 'validateName', name: String(name) }, { urgent: true });
   }
 
+  /** "" when name and email are a valid commit author (the server's rule: at most 255 bytes each, no control characters), else the core's message. */
+  validateAuthor(name, email) {
+    return this.#enqueue({ type: 'validateAuthor', name: String(name), email: String(email) }, { urgent: true });
+  }
+
   /**
    * Checks file paths with the server's own rules (core/repo's PathSet, in
    * Go): each path of `added` on its own (CleanPath), then against the

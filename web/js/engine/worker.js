@@ -346,6 +346,9 @@ self.onmessage = async (e) => {
       case 'validateName':
         self.postMessage({ type: 'result', id: m.id, value: engine.validateName(String(m.name)) });
         break;
+      case 'validateAuthor':
+        self.postMessage({ type: 'result', id: m.id, value: engine.validateAuthor(String(m.name), String(m.email)) });
+        break;
       case 'checkPaths':
         // One string each way: a batch crosses into Go once, not per path.
         reply(m.id, engine.checkPaths(JSON.stringify([m.listed, m.added])), 'check', 'the paths');
@@ -355,7 +358,7 @@ self.onmessage = async (e) => {
     }
   } catch (err) {
     const why = err && err.message ? err.message : String(err);
-    const what = { preview: `preview ${m.path}`, checkPaths: 'check the paths', validateName: 'check the name' }[m.type] ?? m.type;
+    const what = { preview: `preview ${m.path}`, checkPaths: 'check the paths', validateName: 'check the name', validateAuthor: 'check the author' }[m.type] ?? m.type;
     self.postMessage({ type: 'error', id: m.id, message: `could not ${what}: engine failure: ${why}` });
     dead = true;
     self.postMessage({ type: 'fatal', message: why, reported: true });
