@@ -273,13 +273,16 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
       await waitDescribed(page, 2000, 180_000);
       const longest = await page.evaluate(() => window.__longest);
       console.log(`# 2,000 files described in ${Date.now() - started} ms; longest main-thread task ${longest.toFixed(0)} ms; click answered after ${clickDelay.toFixed(0)} ms`);
-      assert.ok(clickDelay < 200, `a click took ${clickDelay} ms to be handled`);
-      // Long tasks are wall-clock time: on a machine running far more work
-      // than it has cores, the page's thread is starved and every task looks
-      // long whatever the page does. The bound is only meaningful otherwise.
+      // Click delays and long tasks are wall-clock time: on a machine running
+      // far more work than it has cores, the page's thread is starved and
+      // every task looks long whatever the page does. The bounds are only
+      // meaningful otherwise (bench:many measures this properly).
       const load = os.loadavg()[0] / os.cpus().length;
-      if (load > 2) t.diagnostic(`long-task bound not asserted: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
-      else assert.ok(longest < 200, `longest task ${longest} ms`);
+      if (load > 2) t.diagnostic(`click and long-task bounds not asserted: load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+      else {
+        assert.ok(clickDelay < 200, `a click took ${clickDelay} ms to be handled`);
+        assert.ok(longest < 200, `longest task ${longest} ms`);
+      }
       assert.match(await page.textContent('#totals'), /^2,000 files/);
       assert.deepEqual(page.errors, []);
       await page.context().close();
