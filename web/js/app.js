@@ -194,6 +194,11 @@ async function addInSlices({ files, problems }) {
   pump();
 }
 
+/** s with control, format (bidi, zero-width) and line-separator characters written as ⟨U+XXXX⟩. */
+function visibleChars(s) {
+  return s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
+
 function showProblems(notes) {
   if (!notes.length) return;
   const box = els.problems;
@@ -218,7 +223,11 @@ function showProblems(notes) {
     const li = document.createElement('li');
     if (n.path) {
       const code = document.createElement('code');
-      code.textContent = n.path;
+      // The path as it is, but with its invisible and text-direction
+      // characters shown (they are often why it was refused), and isolated
+      // (dir) so that none of them reorders the message around it.
+      code.textContent = visibleChars(n.path);
+      code.dir = 'auto';
       li.append(code, ' ');
     }
     li.append(n.message);
@@ -835,7 +844,7 @@ async function onSubmit(event) {
   els.result.hidden = true;
   const problems = await checkForm();
   if (problems.length) {
-    showError(problems.length === 1 ? problems[0][1] : `Please fix ${problems.length} fields: ${problems.map((p) => p[1]).join(' ')}`);
+    showError(problems.length === 1 ? problems[0][1] : `Please fix ${problems.length} fields: ${problems.map((p) => p[1].replace(/[.\s]*$/, '.')).join(' ')}`);
     problems[0][0].focus();
     return;
   }

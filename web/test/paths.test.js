@@ -146,9 +146,10 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
     const rows = (await readRows(page)).map((r) => r.path).sort();
     assert.deepEqual(rows, ['A.txt', 'a.txt', 'caf\u00E9.txt', 'top/sub/f.txt'].sort());
     const p = await problems(page);
-    assert.match(p['evil\u202Etxt.exe'], /U\+202E RIGHT-TO-LEFT OVERRIDE/);
-    assert.match(p['zero\u200Bwidth.txt'], /U\+200B ZERO WIDTH SPACE/);
-    assert.match(p['\uFEFFbom.txt'], /U\+FEFF/);
+    // The page shows the invisible characters of a refused path.
+    assert.match(p['evil⟨U+202E⟩txt.exe'], /U\+202E RIGHT-TO-LEFT OVERRIDE/);
+    assert.match(p['zero⟨U+200B⟩width.txt'], /U\+200B ZERO WIDTH SPACE/);
+    assert.match(p['⟨U+FEFF⟩bom.txt'], /U\+FEFF/);
     assert.match(p[long], /has a name of 256 bytes, over the limit of 255 bytes/);
     assert.match(p['.OXEN/config'], /which is \.oxen on macOS and Windows/);
     assert.equal(Object.keys(p).length, 6, JSON.stringify(p));
