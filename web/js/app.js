@@ -629,7 +629,7 @@ function renderTotals() {
         : 'Waiting for the engine…';
     setLive(`Hashing ${formatCount(count)} files`);
   } else {
-    els.hashLabel.textContent = `All ${formatCount(count)} files hashed${totals.failed ? `, ${formatCount(totals.failed)} could not be read` : ''}`;
+    els.hashLabel.textContent = `${count === 1 ? '1 file' : `All ${formatCount(count)} files`} hashed${totals.failed ? `, ${formatCount(totals.failed)} could not be read` : ''}`;
     setLive(els.hashLabel.textContent);
   }
   updateSubmitHint();

@@ -298,6 +298,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
       { name: 'b.csv', mimeType: 'text/csv', buffer: Buffer.from('x,y\n1,2\n') },
     ]);
     await waitDescribed(page, 2);
+    assert.equal(await page.textContent('#hash-label'), 'All 2 files hashed');
     const rows = Object.fromEntries((await readRows(page)).map((r) => [r.path, r]));
     assert.equal(rows['a.txt'].hash, '1bfd09d1a433fb78117b4c7b1583d16d');
     let seen = null;
@@ -340,6 +341,16 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     assert.match(await page.locator('[role=alert]').textContent(), /hash check failed.*b\.csv/);
     assert.match(await verify.textContent(), /1 file arrived with a different hash.*b\.csv \(browser [0-9a-f]+, server f{32}\)/);
     assert.equal(await page.locator('#result-table tr.mismatch').count(), 1);
+    await page.context().close();
+  });
+
+  test('one file: the count reads "1 file hashed"', async () => {
+    const page = await newPage();
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', [{ name: 'one.txt', mimeType: 'text/plain', buffer: Buffer.from('one') }]);
+    await waitDescribed(page, 1);
+    await page.waitForFunction(() => /hashed/.test(document.getElementById('hash-label').textContent));
+    assert.equal(await page.textContent('#hash-label'), '1 file hashed');
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 
