@@ -1,6 +1,8 @@
 // Turning numbers and metadata into the short words shown in the list.
 import { DATA_TYPES } from './types.js';
 
+import { formatCount } from './numbers.js';
+
 export { formatBytes, formatCount, formatDuration } from './numbers.js';
 
 /**
@@ -21,4 +23,17 @@ export function schemaSummary(metadata) {
   const fields = metadata?.tabular?.schema?.fields;
   if (!Array.isArray(fields)) return '';
   return fields.map((f) => `${f.name}: ${f.dtype}`).join(', ');
+}
+
+/**
+ * The caption of a table preview that shows `shown` rows of a table of
+ * `height` rows (NaN or undefined when unknown). Parquet and Arrow previews
+ * carry the schema only (no rows): then the caption says so instead of
+ * "First 0 rows of 1,024".
+ */
+export function tableCaption(shown, height) {
+  const known = Number.isFinite(height);
+  const rows = (n) => `${formatCount(n)} row${n === 1 ? '' : 's'}`;
+  if (shown > 0) return `First ${rows(shown)}${known ? ` of ${formatCount(height)}` : ''}`;
+  return known ? `${rows(height)}; the preview shows the schema` : 'The preview shows the schema';
 }

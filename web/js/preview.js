@@ -3,7 +3,7 @@
 // text (textContent), never parsed as HTML, and every object URL made here is
 // handed back through `urls` so the caller revokes it when the dialog closes.
 
-import { formatBytes, metadataSummary, schemaSummary } from './format.js';
+import { formatBytes, metadataSummary, schemaSummary, tableCaption } from './format.js';
 
 const TEXT_HEAD = 4096;
 const HEX_HEAD = 512;
@@ -116,7 +116,7 @@ async function tablePreview(body, entry, ctx) {
   const table = document.createElement('table');
   const caption = document.createElement('caption');
   const height = entry.info?.metadata?.tabular?.height;
-  caption.textContent = `First ${Math.min(data.rows?.length ?? 0, TABLE_ROWS)} rows${Number.isFinite(height) ? ` of ${height.toLocaleString('en')}` : ''}`;
+  caption.textContent = tableCaption(Math.min(data.rows?.length ?? 0, TABLE_ROWS), height);
   table.append(caption);
   const thead = table.createTHead();
   const hr = thead.insertRow();

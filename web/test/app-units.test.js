@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressMeter } from '../js/eta.js';
-import { formatBytes, formatDuration, metadataSummary, schemaSummary } from '../js/format.js';
+import { formatBytes, formatDuration, metadataSummary, schemaSummary, tableCaption } from '../js/format.js';
 import { buildPayload, estimatePayloadBytes, explainStatus, limitProblem, networkLimitHint, parseLimits, serverMessage, suggestName } from '../js/upload.js';
 import { readAllEntries, walkEntry } from '../js/collect.js';
 
@@ -65,6 +65,8 @@ test('metadataSummary covers every metadata kind of oxen-behaviour §5', () => {
   ];
   for (const [meta, want] of cases) assert.equal(metadataSummary(meta), want, JSON.stringify(meta));
   assert.equal(schemaSummary({ tabular: { width: 2, height: 1, schema: { hash: 'h', fields: [{ name: 'a', dtype: 'str' }, { name: 'b', dtype: 'i64' }] } } }), 'a: str, b: i64');
+  // A parquet or arrow preview has the schema and no rows: never "First 0 rows of 1,024".
+  assert.deepEqual([tableCaption(0, 1024), tableCaption(0, undefined), tableCaption(1, 1), tableCaption(20, 1024)], ['1,024 rows; the preview shows the schema', 'The preview shows the schema', 'First 1 row of 1', 'First 20 rows of 1,024']);
 });
 
 test('error wording per HTTP status', () => {
