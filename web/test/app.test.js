@@ -350,6 +350,20 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await waitDescribed(page, 1);
     await page.waitForFunction(() => /hashed/.test(document.getElementById('hash-label').textContent));
     assert.equal(await page.textContent('#hash-label'), '1 file hashed');
+    // The list's column headings have a contrast of at least 4.5:1 (WCAG AA) in both themes.
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      const ratio = await page.evaluate(() => {
+        const rgb = (s) => s.match(/[\d.]+/g).map(Number);
+        const lum = ([r, g, b]) => [r, g, b].map((c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)).reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
+        const head = document.querySelector('.list-head span:nth-child(2)');
+        let bg = head;
+        while (bg && rgb(getComputedStyle(bg).backgroundColor)[3] === 0) bg = bg.parentElement;
+        const [a, b] = [lum(rgb(getComputedStyle(head).color)), lum(rgb(getComputedStyle(bg).backgroundColor))].sort((x, y) => y - x);
+        return (a + 0.05) / (b + 0.05);
+      });
+      assert.ok(ratio >= 4.5, `column heading contrast ${ratio.toFixed(2)}:1 in the ${colorScheme} theme`);
+    }
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
