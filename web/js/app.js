@@ -948,6 +948,9 @@ function setUploading(on) {
   if (!on) uploading = null;
   els.clearAll.disabled = on || entries.size === 0;
   if (on) els.cancelUpload.focus();
+  // Cancel (or the end of the upload) hides the focused Cancel button: give
+  // the focus to the Create button rather than let it fall to <body>.
+  else if (els.upload.contains(document.activeElement) || document.activeElement === document.body) els.submit.focus();
 }
 
 function showResult(body, files) {

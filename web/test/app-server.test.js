@@ -122,6 +122,7 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       await page.click('#cancel-upload');
       await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0);
       assert.match(await page.locator('[role=alert]').textContent(), /cancelled/i);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'submit', 'after Cancel the focus is on the Create button, not on <body>');
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       const gone = await fetch(`${srv.url}api/repos/ox/cancelled`);
       assert.equal(gone.status, 404, 'a cancelled upload creates nothing');
