@@ -128,7 +128,7 @@ function setEngineStatus(state, text) {
 let adding = Promise.resolve();
 function addCollected(collected) {
   if (uploading) {
-    showProblems([{ path: '', message: 'The upload is running: files added now would not be part of it. Add them after it finishes.' }]);
+    refuseWhileUploading();
     return adding;
   }
   adding = adding.then(() => addInSlices(collected)).catch((err) => showProblems([{ path: '', message: `Files could not be added: ${err?.message || err}` }]));
@@ -195,6 +195,11 @@ async function addInSlices({ files, problems }) {
 }
 
 /** s with control, format (bidi, zero-width) and line-separator characters written as ⟨U+XXXX⟩. */
+// Files dropped, pasted or picked while an upload runs would not be part of
+// it: say so in the problems box instead of ignoring them.
+function refuseWhileUploading() {
+  showProblems([{ path: '', message: 'Files cannot be added while an upload is running: drop or add them again after it ends.' }]);
+}
 function visibleChars(s) {
   return s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
 }
@@ -1048,7 +1053,7 @@ function wire() {
     document.body.classList.remove('is-dragging');
     if (!e.dataTransfer) return;
     e.preventDefault();
-    if (uploading) return;
+    if (uploading) return refuseWhileUploading();
     fromDataTransfer(e.dataTransfer).then(addCollected, (err) => showProblems([{ path: '', message: `The drop could not be read: ${err?.message || err}` }]));
   });
 

@@ -119,6 +119,15 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       await fillForm(page, { name: 'cancelled', token: 'sesame' });
       await page.click('button[type=submit]');
       await page.waitForFunction(() => /left|estimating/.test(document.getElementById('upload-figures').textContent), null, { timeout: 30_000 });
+      // A drop while the upload runs is not ignored: the problems box says why nothing was added.
+      await page.evaluate(() => {
+        const file = new File(['late'], 'late.txt');
+        const dt = { types: ['Files'], files: [file], items: [{ kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => file }] };
+        const ev = new Event('drop', { bubbles: true, cancelable: true });
+        Object.defineProperty(ev, 'dataTransfer', { value: dt });
+        document.getElementById('dropzone').dispatchEvent(ev);
+      });
+      assert.match(await page.textContent('#problems'), /cannot be added while an upload is running/);
       await page.click('#cancel-upload');
       await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0);
       assert.match(await page.locator('[role=alert]').textContent(), /cancelled/i);
