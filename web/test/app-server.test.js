@@ -59,6 +59,13 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     assert.match(commitId, /^[0-9a-f]{20,32}$/);
     assert.match(await page.getAttribute('#result-verify', 'class'), /\bok\b/, await page.textContent('#result-verify'));
     assert.match(await page.textContent('#result-verify'), new RegExp(`All ${files.length} server hashes match`));
+    // Opening the entries never widens the page: the table scrolls in its own box, "Create another" stays on screen.
+    await page.click('#result-entries-title');
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `the page is no wider than a ${width} px viewport with the entries open`);
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
 
     // The repository link and its latest commit.
     const href = await page.getAttribute('#result-link', 'href');
