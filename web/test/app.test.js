@@ -350,6 +350,9 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await waitDescribed(page, 1);
     await page.waitForFunction(() => /hashed/.test(document.getElementById('hash-label').textContent));
     assert.equal(await page.textContent('#hash-label'), '1 file hashed');
+    // No blank band between the drop zone and a short Files panel beside the taller form: only the layout's gap.
+    const band = await page.evaluate(() => document.querySelector('.files-panel').getBoundingClientRect().top - document.querySelector('.add-panel').getBoundingClientRect().bottom);
+    assert.ok(band <= 32, `${band} px between the drop zone and the Files panel`);
     // The list's column headings have a contrast of at least 4.5:1 (WCAG AA) in both themes.
     for (const colorScheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
