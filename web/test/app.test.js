@@ -351,6 +351,18 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await page.waitForFunction(() => /hashed/.test(document.getElementById('hash-label').textContent));
     assert.equal(await page.textContent('#hash-label'), '1 file hashed');
     // No blank band between the drop zone and a short Files panel beside the taller form: only the layout's gap.
+    // Files dragged over the page light the drop zone up strongly (solid accent border, a ring) and frame the page.
+    const drag = await page.evaluate(() => {
+      const ev = new Event('dragenter', { bubbles: true, cancelable: true });
+      Object.defineProperty(ev, 'dataTransfer', { value: { types: ['Files'] } });
+      document.body.dispatchEvent(ev);
+      const zone = getComputedStyle(document.getElementById('dropzone'));
+      const frame = getComputedStyle(document.body, '::after');
+      return { border: zone.borderTopStyle, ring: zone.boxShadow !== 'none', frame: frame.borderTopStyle };
+    });
+    assert.deepEqual({ border: drag.border, ring: drag.ring, frame: drag.frame }, { border: 'solid', ring: true, frame: 'solid' }, JSON.stringify(drag));
+    await page.evaluate(() => document.body.dispatchEvent(new Event('dragleave', { bubbles: true })));
+    assert.equal(await page.evaluate(() => document.body.classList.contains('is-dragging')), false);
     const band = await page.evaluate(() => document.querySelector('.files-panel').getBoundingClientRect().top - document.querySelector('.add-panel').getBoundingClientRect().bottom);
     assert.ok(band <= 32, `${band} px between the drop zone and the Files panel`);
     // The list's column headings have a contrast of at least 4.5:1 (WCAG AA) in both themes.
