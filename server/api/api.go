@@ -36,7 +36,7 @@ const OxenVersion = "0.50.0"
 const (
 	DefaultMaxBodyBytes = 10 << 30
 	DefaultMaxFiles     = repobuild.DefaultMaxFiles
-	DefaultMaxJSONBytes = 64 << 20
+	DefaultMaxJSONBytes = 16 << 20 // read whole: kept small (as on Workers); large files go as multipart
 	DefaultStagingTTL   = repobuild.DefaultStagingTTL
 	// DefaultErrorDrainTime: at loopback or LAN speeds a few GiB, over the
 	// internet tens of MiB; past it the client meets a closed connection.

@@ -23,10 +23,11 @@ var repoNewLimits = strictjson.Limits{MaxDepth: 32, MaxMembers: 256}
 // anything is written, then each file is decoded and stored in turn, so
 // the server holds the body and one file's contents at a time.
 func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxJSONBytes+1))
+	body, err := readJSONBody(r, h.cfg.MaxJSONBytes)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ae *apiError
+		if errors.As(err, &mbe) || errors.As(err, &ae) {
 			return err
 		}
 		return errorf(http.StatusBadRequest, "Failed to read payload: %v", err)
@@ -52,6 +53,25 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 		c.SetAuthor(req.author, req.email) // files[0].user: there when there are files
 		return eachJSONFile(req.files, c.AddBytes)
 	})
+}
+
+// readJSONBody reads a JSON body of at most limit bytes (limit+1 bytes
+// when it is longer, for the caller's 413). A declared length is checked
+// first and read into a buffer of exactly that size, so the memory a body
+// takes is its own size, not the doubling growth of io.ReadAll.
+func readJSONBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "JSON body is over the limit of %d bytes; send large files as multipart/form-data", limit)
+	}
+	if r.ContentLength >= 0 {
+		b := make([]byte, r.ContentLength)
+		n, err := io.ReadFull(r.Body, b)
+		if err == io.ErrUnexpectedEOF || err == io.EOF && n < len(b) {
+			return nil, errorf(http.StatusBadRequest, "Failed to read payload: the body ended after %d of its %d bytes", n, len(b))
+		}
+		return b[:n], err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }
 
 // repoNew is what oxdrop uses of a checked RepoNew.
