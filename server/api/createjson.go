@@ -63,7 +63,9 @@ func readJSONBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "JSON body is over the limit of %d bytes; send large files as multipart/form-data", limit)
 	}
-	if r.ContentLength >= 0 {
+	// Only a positive length is trusted for the buffer: the Workers
+	// runtime reports 0 for a body of unknown length.
+	if r.ContentLength > 0 {
 		b := make([]byte, r.ContentLength)
 		n, err := io.ReadFull(r.Body, b)
 		if err == io.ErrUnexpectedEOF || err == io.EOF && n < len(b) {
