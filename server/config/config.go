@@ -36,11 +36,11 @@ var units = []struct {
 // "1048576", "512MiB", "64 kib", "10GB" and "1TiB" are sizes; "1.5GB",
 // "0", "-1", "10 XB" and "MB" are not, nor is anything over MaxBytes.
 func ParseBytes(s string) (int64, error) {
-	num := strings.TrimSpace(s)
+	num := trimASCIISpace(s)
 	mult := int64(1)
 	for _, u := range units {
 		if len(num) >= len(u.suffix) && strings.EqualFold(num[len(num)-len(u.suffix):], u.suffix) {
-			num, mult = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.mult
+			num, mult = trimASCIISpace(num[:len(num)-len(u.suffix)]), u.mult
 			break
 		}
 	}
@@ -127,3 +127,8 @@ func CORSOrigin(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// trimASCIISpace trims spaces, tabs and line ends: a size is ASCII, so a
+// no-break space or another Unicode space around it is an error, not
+// padding.
+func trimASCIISpace(s string) string { return strings.Trim(s, " \t\r\n") }
