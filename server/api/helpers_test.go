@@ -21,6 +21,7 @@ import (
 	"github.com/oxdrop/oxdrop/internal/testenv"
 	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/oxdrop/oxdrop/server/store/storetest"
 	"github.com/oxdrop/oxdrop/server/webapp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -136,21 +137,7 @@ func newRepo(ns, name string) part {
 // keys lists every key with prefix.
 func (e *testEnv) keys(prefix string) []string {
 	e.t.Helper()
-	var out []string
-	cursor := ""
-	for {
-		page, next, err := e.st.List(context.Background(), prefix, cursor, 1000)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for _, i := range page {
-			out = append(out, i.Key)
-		}
-		if next == "" {
-			return out
-		}
-		cursor = next
-	}
+	return storetest.Keys(e.t, e.st, prefix)
 }
 
 // noTrace checks that no creation data is left besides published

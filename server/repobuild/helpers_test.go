@@ -12,6 +12,7 @@ import (
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/oxdrop/oxdrop/server/store/storetest"
 )
 
 // testEnv is a Builder over a billystore in memory.
@@ -33,21 +34,7 @@ func newEnv(t *testing.T, opts ...func(*Config)) *testEnv {
 // keys lists every key with prefix.
 func (e *testEnv) keys(prefix string) []string {
 	e.t.Helper()
-	var out []string
-	cursor := ""
-	for {
-		page, next, err := e.st.List(context.Background(), prefix, cursor, 1000)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for _, i := range page {
-			out = append(out, i.Key)
-		}
-		if next == "" {
-			return out
-		}
-		cursor = next
-	}
+	return storetest.Keys(e.t, e.st, prefix)
 }
 
 // begin starts a creation, failing the test if it cannot.

@@ -299,3 +299,24 @@ func RunMove(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Errorf("Move of a missing key: %v", err)
 	}
 }
+
+// Keys lists every key of s under prefix, page by page, failing t on an
+// error: what tests check to see what a creation left behind.
+func Keys(t testing.TB, s store.Store, prefix string) []string {
+	t.Helper()
+	var out []string
+	cursor := ""
+	for {
+		page, next, err := s.List(context.Background(), prefix, cursor, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range page {
+			out = append(out, i.Key)
+		}
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
+}
