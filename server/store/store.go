@@ -93,3 +93,50 @@ func Move(ctx context.Context, s Store, from, to string) error {
 	}
 	return s.Delete(ctx, from)
 }
+
+// Chunked is an optional capability of a Store that writes one object in
+// pieces sent over many requests (resumable uploads): the pieces are
+// written in order, each durable when PutChunk returns, and the object
+// appears at its key, whole, only at CompleteChunks. billystore writes the
+// pieces into one hidden partial file and renames it into place; R2 uses a
+// multipart upload (a part per piece). Use the Chunks function, which
+// falls back to an object per piece and a streamed concatenation for
+// stores without it.
+//
+// A handle names one chunked write; it is stored by the caller between
+// requests (it survives a restart of the process) and is opaque.
+type Chunked interface {
+	// BeginChunks starts a chunked write of key and returns its handle.
+	BeginChunks(ctx context.Context, key string) (handle string, err error)
+	// PutChunk writes piece number part (1, 2, ...) of exactly size bytes
+	// read from r, starting at byte offset of the object (the sum of the
+	// earlier pieces' sizes). Writing a part again replaces it (a retry
+	// after a cut request), and discards any part after it. A piece that
+	// fails to arrive whole leaves the pieces before it intact.
+	PutChunk(ctx context.Context, key, handle string, part int, offset int64, r io.Reader, size int64) (ChunkRef, error)
+	// CompleteChunks makes the object at key the concatenation of parts
+	// (every piece, in order), replacing any object there, and ends the
+	// chunked write.
+	CompleteChunks(ctx context.Context, key, handle string, parts []ChunkRef) (Info, error)
+	// AbortChunks discards the pieces of a chunked write; a handle already
+	// completed or aborted is not an error.
+	AbortChunks(ctx context.Context, key, handle string) error
+	// ChunkRules are the store's limits on the size of pieces.
+	ChunkRules() ChunkRules
+}
+
+// ChunkRef is a piece written by PutChunk, as CompleteChunks needs it.
+type ChunkRef struct {
+	Part int    `json:"part"`
+	Size int64  `json:"size"`
+	ETag string `json:"etag,omitempty"`
+}
+
+// ChunkRules are a Chunked store's limits on pieces. R2 (as S3) needs
+// every piece but the last to be of one size and at least 5 MiB.
+type ChunkRules struct {
+	// MinSize is the smallest piece but the last (0: any).
+	MinSize int64
+	// Uniform: every piece but the last has the first piece's size.
+	Uniform bool
+}
