@@ -166,10 +166,59 @@ func (a *Analyzer) Finish(name string, r io.ReaderAt, size int64) (model.FileInf
 	if size != a.size {
 		return model.FileInfo{}, fmt.Errorf("describe: %s: reader size %d differs from the %d bytes written", name, size, a.size)
 	}
+	return a.finish(name, a.digest.Hex(), r, size)
+}
+
+// Summary is what the streaming pass learns of a file's bytes whatever
+// its name: enough, with random access to the bytes, to describe it under
+// any name without reading it all again. A server keeps it beside a blob
+// uploaded in pieces over many requests (verified once, when the last
+// piece arrives) and describes the blob for each path a commit gives it.
+type Summary struct {
+	Hash            string `json:"hash"`
+	Size            int64  `json:"size"`
+	Newlines        uint64 `json:"newlines"`
+	Chars           uint64 `json:"chars"`
+	EndsWithNewline bool   `json:"ends_with_newline"`
+}
+
+// Summary is the summary of the bytes written so far. It needs every
+// byte counted: after Begin (which may stop counting), ok is false.
+func (a *Analyzer) Summary() (s Summary, ok bool) {
+	if a.named {
+		return Summary{}, false
+	}
+	return Summary{
+		Hash: a.digest.Hex(), Size: a.size, Newlines: a.newlines, Chars: a.chars,
+		EndsWithNewline: a.size > 0 && a.last == '\n',
+	}, true
+}
+
+// Describe describes the file summarized by s under name, reading its head
+// and format metadata from r (the same s.Size bytes): Finish, for a file
+// whose streaming pass happened earlier.
+func Describe(name string, s Summary, r io.ReaderAt) (model.FileInfo, error) {
+	a := &Analyzer{size: s.Size, newlines: s.Newlines, chars: s.Chars}
+	if s.EndsWithNewline {
+		a.last = '\n'
+	}
+	n, err := r.ReadAt(a.head[:min(int64(len(a.head)), s.Size)], 0)
+	if n < int(min(int64(len(a.head)), s.Size)) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return model.FileInfo{}, fmt.Errorf("describe: %s: reading the head: %w", name, err)
+	}
+	a.headLen = n
+	return a.finish(name, s.Hash, r, s.Size)
+}
+
+// finish classifies from a's head and reads the metadata through r.
+func (a *Analyzer) finish(name, hash string, r io.ReaderAt, size int64) (model.FileInfo, error) {
 	head := a.Head()
 	mime, dt := classify.Classify(head, name)
 	info := model.FileInfo{
-		Hash:      a.digest.Hex(),
+		Hash:      hash,
 		Size:      uint64(a.size),
 		DataType:  dt,
 		MimeType:  mime,

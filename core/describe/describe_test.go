@@ -32,7 +32,43 @@ func describeBytes(t testing.TB, name string, b []byte) model.FileInfo {
 	if err != nil {
 		t.Fatalf("File(%q): %v", name, err)
 	}
+	checkSummaryDescribe(t, name, b, info)
 	return info
+}
+
+// checkSummaryDescribe: a file summarized in one pass (without its name)
+// and described later from the summary gives what File gave.
+func checkSummaryDescribe(t testing.TB, name string, b []byte, want model.FileInfo) {
+	t.Helper()
+	a := NewAnalyzer()
+	a.Write(b)
+	s, ok := a.Summary()
+	if !ok {
+		t.Fatalf("Summary of an unnamed pass: not ok")
+	}
+	got, err := Describe(name, s, bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("Describe(%q): %v", name, err)
+	}
+	if got.Hash != want.Hash || got.Size != want.Size || got.DataType != want.DataType ||
+		got.MimeType != want.MimeType || got.Extension != want.Extension || metaJSON(t, got.Metadata) != metaJSON(t, want.Metadata) {
+		t.Fatalf("Describe(%q) from a summary = %+v %s, File = %+v %s", name, got, metaJSON(t, got.Metadata), want, metaJSON(t, want.Metadata))
+	}
+}
+
+func TestSummary(t *testing.T) {
+	a := NewAnalyzer()
+	a.Begin("x.txt")
+	if _, ok := a.Summary(); ok {
+		t.Error("Summary after Begin (counts may stop): ok")
+	}
+	// A reader shorter than the summary says fails clearly.
+	a.Reset()
+	a.Write([]byte("hello world"))
+	s, _ := a.Summary()
+	if _, err := Describe("x.txt", s, bytes.NewReader([]byte("hel"))); err == nil {
+		t.Error("Describe over a short reader: no error")
+	}
 }
 
 func metaJSON(t testing.TB, m *model.Metadata) string {
