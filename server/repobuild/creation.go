@@ -41,6 +41,7 @@ type Creation struct {
 	analyzer *describe.Analyzer
 	win      windows // the head and tail of the file being added (windows.go)
 	reopened int     // files whose describers had to read the stored blob again
+	blobKey  string  // set by AddBlob for record: where the file's bytes are
 	lastInfo model.FileInfo
 
 	namespace, name string
@@ -231,24 +232,34 @@ func (c *Creation) AddFile(p string, body io.Reader) error {
 	return c.addStream(p, body, expected, known, "the manifest")
 }
 
-// AddStored adds a file from bytes already in the store at key, which the
-// client announced to have content hash hash (a blob uploaded before the
-// creation): they are copied to the creation's content address, described
-// and checked against hash as AddFile does with a manifest; a key that
-// holds nothing is Invalid. The manifest is not consulted.
-func (c *Creation) AddStored(p, key, hash string) error {
+// AddBlob adds a file whose bytes are a blob stored earlier at key, outside
+// the creation (a blob uploaded in pieces, verified when its last piece
+// arrived, and summarized then: s). Nothing is copied: the file's tree
+// record points at key, and the blob is described for path p from s and
+// ranged reads of its head and metadata. A key that holds nothing, or
+// other than s.Size bytes, is Invalid.
+func (c *Creation) AddBlob(p, key string, s describe.Summary) error {
 	if err := c.checkPath(p); err != nil {
 		return err
 	}
 	blob, err := c.b.st.Open(c.ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return errorf(Invalid, "File %q is blob %s, which the server does not hold", p, hash)
+		return errorf(Invalid, "File %q is blob %s, which the server does not hold", p, s.Hash)
 	}
 	if err != nil {
 		return err
 	}
 	defer blob.Close()
-	return c.addStream(p, blob, hash, true, "the upload")
+	if blob.Size() != s.Size {
+		return errorf(Invalid, "File %q is blob %s of %d bytes, but the server holds %d bytes for it", p, s.Hash, s.Size, blob.Size())
+	}
+	info, err := describe.Describe(p, s, blob)
+	if err != nil {
+		return describeError(p, err)
+	}
+	c.blobKey = key
+	defer func() { c.blobKey = "" }()
+	return c.record(p, info)
 }
 
 // addStream stores a file read from body and records it. When its hash is
@@ -355,7 +366,7 @@ func (c *Creation) record(p string, info model.FileInfo) error {
 	}
 	small := info
 	small.Metadata = nil
-	if err := c.putJSON(treeKey(c.data, p), treeRecord{small, oxhash.Hex(combined)}, store.PutOptions{}); err != nil {
+	if err := c.putJSON(treeKey(c.data, p), treeRecord{small, oxhash.Hex(combined), c.blobKey}, store.PutOptions{}); err != nil {
 		return err
 	}
 	if err := c.addEntry(p, info); err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
 	"github.com/oxdrop/oxdrop/server/store"
@@ -53,11 +54,15 @@ func TestPublishReadBack(t *testing.T) {
 					t.Fatalf("%s: %v", f.path, err)
 				}
 			}
-			// The last one from a blob already in the store (issue 11's
-			// commit of blobs uploaded before it).
+			// The last one from a blob already in the store (a blob
+			// uploaded in pieces before the commit), described from its
+			// summary.
 			last := files[3]
 			e.put("blobs/x", string(last.data))
-			if err := c.AddStored(last.path, "blobs/x", oxhash.SumHex(last.data)); err != nil {
+			a := describe.NewAnalyzer()
+			a.Write(last.data)
+			sum, _ := a.Summary()
+			if err := c.AddBlob(last.path, "blobs/x", sum); err != nil {
 				t.Fatal(err)
 			}
 			if err := c.AddBytes("given.txt", []byte("whole\n")); err != nil {
@@ -104,8 +109,9 @@ func TestPublishReadBack(t *testing.T) {
 			if _, _, err := r.OpenFile(context.Background(), "a"); !isKind(err, NotFound) || err.Error() != `No file "a" in ox/cats on main` {
 				t.Errorf("a folder opened as a file: %v", err)
 			}
-			if blobs := e.keys("data/"); countContaining(blobs, "/versions/") != 4 || countContaining(blobs, "/uploads/") != 0 {
-				t.Errorf("keys %v: want 4 blobs, no uploads", blobs)
+			// 3 blobs: the 4th file's bytes stay at the blob AddBlob was given.
+			if blobs := e.keys("data/"); countContaining(blobs, "/versions/") != 3 || countContaining(blobs, "/uploads/") != 0 {
+				t.Errorf("keys %v: want 3 blobs, no uploads", blobs)
 			}
 			if k := e.keys("staging/"); len(k) != 0 {
 				t.Errorf("staging left: %v", k)
@@ -190,7 +196,7 @@ func TestFailureAborts(t *testing.T) {
 			c.SetManifest(map[string]string{})
 			return c.SetManifest(map[string]string{})
 		}, Invalid, "More than one manifest part"},
-		{"blob missing", nil, func(c *Creation) error { return c.AddStored("a", "blobs/none", "123") },
+		{"blob missing", nil, func(c *Creation) error { return c.AddBlob("a", "blobs/none", describe.Summary{Hash: "123", Size: 1}) },
 			Invalid, `File "a" is blob 123, which the server does not hold`},
 		{"no author", nil, func(c *Creation) error {
 			c.AddFile("a", strings.NewReader("x"))

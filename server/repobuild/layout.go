@@ -6,6 +6,8 @@ package repobuild
 // (multipart parts come in any order), and the store cannot rename a
 // prefix, so a creation writes everything under its own data prefix and
 // publishes by writing ONE small object that points at it:
+// (A file committed from a blob uploaded earlier, AddBlob, is not copied:
+// its tree record names the blob's own key, outside data/<id>/.)
 //
 //	staging/<id>                              marker: {"started", then namespace/name}
 //	data/<id>/uploads/<n>                     a file received before its hash was known
@@ -20,7 +22,7 @@ package repobuild
 // <id> is the start time (16 hex digits of Unix nanoseconds, so ids sort by
 // age) and 16 random hex digits. Blobs go straight to their versions key
 // when their hash is announced (by the manifest, which the web app always
-// sends, or with a blob stored earlier: AddStored), and are otherwise
+// sends), and are otherwise
 // received under uploads/ and moved (store.Move: a rename on disk,
 // copy+delete on R2).
 //
@@ -90,4 +92,7 @@ type marker struct {
 type treeRecord struct {
 	model.FileInfo
 	CombinedHash string `json:"combined_hash"`
+	// Blob is where the file's bytes are when they are not at their
+	// versions key under the creation's data (AddBlob).
+	Blob string `json:"blob,omitempty"`
 }

@@ -82,7 +82,11 @@ func (r *Repo) OpenFile(ctx context.Context, p string) (model.FileInfo, store.Bl
 	if err != nil {
 		return model.FileInfo{}, nil, err
 	}
-	blob, err := r.st.Open(ctx, versionKey(r.rec.Data, tr.Hash))
+	key := tr.Blob
+	if key == "" {
+		key = versionKey(r.rec.Data, tr.Hash)
+	}
+	blob, err := r.st.Open(ctx, key)
 	if err != nil {
 		return model.FileInfo{}, nil, err
 	}
