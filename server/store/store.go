@@ -125,6 +125,18 @@ type Chunked interface {
 	ChunkRules() ChunkRules
 }
 
+// Chunks returns s's own Chunked if it has one, else a fallback that
+// stores each piece as an object under the private prefix
+// "chunks/<handle>/" and, at CompleteChunks, Puts their concatenation at
+// key (streamed, never whole in memory) and deletes them. Its handles are
+// 32 lowercase hex characters and its ChunkRules are zero.
+func Chunks(s Store) Chunked {
+	if c, ok := s.(Chunked); ok {
+		return c
+	}
+	return pieces{s}
+}
+
 // ChunkRef is a piece written by PutChunk, as CompleteChunks needs it.
 type ChunkRef struct {
 	Part int    `json:"part"`

@@ -16,7 +16,9 @@
 // A Put writes a temporary file in .oxdrop-tmp/ at the root and renames it
 // into place, so readers see whole objects or none (a process killed
 // mid-write leaves only the temporary file). New removes leftovers of a
-// crash from .oxdrop-tmp/.
+// crash from .oxdrop-tmp/. A chunked write (store.Chunked, chunks.go) fills
+// one partial file in .oxdrop-chunks/, which New keeps: it outlives the
+// process. Neither folder is part of the key space.
 //
 // Names cost linear time in their length, and no lock is shared by all
 // keys: osfs with BoundOS is served through an os.Root (see rootSpace),
@@ -77,6 +79,7 @@ const (
 	magic      = "OXD1"
 	headerSize = len(magic) + 16
 	tmpDir     = ".oxdrop-tmp"
+	chunkDir   = ".oxdrop-chunks"
 	// renameTries bounds how often a Put remakes folders that concurrent
 	// Deletes keep pruning under it.
 	renameTries = 16
@@ -140,8 +143,10 @@ func checkKey(key string) error {
 			return fmt.Errorf("billystore: invalid key %q", key)
 		}
 	}
-	if key == tmpDir || strings.HasPrefix(key, tmpDir+"/") {
-		return fmt.Errorf("billystore: key %q is inside the reserved %s folder", key, tmpDir)
+	for _, dir := range []string{tmpDir, chunkDir} {
+		if key == dir || strings.HasPrefix(key, dir+"/") {
+			return fmt.Errorf("billystore: key %q is inside the reserved %s folder", key, dir)
+		}
 	}
 	return nil
 }
@@ -380,18 +385,7 @@ func (s *Store) writeTemp(f file, version []byte, r io.Reader, size int64, durab
 	if _, err := f.Write(append([]byte(magic), version...)); err != nil {
 		return 0, time.Time{}, fmt.Errorf("billystore: write: %w", err)
 	}
-	var n int64
-	var err error
-	wb := newWriteBehind(f, int64(headerSize), newWriteback(f))
-	if size < 0 {
-		n, err = io.Copy(wb, r)
-	} else {
-		n, err = io.CopyN(wb, r, size)
-		if err == io.EOF {
-			err = fmt.Errorf("billystore: body ended after %d of %d bytes", n, size)
-		}
-	}
-	wb.stop()
+	n, err := copyBody(f, int64(headerSize), r, size)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
@@ -410,6 +404,21 @@ func (s *Store) writeTemp(f file, version []byte, r io.Reader, size int64, durab
 		return 0, time.Time{}, fmt.Errorf("billystore: close: %w", err)
 	}
 	return n, modified, nil
+}
+
+// copyBody copies size bytes of r (-1: until EOF) to the file f, whose
+// next write lands at offset off, starting their writeback as it goes.
+func copyBody(f io.Writer, off int64, r io.Reader, size int64) (n int64, err error) {
+	wb := newWriteBehind(f, off, newWriteback(f))
+	defer wb.stop()
+	if size < 0 {
+		return io.Copy(wb, r)
+	}
+	n, err = io.CopyN(wb, r, size)
+	if err == io.EOF {
+		err = fmt.Errorf("billystore: body ended after %d of %d bytes", n, size)
+	}
+	return n, err
 }
 
 // checkCondition runs with key locked.
@@ -510,7 +519,7 @@ func (s *Store) List(ctx context.Context, prefix, cursor string, limit int) ([]s
 			return false, err
 		}
 		switch {
-		case key == tmpDir:
+		case key == tmpDir || key == chunkDir:
 		case isDir:
 			return strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/"), nil
 		case strings.HasPrefix(key, prefix) && key > cursor:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,19 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	read := func(t *testing.T, s store.Store, key string) string {
 		t.Helper()
-		b, err := s.Open(ctx, key)
-		if err != nil {
-			t.Fatalf("Open(%q): %v", key, err)
-		}
-		defer b.Close()
-		data, err := io.ReadAll(b)
-		if err != nil {
-			t.Fatalf("read %q: %v", key, err)
-		}
-		if int64(len(data)) != b.Size() {
-			t.Fatalf("%q: Size() %d but read %d bytes", key, b.Size(), len(data))
-		}
-		return string(data)
+		return string(Read(t, s, key))
 	}
 
 	t.Run("PutOpenStat", func(t *testing.T) {
@@ -256,6 +245,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 
 	t.Run("Move", func(t *testing.T) { RunMove(t, newStore) })
+	t.Run("Chunks", func(t *testing.T) { RunChunks(t, newStore) })
 
 	t.Run("LargeBody", func(t *testing.T) {
 		s := newStore(t)
@@ -300,6 +290,25 @@ func RunMove(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 }
 
+// Read reads the object at key whole, failing t on an error or if it
+// reads other than its Size.
+func Read(t testing.TB, s store.Store, key string) []byte {
+	t.Helper()
+	b, err := s.Open(context.Background(), key)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", key, err)
+	}
+	defer b.Close()
+	data, err := io.ReadAll(b)
+	if err != nil {
+		t.Fatalf("read %q: %v", key, err)
+	}
+	if int64(len(data)) != b.Size() {
+		t.Fatalf("%q: Size() %d but read %d bytes", key, b.Size(), len(data))
+	}
+	return data
+}
+
 // Keys lists every key of s under prefix, page by page, failing t on an
 // error: what tests check to see what a creation left behind.
 func Keys(t testing.TB, s store.Store, prefix string) []string {
@@ -319,4 +328,174 @@ func Keys(t testing.TB, s store.Store, prefix string) []string {
 		}
 		cursor = next
 	}
+}
+
+// RunChunks checks store.Chunks (the backend's Chunked, or the fallback of
+// an object per piece): pieces are invisible until completed, read back
+// whole and in order, a cut piece is written again, an abort leaves
+// nothing, a completed object replaces the one there. Pieces are sized by
+// the store's ChunkRules.
+func RunChunks(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	type piece struct {
+		r    io.Reader
+		size int
+	}
+	// write begins a chunked write of key and writes the pieces, failing t
+	// on an error.
+	write := func(t *testing.T, c store.Chunked, key string, pieces ...[]byte) (string, []store.ChunkRef) {
+		t.Helper()
+		h, err := c.BeginChunks(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refs []store.ChunkRef
+		var off int64
+		for i, p := range pieces {
+			ref, err := c.PutChunk(ctx, key, h, i+1, off, bytes.NewReader(p), int64(len(p)))
+			if err != nil {
+				t.Fatalf("PutChunk %d: %v", i+1, err)
+			}
+			if ref.Part != i+1 || ref.Size != int64(len(p)) {
+				t.Fatalf("PutChunk %d of %d bytes: ref %+v", i+1, len(p), ref)
+			}
+			refs = append(refs, ref)
+			off += int64(len(p))
+		}
+		return h, refs
+	}
+	// body is n bytes that differ from piece to piece (seed).
+	body := func(n int, seed byte) []byte {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = seed + byte(i%251)
+		}
+		return p
+	}
+	size := func(c store.Chunked) int { return max(int(c.ChunkRules().MinSize), 1000) }
+
+	t.Run("Whole", func(t *testing.T) {
+		s := newStore(t)
+		c := store.Chunks(s)
+		n := size(c)
+		a, b, z := body(n, 1), body(n, 2), body(17, 3)
+		h, refs := write(t, c, "up/whole", a, b)
+		if _, err := s.Stat(ctx, "up/whole"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Stat before CompleteChunks: %v, want ErrNotFound", err)
+		}
+		if keys := Keys(t, s, "up/"); len(keys) != 0 {
+			t.Fatalf("List before CompleteChunks: %v", keys)
+		}
+		ref, err := c.PutChunk(ctx, "up/whole", h, 3, int64(2*n), bytes.NewReader(z), int64(len(z)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := c.CompleteChunks(ctx, "up/whole", h, append(refs, ref))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Concat(a, b, z)
+		if info.Key != "up/whole" || info.Size != int64(len(want)) || info.ETag == "" {
+			t.Fatalf("CompleteChunks info %+v", info)
+		}
+		if st, err := s.Stat(ctx, "up/whole"); err != nil || st.Size != info.Size || st.ETag != info.ETag {
+			t.Fatalf("Stat %+v, %v (CompleteChunks gave %+v)", st, err, info)
+		}
+		if !bytes.Equal(Read(t, s, "up/whole"), want) {
+			t.Fatal("completed object differs from its pieces")
+		}
+		// Zero pieces make an empty object.
+		h, _ = write(t, c, "up/empty")
+		if info, err := c.CompleteChunks(ctx, "up/empty", h, nil); err != nil || info.Size != 0 {
+			t.Fatalf("CompleteChunks of no pieces: %+v, %v", info, err)
+		}
+		if got := Read(t, s, "up/empty"); len(got) != 0 {
+			t.Fatalf("empty object reads %d bytes", len(got))
+		}
+	})
+
+	t.Run("PieceAgain", func(t *testing.T) {
+		s := newStore(t)
+		c := store.Chunks(s)
+		n := size(c)
+		a, b, z := body(n, 1), body(n, 2), body(n/2, 3)
+		key := "up/again"
+		// Pieces 2 and 3 are first written wrong and whole. Piece 2 written
+		// again replaces its first version and discards piece 3.
+		h, refs := write(t, c, key, a, body(n, 9), body(n+5, 8))
+		ref, err := c.PutChunk(ctx, key, h, 2, int64(n), bytes.NewReader(b), int64(n))
+		if err != nil {
+			t.Fatalf("PutChunk 2 again: %v", err)
+		}
+		refs = []store.ChunkRef{refs[0], ref}
+		// Piece 3 fails to arrive whole, then arrives.
+		off := int64(2 * n)
+		for _, cut := range []piece{
+			{io.MultiReader(bytes.NewReader(z[:n/4]), errReader{}), len(z)}, // cut half-way
+			{bytes.NewReader(z[:n/4]), len(z)},                              // short body
+		} {
+			if _, err := c.PutChunk(ctx, key, h, 3, off, cut.r, int64(cut.size)); err == nil {
+				t.Fatal("PutChunk of a cut piece succeeded")
+			}
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := c.PutChunk(cctx, key, h, 3, off, bytes.NewReader(z), int64(len(z))); err == nil {
+			t.Fatal("PutChunk with a cancelled context succeeded")
+		}
+		if ref, err = c.PutChunk(ctx, key, h, 3, off, bytes.NewReader(z), int64(len(z))); err != nil {
+			t.Fatalf("PutChunk 3 after failed attempts: %v", err)
+		}
+		if _, err := c.CompleteChunks(ctx, key, h, append(refs, ref)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(Read(t, s, key), slices.Concat(a, b, z)) {
+			t.Fatal("object differs from its pieces after pieces written again")
+		}
+	})
+
+	t.Run("Abort", func(t *testing.T) {
+		s := newStore(t)
+		c := store.Chunks(s)
+		h, refs := write(t, c, "up/aborted", body(size(c), 1))
+		if err := c.AbortChunks(ctx, "up/aborted", h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CompleteChunks(ctx, "up/aborted", h, refs); err == nil {
+			t.Fatal("CompleteChunks after AbortChunks succeeded")
+		}
+		if _, err := s.Stat(ctx, "up/aborted"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Stat after AbortChunks: %v, want ErrNotFound", err)
+		}
+		if err := c.AbortChunks(ctx, "up/aborted", h); err != nil {
+			t.Fatalf("AbortChunks again: %v", err)
+		}
+		if keys := Keys(t, s, ""); len(keys) != 0 {
+			t.Fatalf("AbortChunks left %v", keys)
+		}
+	})
+
+	t.Run("Replaces", func(t *testing.T) {
+		s := newStore(t)
+		c := store.Chunks(s)
+		old, err := s.Put(ctx, "k", strings.NewReader("old"), 3, store.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := body(size(c), 5)
+		h, refs := write(t, c, "k", p)
+		if got := Read(t, s, "k"); string(got) != "old" {
+			t.Fatalf("before CompleteChunks the old object reads %q", got)
+		}
+		info, err := c.CompleteChunks(ctx, "k", h, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ETag == old.ETag || !bytes.Equal(Read(t, s, "k"), p) {
+			t.Fatalf("CompleteChunks did not replace the object (ETag %s, was %s)", info.ETag, old.ETag)
+		}
+		if keys := Keys(t, s, ""); !slices.Equal(keys, []string{"k"}) {
+			t.Fatalf("after CompleteChunks the store holds %v, want only k", keys)
+		}
+	})
 }

@@ -61,11 +61,7 @@ func serve(rt http.ResponseWriter, r *http.Request) {
 				fail(w, err)
 				return
 			}
-			// Sys is what the Go runtime took from the wasm linear memory,
-			// which never shrinks: the instance's peak for this request.
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			writeJSON(w, map[string]any{"info": info, "goSys": m.Sys})
+			writeJSON(w, map[string]any{"info": info, "goSys": goSys()})
 		case "HEAD":
 			info, err := s.Stat(ctx, key)
 			if err != nil {
@@ -121,6 +117,8 @@ func serve(rt http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]any{"keys": keys, "next": next})
+	case strings.HasPrefix(r.URL.Path, "/chunks/"):
+		chunks(w, r, s)
 	case r.URL.Path == "/drain":
 		n, err := io.Copy(io.Discard, r.Body)
 		if err != nil {
@@ -143,6 +141,73 @@ func serve(rt http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
+
+// chunks serves the store.Chunked operations; ?key= and ?handle= name
+// the chunked write.
+func chunks(w http.ResponseWriter, r *http.Request, s *r2store.Store) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	key, handle := q.Get("key"), q.Get("handle")
+	switch strings.TrimPrefix(r.URL.Path, "/chunks/") {
+	case "begin":
+		h, err := s.BeginChunks(ctx, key)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		writeJSON(w, map[string]string{"handle": h})
+	case "put":
+		part, _ := strconv.Atoi(q.Get("part"))
+		offset, _ := strconv.ParseInt(q.Get("offset"), 10, 64)
+		body := io.Reader(r.Body)
+		if q.Has("cut") { // the piece breaks off after this many bytes
+			n, _ := strconv.ParseInt(q.Get("cut"), 10, 64)
+			body = io.MultiReader(io.LimitReader(r.Body, n), errReader{})
+		}
+		ref, err := s.PutChunk(ctx, key, handle, part, offset, body, r.ContentLength)
+		if err != nil {
+			_, _ = io.Copy(io.Discard, r.Body)
+			fail(w, err)
+			return
+		}
+		writeJSON(w, map[string]any{"ref": ref, "goSys": goSys()})
+	case "complete":
+		var parts []store.ChunkRef
+		if err := json.NewDecoder(r.Body).Decode(&parts); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		info, err := s.CompleteChunks(ctx, key, handle, parts)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		writeJSON(w, map[string]any{"info": info})
+	case "abort":
+		if err := s.AbortChunks(ctx, key, handle); err != nil {
+			fail(w, err)
+			return
+		}
+		writeJSON(w, "ok")
+	case "rules":
+		writeJSON(w, s.ChunkRules())
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// goSys is what the Go runtime took from the wasm linear memory, which
+// never shrinks: the instance's peak for this request.
+func goSys() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Sys
+}
+
+// errReader fails every read: the cut in a piece.
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("r2probe: piece cut off") }
 
 func fail(w http.ResponseWriter, err error) {
 	code := 500

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -91,47 +92,69 @@ func putResult(key string, v js.Value, err error) (store.Info, error) {
 	return toInfo(v), nil
 }
 
-// putStream streams exactly size bytes through a FixedLengthStream, which
-// gives R2 the length it needs up front. Each chunk is awaited before the
-// next is read, so at most a couple of chunks are in memory.
+// putStream puts exactly size bytes of r through sendBody.
 func (s *Store) putStream(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.Info, error) {
-	if size <= chunkSize {
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return store.Info{}, fmt.Errorf("r2store: put %s: reading body: %w", key, err)
-		}
-		return s.putValue(ctx, key, toUint8Array(b), opts)
-	}
-	readable, w, err := jsutil.NewFixedLengthStream(size, 1)
-	if err != nil {
-		return store.Info{}, fmt.Errorf("r2store: put %s: %w", key, err)
-	}
-	putPromise, err := jsutil.Call(s.bucket, "put", key, readable, putOptions(opts))
-	if err != nil {
-		return putResult(key, js.Null(), err)
-	}
-	// Watch the put: if R2 rejects early (say, a failed condition), stop
-	// reading the body instead of pushing the rest into a dead stream.
-	type outcome struct {
-		v   js.Value
-		err error
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		v, err := jsutil.Await(putPromise)
-		done <- outcome{v, err}
-	}()
-	// Each chunk is awaited before the next is read; a failure aborts the
-	// stream, which errors the put's side too, so R2 stores nothing.
-	if pumpErr := w.CopyFrom(ctx, r, make([]byte, chunkSize)); pumpErr != nil {
-		o := <-done
+	o, pumpErr := sendBody(ctx, r, size, func(body js.Value) (js.Value, error) {
+		return jsutil.Call(s.bucket, "put", key, body, putOptions(opts))
+	})
+	if pumpErr != nil {
+		// R2 may have rejected early (a failed condition), which ended the
+		// body's stream: report the rejection, not the broken stream.
 		if o.err != nil && isPrecondition(o.err) || o.err == nil && o.v.IsNull() {
 			return store.Info{}, store.ErrPrecondition
 		}
 		return store.Info{}, fmt.Errorf("r2store: put %s: %w", key, pumpErr)
 	}
-	o := <-done
 	return putResult(key, o.v, o.err)
+}
+
+// outcome is a settled R2 call.
+type outcome struct {
+	v   js.Value
+	err error
+}
+
+// sendBody hands exactly size bytes of r to the R2 call that start begins
+// with them as its body (start returns the call's promise), and waits for
+// it. A body up to chunkSize goes as one Uint8Array; a larger one streams
+// through a FixedLengthStream (R2 needs the length up front), each chunk
+// awaited before the next is read, so memory holds a chunk or two whatever
+// the size. If the body fails (r's error, a short body, ctx), the stream is
+// aborted, which fails the call too, so R2 stores nothing: pumpErr says
+// why, and o is the call's own outcome.
+func sendBody(ctx context.Context, r io.Reader, size int64, start func(body js.Value) (js.Value, error)) (o outcome, pumpErr error) {
+	if size <= chunkSize {
+		b, err := io.ReadAll(r)
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return outcome{}, fmt.Errorf("reading body: %w", err)
+		}
+		p, err := start(toUint8Array(b))
+		if err != nil {
+			return outcome{err: err}, nil
+		}
+		v, err := jsutil.Await(p)
+		return outcome{v, err}, nil
+	}
+	readable, w, err := jsutil.NewFixedLengthStream(size, 1)
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := start(readable)
+	if err != nil {
+		return outcome{err: err}, nil
+	}
+	// Watch the call: if R2 rejects early, the stream fails and the pump
+	// stops instead of pushing the rest into a dead stream.
+	done := make(chan outcome, 1)
+	go func() {
+		v, err := jsutil.Await(p)
+		done <- outcome{v, err}
+	}()
+	pumpErr = w.CopyFrom(ctx, r, make([]byte, chunkSize))
+	return <-done, pumpErr
 }
 
 // putMultipart stores a body of unknown size over partSize as an R2
@@ -427,4 +450,110 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 		return fmt.Errorf("r2store: move %s to %s: put: %w", from, to, err)
 	}
 	return s.Delete(ctx, from)
+}
+
+var _ store.Chunked = (*Store)(nil)
+
+// A chunked write is an R2 multipart upload: the handle is its uploadId,
+// a piece is a part (uploaded again, it replaces the part), and the object
+// appears at complete. R2 keeps an upload's parts until it is completed or
+// aborted (or, unattended, for about a week).
+
+// BeginChunks implements store.Chunked: it creates the multipart upload.
+func (s *Store) BeginChunks(ctx context.Context, key string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	upload, err := jsutil.CallAwait(s.bucket, "createMultipartUpload", key)
+	if err != nil {
+		return "", fmt.Errorf("r2store: begin chunks of %s: %w", key, err)
+	}
+	return upload.Get("uploadId").String(), nil
+}
+
+// upload is the multipart upload of handle (resuming one makes no request).
+func (s *Store) upload(key, handle string) (js.Value, error) {
+	if handle == "" {
+		return js.Value{}, errors.New("r2store: empty chunked-write handle")
+	}
+	return jsutil.Call(s.bucket, "resumeMultipartUpload", key, handle)
+}
+
+// noUpload wraps R2's error for an upload that does not exist (completed,
+// aborted, expired or never begun) in store.ErrNotFound.
+func noUpload(err error) error {
+	if strings.Contains(strings.ToLower(err.Error()), "multipart upload does not exist") {
+		return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+	}
+	return err
+}
+
+// PutChunk implements store.Chunked: the piece streams into uploadPart
+// through sendBody, so memory holds a chunk or two, not the piece.
+func (s *Store) PutChunk(ctx context.Context, key, handle string, part int, offset int64, r io.Reader, size int64) (store.ChunkRef, error) {
+	upload, err := s.upload(key, handle)
+	if err != nil {
+		return store.ChunkRef{}, err
+	}
+	// Exactly size bytes of r, failing if r ends before (the limit lets r
+	// go on: only this piece is read from it).
+	body := &exactReader{r: io.LimitReader(r, size), left: size}
+	o, pumpErr := sendBody(ctx, body, size, func(b js.Value) (js.Value, error) {
+		return jsutil.Call(upload, "uploadPart", part, b)
+	})
+	if err = pumpErr; err == nil {
+		err = o.err
+	}
+	if err != nil {
+		return store.ChunkRef{}, fmt.Errorf("r2store: part %d of %s: %w", part, key, noUpload(err))
+	}
+	return store.ChunkRef{Part: part, Size: size, ETag: o.v.Get("etag").String()}, nil
+}
+
+// CompleteChunks implements store.Chunked. R2 cannot complete an upload of
+// no parts: that one is aborted and an empty object put instead.
+func (s *Store) CompleteChunks(ctx context.Context, key, handle string, parts []store.ChunkRef) (store.Info, error) {
+	upload, err := s.upload(key, handle)
+	if err != nil {
+		return store.Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return store.Info{}, err
+	}
+	if len(parts) == 0 {
+		if err := s.AbortChunks(ctx, key, handle); err != nil {
+			return store.Info{}, err
+		}
+		return s.putValue(ctx, key, uint8Array.New(0), store.PutOptions{})
+	}
+	arr := array.New()
+	for _, p := range parts {
+		o := newObject()
+		o.Set("partNumber", p.Part)
+		o.Set("etag", p.ETag)
+		arr.Call("push", o)
+	}
+	v, err := jsutil.CallAwait(upload, "complete", arr)
+	if err != nil {
+		return store.Info{}, fmt.Errorf("r2store: complete chunks of %s: %w", key, noUpload(err))
+	}
+	return toInfo(v), nil
+}
+
+// AbortChunks implements store.Chunked; an upload R2 no longer knows is
+// already gone.
+func (s *Store) AbortChunks(ctx context.Context, key, handle string) error {
+	upload, err := s.upload(key, handle)
+	if err == nil {
+		_, err = jsutil.CallAwait(upload, "abort")
+	}
+	if err != nil && !errors.Is(noUpload(err), store.ErrNotFound) {
+		return fmt.Errorf("r2store: abort chunks of %s: %w", key, err)
+	}
+	return nil
+}
+
+// ChunkRules implements store.Chunked: R2's rules for multipart parts.
+func (s *Store) ChunkRules() store.ChunkRules {
+	return store.ChunkRules{MinSize: 5 << 20, Uniform: true}
 }

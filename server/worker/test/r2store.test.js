@@ -1,7 +1,8 @@
 // The R2 backend (server/worker/r2store) under Cloudflare's local runtime:
 // a test Worker (server/worker/r2probe) exposes its operations over HTTP and
-// this file checks store.Store's promises against workerd's real R2
-// implementation (Miniflare), including a restart on persisted state.
+// this file checks store.Store's and store.Chunked's promises against
+// workerd's real R2 implementation (Miniflare), including a restart on
+// persisted state.
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -157,6 +158,98 @@ describe("r2store under workerd", () => {
     r = await (await fetch(u("/list?prefix=p/"))).json();
     assert.deepEqual(r.keys.map((k) => k.Key), ["p/b/1", "p/b/2", "p/d", "p/e", "p/f"]);
     assert.equal(r.next, "");
+  });
+
+  // Chunked writes (store.Chunked): an R2 multipart upload, a part a piece.
+  const MiB = 1024 * 1024;
+  const chunk = async (op, q, body) => {
+    const r = await freshRequest(u(`/chunks/${op}?${new URLSearchParams(q)}`), { method: op === "put" ? "PUT" : "POST", body });
+    return { status: r.status, text: r.text, json: () => JSON.parse(r.text) };
+  };
+  // begin starts a chunked write of key and returns a function that puts
+  // its next piece (or, with cut, a piece that breaks off after cut bytes).
+  const begin = async (key) => {
+    const r = await chunk("begin", { key });
+    assert.equal(r.status, 200, r.text);
+    const { handle } = r.json();
+    const refs = [];
+    let offset = 0;
+    const piece = async (data, cut) => {
+      const q = { key, handle, part: refs.length + 1, offset, ...(cut === undefined ? {} : { cut }) };
+      const res = await chunk("put", q, data);
+      if (res.status === 200 && cut === undefined) {
+        const { ref, goSys } = res.json();
+        assert.equal(ref.part, refs.length + 1);
+        assert.equal(ref.size, data.length);
+        assert.ok(ref.etag, "a part has an etag");
+        assert.ok(goSys < 32 * MiB, `Go took ${goSys} bytes for a ${data.length}-byte piece`);
+        refs.push(ref);
+        offset += data.length;
+      }
+      return res;
+    };
+    const complete = (parts = refs) => chunk("complete", { key, handle }, JSON.stringify(parts));
+    const abort = () => chunk("abort", { key, handle });
+    return { handle, refs, piece, complete, abort };
+  };
+  const head = async (key) => (await fetch(u(`/o/${key}`), { method: "HEAD" })).status;
+
+  test("chunked write: pieces of 5 MiB, 5 MiB and 1 KiB complete into one object, invisible until then", async () => {
+    assert.deepEqual(JSON.parse((await chunk("rules", {})).text), { MinSize: 5 * MiB, Uniform: true });
+    const pieces = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1024)];
+    const c = await begin("chunked/blob");
+    assert.equal((await c.piece(pieces[0])).status, 200);
+    // The second piece breaks off half-way, then arrives whole.
+    const cut = await c.piece(pieces[1], 2 * MiB);
+    assert.notEqual(cut.status, 200, "a cut piece must fail");
+    assert.equal((await c.piece(pieces[1])).status, 200);
+    assert.equal((await c.piece(pieces[2])).status, 200);
+    assert.equal(await head("chunked/blob"), 404, "no object before CompleteChunks");
+    const r = await c.complete();
+    assert.equal(r.status, 200, r.text);
+    const want = Buffer.concat(pieces);
+    assert.equal(r.json().info.Size, want.length);
+    const back = Buffer.from(await (await fetch(u("/o/chunked/blob"))).arrayBuffer());
+    assert.ok(back.equals(want), "completed object differs from its pieces");
+    assert.equal((await c.abort()).status, 200, "aborting a completed write is not an error");
+  });
+
+  test("chunked write: R2 refuses a middle piece of another size at completion (ChunkRules.Uniform)", async () => {
+    const c = await begin("chunked/uneven");
+    for (const size of [6 * MiB, 5 * MiB, 1024]) assert.equal((await c.piece(randomBytes(size))).status, 200);
+    const r = await c.complete();
+    assert.notEqual(r.status, 200, "R2 completed a multipart upload of uneven parts");
+    console.log(`# uneven parts: ${r.status} ${r.text.trim()}`);
+    assert.equal(await head("chunked/uneven"), 404);
+    assert.equal((await c.abort()).status, 200);
+  });
+
+  test("chunked write: abort discards it; no pieces make an empty object; a write outlives a restart", async () => {
+    let c = await begin("chunked/aborted");
+    assert.equal((await c.piece(randomBytes(1024))).status, 200);
+    assert.equal((await c.abort()).status, 200);
+    assert.equal((await c.abort()).status, 200, "aborting twice is not an error");
+    let r = await c.piece(randomBytes(10));
+    assert.equal(r.status, 404, `piece after abort: ${r.text}`);
+    r = await c.complete([{ part: 1, size: 1024, etag: "x" }]);
+    assert.equal(r.status, 404, `complete after abort: ${r.text}`);
+    assert.equal(await head("chunked/aborted"), 404);
+
+    c = await begin("chunked/empty");
+    r = await c.complete();
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json().info.Size, 0);
+    assert.equal(await (await fetch(u("/o/chunked/empty"))).text(), "");
+
+    c = await begin("chunked/restart");
+    const pieces = [randomBytes(5 * MiB), randomBytes(10)];
+    assert.equal((await c.piece(pieces[0])).status, 200);
+    await w.restart();
+    assert.equal((await c.piece(pieces[1])).status, 200);
+    r = await c.complete();
+    assert.equal(r.status, 200, r.text);
+    const back = Buffer.from(await (await fetch(u("/o/chunked/restart"))).arrayBuffer());
+    assert.ok(back.equals(Buffer.concat(pieces)));
   });
 
   test("a restart of the runtime finds the objects still there", async () => {
