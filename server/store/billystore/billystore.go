@@ -72,6 +72,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-billy/v5"
+	"github.com/oxdrop/oxdrop/server/internal/keylock"
 	"github.com/oxdrop/oxdrop/server/store"
 )
 
@@ -90,7 +91,7 @@ type Store struct {
 	sp space
 	// keys locks keys for the check-then-rename of conditional Puts and
 	// for every rename into or removal of a key.
-	keys keyLocks
+	keys keylock.Locks
 	// dirSync: folders can be opened and fsynced (osfs with BoundOS).
 	dirSync bool
 	// mkdirs is read-locked over each mkdir and its record in pending, and
@@ -252,7 +253,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 // publish renames the written temporary file to key if opts allow it,
 // making key's folders as needed; on failure it removes the temporary file.
 func (s *Store) publish(tmp, key string, opts store.PutOptions) error {
-	unlock := s.keys.lock(key)
+	unlock := s.keys.Lock(key)
 	defer unlock()
 	err := s.checkCondition(key, opts)
 	if err == nil {
@@ -570,7 +571,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 // folder pending (from's data may have been taken by a commit point that
 // will find it gone).
 func (s *Store) move(from, to string) error {
-	unlock := s.keys.lock(from, to)
+	unlock := s.keys.Lock(from, to)
 	defer unlock()
 	f, _, err := s.openObject(from)
 	if err != nil {
@@ -610,7 +611,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 
 // remove removes key's object, if there is one, with key locked.
 func (s *Store) remove(key string) (bool, error) {
-	unlock := s.keys.lock(key)
+	unlock := s.keys.Lock(key)
 	defer unlock()
 	s.pmu.Lock()
 	delete(s.pendingFiles, key)

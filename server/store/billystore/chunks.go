@@ -122,7 +122,7 @@ func (s *Store) PutChunk(ctx context.Context, key, handle string, part int, offs
 	if err := ctx.Err(); err != nil {
 		return store.ChunkRef{}, err
 	}
-	unlock := s.keys.lock(name)
+	unlock := s.keys.Lock(name)
 	defer unlock()
 	f, err := s.sp.(chunkSpace).openInPlace(name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -178,7 +178,7 @@ func (s *Store) CompleteChunks(ctx context.Context, key, handle string, parts []
 	for _, p := range parts {
 		want += p.Size
 	}
-	unlock := s.keys.lock(name, key)
+	unlock := s.keys.Lock(name, key)
 	defer unlock()
 	fi, err := s.sp.stat(name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -203,7 +203,7 @@ func (s *Store) AbortChunks(ctx context.Context, key, handle string) error {
 	if err != nil {
 		return err
 	}
-	unlock := s.keys.lock(name)
+	unlock := s.keys.Lock(name)
 	defer unlock()
 	if err := s.sp.remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("billystore: abort chunked write %s: %w", handle, err)

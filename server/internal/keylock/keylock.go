@@ -1,13 +1,15 @@
-package billystore
+// Package keylock locks keys one by one, so that operations on different
+// keys never wait for each other: billystore (the check-then-rename of a
+// conditional Put) and the resumable uploads (the requests of one blob) use it.
+package keylock
 
 import (
 	"slices"
 	"sync"
 )
 
-// keyLocks locks keys one by one: operations on different keys never wait
-// for each other.
-type keyLocks struct {
+// Locks is a set of per-key locks; the zero value is ready.
+type Locks struct {
 	mu sync.Mutex
 	m  map[string]*keyLock
 }
@@ -17,9 +19,9 @@ type keyLock struct {
 	users int // holders and waiters; the entry goes when none is left
 }
 
-// lock locks keys (in sorted order, so two callers cannot deadlock) and
+// Lock locks keys (in sorted order, so two callers cannot deadlock) and
 // returns the function that unlocks them.
-func (k *keyLocks) lock(keys ...string) (unlock func()) {
+func (k *Locks) Lock(keys ...string) (unlock func()) {
 	keys = slices.Clone(keys)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
