@@ -26,6 +26,7 @@ import (
 
 	"github.com/oxdrop/oxdrop/server/repobuild"
 	"github.com/oxdrop/oxdrop/server/store"
+	"github.com/oxdrop/oxdrop/server/uploads"
 )
 
 // OxenVersion is sent in the oxen-version header of every response, as the
@@ -66,8 +67,10 @@ type Config struct {
 	// App serves every path outside /api (the web app, package webapp),
 	// behind the same checks and log; nil: 404.
 	App http.Handler
-	// MaxBodyBytes caps a POST body, MaxFileBytes one file, MaxFiles the
-	// number of files of one creation; MaxJSONBytes caps a JSON body (read
+	// MaxBodyBytes caps a POST body, MaxFileBytes one file (in a single
+	// request also MaxBodyBytes; in a resumable upload, where 0 means
+	// DefaultMaxBodyBytes, not that), MaxFiles the number of files of one
+	// creation; MaxJSONBytes caps a JSON body (read
 	// whole, so kept smaller).
 	MaxBodyBytes int64
 	MaxFileBytes int64
@@ -114,8 +117,15 @@ type Config struct {
 	// AllowedHosts are more host names CheckHost lets through: "name",
 	// ".name" (it and its subdomains) or "*" (any).
 	AllowedHosts []string
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// UploadTTL is how long a resumable upload (POST /api/uploads) and its
+	// hold on a name live (0: uploads.DefaultTTL); MaxChunkBytes caps one
+	// piece of a blob (0: uploads.DefaultMaxChunkBytes); NoDedup turns off
+	// the sharing of blobs between repositories (docs/uploads.md).
+	UploadTTL     time.Duration
+	MaxChunkBytes int64
+	NoDedup       bool
+	Now           func() time.Time
+	Logger        *slog.Logger
 
 	// tune changes the repobuild.Config made from this one (tests).
 	tune func(*repobuild.Config)
@@ -124,6 +134,7 @@ type Config struct {
 type handler struct {
 	cfg     Config
 	builds  *repobuild.Builder
+	ups     *uploads.Manager
 	mux     *http.ServeMux
 	log     *slog.Logger
 	origins *http.CrossOriginProtection // nil: any origin may write (CORSOrigin "*")
@@ -138,6 +149,12 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	// A resumable upload's file is not bounded by a request body (it comes
+	// in pieces): MaxFileBytes when set, else the default body cap.
+	blobLimit := cfg.MaxFileBytes
+	if blobLimit <= 0 {
+		blobLimit = DefaultMaxBodyBytes
+	}
 	if cfg.MaxFileBytes <= 0 || cfg.MaxFileBytes > cfg.MaxBodyBytes {
 		cfg.MaxFileBytes = cfg.MaxBodyBytes
 	}
@@ -151,6 +168,10 @@ func New(cfg Config) http.Handler {
 	if cfg.StagingTTL <= 0 {
 		cfg.StagingTTL = DefaultStagingTTL
 	}
+	if cfg.MaxChunkBytes <= 0 {
+		cfg.MaxChunkBytes = uploads.DefaultMaxChunkBytes
+	}
+	cfg.MaxChunkBytes = min(cfg.MaxChunkBytes, cfg.MaxBodyBytes)
 	if cfg.ErrorDrainTime <= 0 {
 		cfg.ErrorDrainTime = DefaultErrorDrainTime
 	}
@@ -178,6 +199,12 @@ func New(cfg Config) http.Handler {
 		cfg.tune(&bcfg)
 	}
 	h := &handler{cfg: cfg, builds: repobuild.New(bcfg), log: cfg.Logger}
+	h.ups = uploads.New(uploads.Config{
+		Store: cfg.Store, Builds: h.builds, TTL: cfg.UploadTTL,
+		MaxFiles: cfg.MaxFiles, MaxFileBytes: blobLimit,
+		MaxChunkBytes: cfg.MaxChunkBytes, NoDedup: cfg.NoDedup,
+		Now: cfg.Now, Logger: cfg.Logger,
+	})
 	h.mux = h.routes()
 	h.origins = newOriginCheck(cfg.CORSOrigin, cfg.Logger)
 	if cfg.MaxConcurrentUploads > 0 {
@@ -216,6 +243,7 @@ func asAPIError(err error) *apiError {
 	var ae *apiError
 	var be *repobuild.Error
 	var fe *repobuild.FileError
+	var pe *uploads.PieceError
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
@@ -232,6 +260,13 @@ func asAPIError(err error) *apiError {
 			// The read timeout freed a stalled client (net/http cancels the
 			// request's context first) or the client went away: not our fault.
 			return &apiError{http.StatusRequestTimeout, fmt.Sprintf("The request body stopped arriving inside file %q (read timeout or client gone)", fe.Path)}
+		}
+	case errors.As(err, &pe):
+		switch {
+		case isTruncated(pe.Err):
+			return &apiError{http.StatusBadRequest, fmt.Sprintf("The request body ended inside a piece of blob %s (client disconnected?); the piece was discarded: resume from the offset HEAD gives", pe.Hash)}
+		case errors.Is(pe.Err, os.ErrDeadlineExceeded) || errors.Is(pe.Err, context.Canceled):
+			return &apiError{http.StatusRequestTimeout, fmt.Sprintf("The request body stopped arriving inside a piece of blob %s (read timeout or client gone); the piece was discarded", pe.Hash)}
 		}
 	}
 	return nil
@@ -265,7 +300,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("oxen-version", OxenVersion)
 	// Every answer, API or not, error or file: never sniffed into a page.
 	hd.Set("X-Content-Type-Options", "nosniff")
-	if r.Method == http.MethodPost && r.Body != nil {
+	if (r.Method == http.MethodPost || r.Method == http.MethodPatch) && r.Body != nil {
 		body = &trackedBody{ReadCloser: r.Body, deadline: h.bodyDeadline(w, r)}
 		r = r.WithContext(context.WithValue(r.Context(), trackedBodyKey{}, body))
 		r.Body = body
@@ -330,8 +365,11 @@ func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Allow", "GET, HEAD, POST, OPTIONS")
 	if h.cfg.CORSOrigin != "" {
-		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
-		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE, OPTIONS")
+		// What browsers' clients send: the app, tus clients (tus-js-client,
+		// Uppy), and XHR libraries' X-Requested-With.
+		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Upload-Defer-Length, X-HTTP-Method-Override, X-Requested-With")
+		hd.Set("Access-Control-Expose-Headers", tusExposed)
 		hd.Set("Access-Control-Max-Age", "86400")
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -376,7 +414,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{http.StatusInternalServerError, "Internal server error; the server log has the details"}
 	}
-	if r.Method != http.MethodPost {
+	if r.Method != http.MethodPost && r.Method != http.MethodPatch {
 		writeJSON(w, ae.status, errorBody{"error", ae.msg})
 		return
 	}

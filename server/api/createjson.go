@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/oxdrop/oxdrop/core/repo"
 	"github.com/oxdrop/oxdrop/server/internal/payload"
 	"github.com/oxdrop/oxdrop/server/internal/strictjson"
+	"github.com/oxdrop/oxdrop/server/uploads"
 	"github.com/tidwall/gjson"
 )
 
@@ -39,20 +41,47 @@ func (h *handler) createJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.builds.CheckAbsent(r.Context(), req.namespace, req.name); err != nil {
+	ctx := r.Context()
+	var sess *uploads.Session // the commit of a resumable upload (docs/uploads.md)
+	if req.uploadID != "" {
+		if sess, err = h.ups.Open(ctx, req.uploadID, req.namespace, req.name); err != nil {
+			return err
+		}
+	}
+	if err := h.checkName(ctx, req.namespace, req.name, req.uploadID); err != nil {
 		return err
 	}
-	c, err := h.builds.Begin(r.Context())
+	c, err := h.builds.Begin(ctx)
 	if err != nil {
 		return err
 	}
-	return h.build(w, r, c, func() error {
+	addBlob := func(path, hash string) error {
+		key, sum, err := sess.Blob(ctx, path, hash)
+		if err != nil {
+			return err
+		}
+		return c.AddBlob(path, key, sum)
+	}
+	err = h.build(w, r, c, func() error {
 		if err := c.SetRepo(req.namespace, req.name); err != nil {
 			return err
 		}
 		c.SetAuthor(req.author, req.email) // files[0].user: there when there are files
-		return eachJSONFile(req.files, c.AddBytes)
+		return eachJSONFile(req.files, c.AddBytes, addBlob)
 	})
+	if err == nil && sess != nil {
+		sess.Close(ctx)
+	}
+	return err
+}
+
+// checkName is a creation's early 409: a published repository of that
+// name, or a live resumable upload other than uploadID holding it.
+func (h *handler) checkName(ctx context.Context, namespace, name, uploadID string) error {
+	if err := h.builds.CheckAbsent(ctx, namespace, name); err != nil {
+		return err
+	}
+	return h.ups.CheckHold(ctx, namespace, name, uploadID)
 }
 
 // readJSONBody reads a JSON body of at most limit bytes (limit+1 bytes
@@ -79,6 +108,7 @@ func readJSONBody(r *http.Request, limit int64) ([]byte, error) {
 // repoNew is what oxdrop uses of a checked RepoNew.
 type repoNew struct {
 	namespace, name string
+	uploadID        string       // the resumable upload this commits: files may be {"Blob": hash}
 	files           gjson.Result // the checked files array (or nothing)
 	nfiles          int
 	author, email   string // files[0].user
@@ -95,30 +125,13 @@ func badJSON(format string, args ...any) error {
 // multipart new_repo part must not carry files (they come as file parts;
 // Oxen would silently ignore them).
 func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
-	if err := strictjson.Check(body, repoNewLimits); err != nil {
-		var tm *strictjson.TooManyMembersError
-		if errors.As(err, &tm) {
-			return nil, badJSON("an object has more than %d members", tm.Limit)
-		}
-		return nil, badJSON("the body is not valid JSON: %v", err)
-	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
-		return nil, badJSON("the body must be an object, got %s", payload.Kind(root))
+	root, err := parseObject(body, repoNewLimits)
+	if err != nil {
+		return nil, err
 	}
 	req := &repoNew{}
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"namespace", &req.namespace}, {"name", &req.name}} {
-		v := root.Get(f.key)
-		if !v.Exists() {
-			return nil, badJSON("missing field %q", f.key)
-		}
-		if v.Type != gjson.String {
-			return nil, badJSON("%q must be a string, got %s", f.key, payload.Kind(v))
-		}
-		*f.dst = v.String()
+	if req.namespace, req.name, err = repoName(root); err != nil {
+		return nil, err
 	}
 	// Oxen checks the name first, then the namespace.
 	if err := repo.ValidateName(req.name); err != nil {
@@ -129,6 +142,15 @@ func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
 	}
 	if err := checkRepoNewOptional(root); err != nil {
 		return nil, err
+	}
+	if u := root.Get("upload_id"); u.Exists() && u.Type != gjson.Null {
+		if !jsonBody {
+			return nil, badJSON(`"upload_id" commits a resumable upload with a JSON body (application/json), not multipart`)
+		}
+		if u.Type != gjson.String || !uploads.ValidID(u.String()) {
+			return nil, badJSON(`"upload_id" must be the id POST /api/uploads answered (32 hex digits), got %s`, u.Raw)
+		}
+		req.uploadID = u.String()
 	}
 	files := root.Get("files")
 	if !files.Exists() || files.Type == gjson.Null {
@@ -150,11 +172,10 @@ func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
 	if n > maxFiles {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "Too many files: more than %d, the limit per repository", maxFiles)
 	}
-	var err error
 	var paths repo.PathSet // every path checked before anything is written
 	files.ForEach(func(_, f gjson.Result) bool {
 		var u author
-		if u, err = checkJSONFile(req.nfiles, f); err != nil {
+		if u, err = checkJSONFile(req.nfiles, f, req.uploadID != ""); err != nil {
 			return false
 		}
 		if perr := paths.Add(f.Get("path").String()); perr != nil {
@@ -172,6 +193,39 @@ func parseRepoNew(body []byte, maxFiles int, jsonBody bool) (*repoNew, error) {
 	}
 	req.files = files
 	return req, nil
+}
+
+// parseObject checks body with strictjson (within lim) and parses it as
+// the JSON object it must be.
+func parseObject(body []byte, lim strictjson.Limits) (gjson.Result, error) {
+	if err := strictjson.Check(body, lim); err != nil {
+		var tm *strictjson.TooManyMembersError
+		if errors.As(err, &tm) {
+			return gjson.Result{}, badJSON("an object has more than %d members", tm.Limit)
+		}
+		return gjson.Result{}, badJSON("the body is not valid JSON: %v", err)
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return gjson.Result{}, badJSON("the body must be an object, got %s", payload.Kind(root))
+	}
+	return root, nil
+}
+
+// repoName reads the required "namespace" and "name" strings of a body.
+func repoName(root gjson.Result) (namespace, name string, err error) {
+	out := [2]string{}
+	for i, key := range []string{"namespace", "name"} {
+		v := root.Get(key)
+		if !v.Exists() {
+			return "", "", badJSON("missing field %q", key)
+		}
+		if v.Type != gjson.String {
+			return "", "", badJSON("%q must be a string, got %s", key, payload.Kind(v))
+		}
+		out[i] = v.String()
+	}
+	return out[0], out[1], nil
 }
 
 // checkRepoNewOptional type-checks RepoNew's optional fields. oxdrop does
@@ -308,7 +362,7 @@ func checkStorageOpts(v gjson.Result) error {
 type author struct{ name, email string }
 
 // checkJSONFile checks files[i] (FileNew) without decoding its contents.
-func checkJSONFile(i int, f gjson.Result) (author, error) {
+func checkJSONFile(i int, f gjson.Result, blobs bool) (author, error) {
 	bad := func(format string, args ...any) (author, error) {
 		return author{}, badJSON("files[%d]: "+format, append([]any{i}, args...)...)
 	}
@@ -322,7 +376,7 @@ func checkJSONFile(i int, f gjson.Result) (author, error) {
 	if _, err := repo.CleanPath(p.String()); err != nil {
 		return author{}, errorf(http.StatusBadRequest, "%s", err)
 	}
-	if err := checkContents(f.Get("contents")); err != nil {
+	if err := checkContents(f.Get("contents"), blobs); err != nil {
 		return bad("%s", err)
 	}
 	u := f.Get("user")
@@ -348,8 +402,9 @@ func checkJSONFile(i int, f gjson.Result) (author, error) {
 
 // checkContents checks FileContents: {"Text": string} or {"Binary":
 // [0..255, ...]}, exactly one of them, or a bare string (Oxen's serde
-// reads that as Text).
-func checkContents(c gjson.Result) error {
+// reads that as Text); with blobs (the commit of a resumable upload), also
+// {"Blob": hash}.
+func checkContents(c gjson.Result, blobs bool) error {
 	if c.Type == gjson.String {
 		return nil
 	}
@@ -360,6 +415,20 @@ func checkContents(c gjson.Result) error {
 		return fmt.Errorf(`"contents" must be {"Text": string} or {"Binary": [bytes]}, got %s`, payload.Kind(c))
 	}
 	t, b := c.Get("Text"), c.Get("Binary")
+	if bl := c.Get("Blob"); bl.Exists() {
+		switch {
+		case !blobs:
+			return errors.New(`"contents.Blob" names a blob of a resumable upload: send "upload_id" with it (docs/uploads.md)`)
+		case t.Exists() || b.Exists():
+			return errors.New(`"contents" must have exactly one of "Text", "Binary" and "Blob"`)
+		case bl.Type != gjson.String:
+			return fmt.Errorf(`"contents.Blob" must be a blob's hash (a string), got %s`, payload.Kind(bl))
+		}
+		if err := uploads.CheckHash(bl.String()); err != nil {
+			return fmt.Errorf(`"contents.Blob": %v`, err)
+		}
+		return nil
+	}
 	switch {
 	case t.Exists() && b.Exists():
 		return errors.New(`"contents" must have exactly one of "Text" and "Binary", got both`)
@@ -387,8 +456,9 @@ func checkContents(c gjson.Result) error {
 	return fmt.Errorf(`"contents" must be {"Text": string} or {"Binary": [bytes]}, got an object with neither`)
 }
 
-// eachJSONFile decodes the files checked by parseRepoNew, one at a time.
-func eachJSONFile(files gjson.Result, add func(path string, contents []byte) error) error {
+// eachJSONFile decodes the files checked by parseRepoNew, one at a time:
+// contents given whole go to add, blobs of a resumable upload to addBlob.
+func eachJSONFile(files gjson.Result, add func(path string, contents []byte) error, addBlob func(path, hash string) error) error {
 	if !files.IsArray() {
 		return nil
 	}
@@ -396,6 +466,9 @@ func eachJSONFile(files gjson.Result, add func(path string, contents []byte) err
 	files.ForEach(func(_, f gjson.Result) bool {
 		var contents []byte
 		switch c := f.Get("contents"); {
+		case c.Get("Blob").Exists():
+			err = addBlob(f.Get("path").String(), c.Get("Blob").String())
+			return err == nil
 		case c.Type == gjson.String:
 			contents = []byte(c.String())
 		case c.Get("Text").Exists():

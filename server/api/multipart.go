@@ -113,7 +113,7 @@ func (h *handler) readParts(ctx context.Context, c *repobuild.Creation, mr *form
 			if err := c.SetRepo(req.namespace, req.name); err != nil {
 				return err
 			}
-			if err := h.builds.CheckAbsent(ctx, req.namespace, req.name); err != nil {
+			if err := h.checkName(ctx, req.namespace, req.name, ""); err != nil {
 				return err
 			}
 		case payload.PartName, payload.PartEmail:

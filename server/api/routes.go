@@ -28,6 +28,24 @@ func (h *handler) routes() *http.ServeMux {
 	endpoint("/api/repos", "POST, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{
 		"POST": func(w http.ResponseWriter, r *http.Request) error { return h.withUploadSlot(w, r, h.create) },
 	})
+	endpoint("/api/uploads", "POST, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{"POST": h.planUpload})
+	endpoint("/api/uploads/{id}", "GET, HEAD, DELETE, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{
+		"GET": h.uploadStatus, "DELETE": h.cancelUpload,
+	})
+	// tus: OPTIONS is its discovery as well as the CORS preflight.
+	endpoint("/api/uploads/{id}/files", "POST, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{
+		"POST": h.tus(h.tusCreate),
+	})
+	endpoint("/api/uploads/{id}/files/{hash}", "HEAD, PATCH, DELETE, POST, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{
+		"HEAD":   h.tus(h.tusHead),
+		"PATCH":  func(w http.ResponseWriter, r *http.Request) error { return h.withUploadSlot(w, r, h.tus(h.tusPatch)) },
+		"DELETE": h.tus(h.tusTerminate),
+		"POST": func(w http.ResponseWriter, r *http.Request) error {
+			return h.withUploadSlot(w, r, h.tus(h.tusOverride))
+		},
+	})
+	mux.HandleFunc("OPTIONS /api/uploads/{id}/files", h.tusOptions)
+	mux.HandleFunc("OPTIONS /api/uploads/{id}/files/{hash}", h.tusOptions)
 	endpoint("/api/limits", "GET, HEAD, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{"GET": h.limits})
 	endpoint("/api/repos/{namespace}/{name}", "GET, HEAD, OPTIONS", map[string]func(http.ResponseWriter, *http.Request) error{
 		"GET": func(w http.ResponseWriter, r *http.Request) error {
@@ -55,12 +73,12 @@ func (h *handler) routes() *http.ServeMux {
 	return mux
 }
 
-// api adapts an endpoint: CORS headers, the bearer token for POST, and
-// its error as the JSON answer.
+// api adapts an endpoint: CORS headers, the bearer token for every method
+// that writes, and its error as the JSON answer.
 func (h *handler) api(serve func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		h.cors(w, r)
-		if r.Method == http.MethodPost {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := h.authorize(r); err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="oxdrop"`)
 				h.writeError(w, r, err)

@@ -60,7 +60,13 @@ func newHandler() (http.Handler, int64, error) {
 		// reaches Go.
 		MaxBodyBytes: s.MaxBody,
 		MaxJSONBytes: s.MaxJSON,
-		Tokens:       s.Tokens,
+		MaxFileBytes: s.MaxFile,
+		// Resumable uploads: pieces go to R2 multipart parts, so a file may
+		// be far larger than a request.
+		MaxChunkBytes: s.MaxChunk,
+		UploadTTL:     s.UploadTTL,
+		NoDedup:       s.NoDedup,
+		Tokens:        s.Tokens,
 		// Cross-site writes: the handler refuses a POST from a page of
 		// another origin than the Worker's own or this one (403), as on the
 		// native server. The app, served by the Worker's static assets, is

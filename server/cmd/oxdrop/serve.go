@@ -23,6 +23,7 @@ import (
 	"github.com/oxdrop/oxdrop/server/config"
 	"github.com/oxdrop/oxdrop/server/repobuild"
 	"github.com/oxdrop/oxdrop/server/store/billystore"
+	"github.com/oxdrop/oxdrop/server/uploads"
 	"github.com/oxdrop/oxdrop/server/webapp"
 )
 
@@ -36,6 +37,9 @@ type serveConfig struct {
 	maxFiles, maxUploads               int
 	readTimeout, idleTimeout           time.Duration
 	bodyIdleTimeout, writeTimeout      time.Duration // 0: off
+	uploadTTL                          time.Duration
+	maxChunk                           int64
+	dedup                              bool
 }
 
 // parseServeFlags reads flags, each defaulting to its OXDROP_<NAME>
@@ -67,6 +71,9 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	writeTimeout := fs.String("write-timeout", env("write-timeout", "60s"), "cut a response the client stops reading for this long, 0: never (env OXDROP_WRITE_TIMEOUT)")
 	maxUploads := fs.String("max-uploads", env("max-uploads", strconv.Itoa(api.DefaultMaxConcurrentUploads)), "maximum repository creations in progress at once; more get 503 (env OXDROP_MAX_UPLOADS)")
 	allowedHosts := fs.String("allowed-hosts", env("allowed-hosts", ""), "comma-separated host names answered besides loopback ones (.name: it and its subdomains, *: any); other Host headers get 403 on a loopback bind, or on any bind once this is set (env OXDROP_ALLOWED_HOSTS)")
+	uploadTTL := fs.String("upload-ttl", env("upload-ttl", "24h"), "how long a resumable upload holds its name and keeps its partial files (env OXDROP_UPLOAD_TTL)")
+	maxChunk := fs.String("max-chunk", env("max-chunk", "64MiB"), "largest piece of a file in a resumable upload, one request (env OXDROP_MAX_CHUNK)")
+	dedup := fs.String("dedup", env("dedup", "true"), "share stored files between repositories: a plan reports what the server holds and those files are not sent again (docs/uploads.md) (env OXDROP_DEDUP)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -99,6 +106,21 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	}
 	if c.maxUploads, err = config.ParseCount(*maxUploads); err != nil {
 		return nil, fmt.Errorf("-max-uploads: %w", err)
+	}
+	if c.uploadTTL, err = config.ParseDuration(*uploadTTL); err != nil || c.uploadTTL == 0 {
+		if err == nil {
+			err = errors.New("must be more than 0")
+		}
+		return nil, fmt.Errorf("-upload-ttl: %w", err)
+	}
+	if c.maxChunk, err = config.ParseBytes(*maxChunk); err != nil || c.maxChunk == 0 {
+		if err == nil {
+			err = errors.New("must be more than 0")
+		}
+		return nil, fmt.Errorf("-max-chunk: %w", err)
+	}
+	if c.dedup, err = strconv.ParseBool(strings.TrimSpace(*dedup)); err != nil {
+		return nil, fmt.Errorf("-dedup: %q is not true or false", *dedup)
 	}
 	if c.corsOrigin, err = config.CORSOrigin(c.corsOrigin); err != nil {
 		return nil, fmt.Errorf("-cors-origin: %w", err)
@@ -178,6 +200,13 @@ func serve(args []string) int {
 	} else if n > 0 {
 		log.Info("start-up staging sweep", "removed", n)
 	}
+	// Resumable uploads that expired while the server was down.
+	ups := uploads.New(uploads.Config{Store: st, Builds: repobuild.New(repobuild.Config{Store: st})})
+	if n, err := ups.Sweep(ctx, 0); err != nil {
+		log.Error("start-up upload sweep", "err", err)
+	} else if n > 0 {
+		log.Info("start-up upload sweep", "ended", n)
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "oxdrop serve:", err)
@@ -198,6 +227,9 @@ func serve(args []string) int {
 		MaxConcurrentUploads: c.maxUploads,
 		CheckHost:            checkHost,
 		AllowedHosts:         c.allowedHosts,
+		UploadTTL:            c.uploadTTL,
+		MaxChunkBytes:        c.maxChunk,
+		NoDedup:              !c.dedup,
 	})
 	srv := &http.Server{
 		Handler:           handler,

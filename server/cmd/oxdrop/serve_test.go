@@ -29,7 +29,8 @@ func TestParseServeFlags(t *testing.T) {
 	}
 	c, err = parseServeFlags(nil, func(string) string { return "" })
 	if err != nil || c.addr != "localhost:3000" || c.data != "./data" || c.maxBody != 10<<30 || c.maxFiles != 10000 ||
-		c.bodyIdleTimeout != time.Minute || c.writeTimeout != time.Minute || c.maxUploads != 64 || c.allowedHosts != nil {
+		c.bodyIdleTimeout != time.Minute || c.writeTimeout != time.Minute || c.maxUploads != 64 || c.allowedHosts != nil ||
+		c.uploadTTL != 24*time.Hour || c.maxChunk != 64<<20 || !c.dedup {
 		t.Errorf("defaults %+v %v", c, err)
 	}
 	env = map[string]string{"OXDROP_BODY_IDLE_TIMEOUT": "5s", "OXDROP_WRITE_TIMEOUT": "0", "OXDROP_MAX_UPLOADS": "3", "OXDROP_ALLOWED_HOSTS": "a.lan, .b.lan,"}
@@ -38,9 +39,14 @@ func TestParseServeFlags(t *testing.T) {
 		strings.Join(c.allowedHosts, "|") != "a.lan|.b.lan" || c.corsOrigin != "https://app.example/" {
 		t.Errorf("timeouts, uploads, hosts: %+v %v", c, err)
 	}
+	env = map[string]string{"OXDROP_UPLOAD_TTL": "2h", "OXDROP_DEDUP": "false"}
+	if c, err = parseServeFlags([]string{"-max-chunk", "8MiB"}, getenv); err != nil || c.uploadTTL != 2*time.Hour || c.dedup || c.maxChunk != 8<<20 {
+		t.Errorf("resumable upload flags: %+v %v", c, err)
+	}
 	for _, args := range [][]string{{"-max-body", "lots"}, {"-max-files", "0"}, {"-read-timeout", "x"}, {"extra"}, {"-max-file", "-1"},
 		{"-body-idle-timeout", "-1s"}, {"-write-timeout", "soon"}, {"-max-uploads", "0"}, {"-cors-origin", "app.example"}, {"-cors-origin", "https://app.example/path"},
-		{"-read-timeout", "-1s"}, {"-idle-timeout", "-75s"}, {"-max-body", "1.5GiB"}} {
+		{"-read-timeout", "-1s"}, {"-idle-timeout", "-75s"}, {"-max-body", "1.5GiB"},
+		{"-upload-ttl", "0"}, {"-upload-ttl", "soon"}, {"-max-chunk", "0"}, {"-dedup", "maybe"}} {
 		if _, err := parseServeFlags(args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", args)
 		}
