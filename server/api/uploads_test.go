@@ -431,3 +431,52 @@ func TestResumableAcrossInstances(t *testing.T) {
 		t.Errorf("wrong bytes on the second instance: %d %s", r.status, r.body)
 	}
 }
+
+// TestResumableAuthAndCORS: with tokens, every write of the protocol needs
+// one (plan, tus creation, pieces, termination, cancel), reads do not; a
+// browser on the allowed origin can read tus's headers.
+func TestResumableAuthAndCORS(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Tokens = []string{"s3cret"}; c.CORSOrigin = "https://app.example" })
+	f := upFile{"a.txt", []byte("hello")}
+	auth := map[string]string{"Authorization": "Bearer s3cret", "Content-Type": "application/json"}
+	if r := e.send("POST", "/api/uploads", strings.NewReader(planJSON("ox", "auth", []upFile{f})), map[string]string{"Content-Type": "application/json"}); r.status != 401 {
+		t.Errorf("plan without a token: %d", r.status)
+	}
+	r := e.send("POST", "/api/uploads", strings.NewReader(planJSON("ox", "auth", []upFile{f})), auth)
+	if r.status != 201 {
+		t.Fatalf("plan: %d %s", r.status, r.body)
+	}
+	up := r.json["upload"].(map[string]any)
+	endpoint, id := up["tus_endpoint"].(string), up["id"].(string)
+	create := tusHdr(map[string]string{"Upload-Length": "5", "Upload-Metadata": "hash " + base64.StdEncoding.EncodeToString([]byte(f.hash())), "Origin": "https://app.example"})
+	if r := e.send("POST", endpoint, nil, create); r.status != 401 {
+		t.Errorf("tus creation without a token: %d", r.status)
+	}
+	create["Authorization"] = "Bearer s3cret"
+	r = e.send("POST", endpoint, nil, create)
+	if r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "Location") {
+		t.Fatalf("tus creation: %d %v", r.status, r.header)
+	}
+	loc := r.header.Get("Location")
+	piece := tusHdr(map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"})
+	if r := e.send("PATCH", loc, strings.NewReader("hello"), piece); r.status != 401 {
+		t.Errorf("piece without a token: %d", r.status)
+	}
+	if r := e.send("HEAD", loc, nil, tusHdr(nil)); r.status != 200 {
+		t.Errorf("HEAD needs no token: %d", r.status)
+	}
+	if r := e.send("DELETE", "/api/uploads/"+id, nil, nil); r.status != 401 {
+		t.Errorf("cancel without a token: %d", r.status)
+	}
+	// The preflight of a tus PATCH from the app's origin.
+	r = e.send("OPTIONS", loc, nil, map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH",
+		"Access-Control-Request-Headers": "tus-resumable,upload-offset,content-type,authorization"})
+	if r.status != 204 || !strings.Contains(r.header.Get("Access-Control-Allow-Methods"), "PATCH") ||
+		!strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Upload-Offset") || r.header.Get("Tus-Version") != "1.0.0" {
+		t.Errorf("preflight: %d %v", r.status, r.header)
+	}
+	piece["Authorization"] = "Bearer s3cret"
+	if r := e.send("PATCH", loc, strings.NewReader("hello"), piece); r.status != 204 {
+		t.Errorf("piece: %d %s", r.status, r.body)
+	}
+}
