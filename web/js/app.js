@@ -1,14 +1,17 @@
 // oxdrop's page: files come in (drop, pickers, paste), the engine (Go in
 // WebAssembly, in Web Workers) describes each one as Oxen would, the list
-// shows what it found, and the form sends one multipart request that creates
-// the repository. Rendering is batched per animation frame so the page stays
+// shows what it found, and the form creates the repository: a small drop
+// in one multipart request, any other as a resumable upload (upload/). Rendering is batched per animation frame so the page stays
 // responsive with tens of thousands of rows.
 
 import { fromDataTransfer, fromFileList, fromClipboard } from './collect.js';
-import { formatBytes, formatCount, formatDuration, metadataSummary, schemaSummary } from './format.js';
+import { formatBytes, formatCount, metadataSummary, schemaSummary } from './format.js';
 import { DATA_TYPES, typeColour, typeInfo } from './types.js';
-import { ProgressMeter } from './eta.js';
-import { apiURL, buildPayload, explainStatus, fetchLimits, limitProblem, networkLimitHint, send, UploadError } from './upload.js';
+import { apiURL, buildPayload, explainStatus, fetchLimits, limitProblem, networkLimitHint, send, serverMessage, UploadError } from './upload.js';
+import { UploadPanel } from './upload/panel.js';
+import { isSmallDrop, presentNote } from './upload/plan.js';
+import { ResumableUpload } from './upload/resumable.js';
+import { RequestError } from './upload/tus.js';
 import { renderPreview, previewFacts } from './preview.js';
 import { watchThumbnail, unwatchThumbnail } from './thumbs.js';
 
@@ -41,6 +44,7 @@ const els = {
   uploadProgress: $('upload-progress'),
   uploadFigures: $('upload-figures'),
   cancelUpload: $('cancel-upload'),
+  pauseUpload: $('pause-upload'),
   error: $('error'),
   result: $('result'),
   preview: $('preview'),
@@ -49,6 +53,18 @@ const els = {
   previewBody: $('preview-body'),
   rowTemplate: $('row-template').content.firstElementChild,
 };
+
+const panel = new UploadPanel({
+  phase: els.uploadPhase,
+  progress: els.uploadProgress,
+  figures: els.uploadFigures,
+  note: $('upload-note'),
+  status: $('upload-status'),
+  statusText: $('upload-status-text'),
+  countdown: $('upload-countdown'),
+  live: $('upload-status-live'),
+  pause: els.pauseUpload,
+});
 
 const STORE = {
   apiBase: 'oxdrop.api_base',
@@ -64,7 +80,8 @@ const STORE = {
  * One file in the list.
  * @typedef {{path: string, file: File, size: number, state: 'queued'|'hashing'|'done'|'error',
  *   info: any, error: string, done: number, row: HTMLLIElement|null,
- *   controller: AbortController|null}} Entry
+ *   controller: AbortController|null,
+ *   upload?: {state: 'waiting'|'sending'|'sent'|'present', pct: number}|null}} Entry
  */
 
 /** @type {Map<string, Entry>} in insertion order */
@@ -529,6 +546,7 @@ function paintRow(entry) {
   const li = entry.row;
   const [icon, name, meta, mime, size, hash] = li.children;
   li.dataset.state = entry.state;
+  paintUpload(li, entry.upload);
   size.textContent = entry.size === null || entry.sizeUnknown ? '' : formatBytes(entry.size);
   if (entry.state === 'done') {
     const info = entry.info;
@@ -582,6 +600,31 @@ function paintRow(entry) {
   }
   bar.dataset.waiting = entry.state === 'queued' || (entry.state === 'hashing' && entry.done === 0) ? 'true' : 'false';
   bar.firstElementChild.style.transform = `scaleX(${Math.min(1, frac)})`;
+}
+
+// A row's part in a resumable upload: data-upload (waiting, sending, sent,
+// present: the server had it), --up (the line along the row's bottom) and
+// a short label where the hidden remove button was.
+const UPLOAD_LABELS = { waiting: ['–', 'Waiting to be sent'], sent: ['✓', 'Sent'], present: ['✓', 'Already on the server: not sent'] };
+function paintUpload(li, upload) {
+  let label = li.lastElementChild?.classList.contains('up') ? li.lastElementChild : null;
+  if (!upload) {
+    if (!label) return;
+    label.remove();
+    delete li.dataset.upload;
+    li.style.removeProperty('--up');
+    return;
+  }
+  if (!label) {
+    label = document.createElement('span');
+    label.className = 'up';
+    li.append(label);
+  }
+  const [text, title] = upload.state === 'sending' ? [`${upload.pct}%`, `Sending: ${upload.pct} % sent`] : UPLOAD_LABELS[upload.state];
+  li.dataset.upload = upload.state;
+  li.style.setProperty('--up', String(upload.state === 'sending' ? upload.pct / 100 : upload.state === 'waiting' ? 0 : 1));
+  label.textContent = text;
+  label.title = title;
 }
 
 let lastLive = '';
@@ -868,9 +911,7 @@ async function onSubmit(event) {
   const cancelled = new Promise((resolve) => (cancelWait = () => resolve('cancelled')));
   uploading = { abort: () => cancelWait() };
   if (pendingCount() > 0 || pendingRows.length) {
-    els.uploadPhase.textContent = `Waiting for ${formatCount(pendingCount())} files to finish hashing…`;
-    els.uploadProgress.removeAttribute('value');
-    els.uploadFigures.textContent = '';
+    panel.begin(`Waiting for ${formatCount(pendingCount())} files to finish hashing…`);
     if ((await Promise.race([whenAllDescribed(), cancelled])) === 'cancelled') {
       setUploading(false);
       showError('Upload cancelled. Nothing was sent.');
@@ -886,42 +927,36 @@ async function onSubmit(event) {
   // Refuse here what the server would refuse only after much of the body was
   // sent (and, past its drain bound, with a reset the browser calls a network
   // error). No limits known (an Oxen server, say): send as before.
-  els.uploadPhase.textContent = 'Checking the server’s limits…';
+  panel.begin('Checking the server’s limits…');
   const limits = await Promise.race([fetchLimits(els.apiBase.value), cancelled]);
   if (limits === 'cancelled') {
     setUploading(false);
     showError('Upload cancelled. Nothing was sent.');
     return;
   }
-  const tooBig = limitProblem(limits, files);
+  // A small drop goes as one request; the others in pieces, which the
+  // server takes up to its per-file limit whatever their total.
+  const inPieces = !isSmallDrop(files);
+  const tooBig = limitProblem(limits, files, { inPieces });
   if (tooBig) {
     setUploading(false);
     showError(tooBig);
     return;
   }
+  return inPieces ? sendInPieces(form, files) : sendOneRequest(form, files, limits);
+}
+
+/** The drop as one multipart request (buildPayload). */
+async function sendOneRequest(form, files, limits) {
   const payload = buildPayload(form, files);
   const url = apiURL(els.apiBase.value, '/api/repos');
-  const meter = new ProgressMeter(totals.bytes || 1);
-  els.uploadPhase.textContent = `Uploading ${formatCount(files.length)} ${files.length === 1 ? 'file' : 'files'}`;
+  panel.phase(`Uploading ${formatCount(files.length)} ${files.length === 1 ? 'file' : 'files'}`);
   els.uploadProgress.value = 0;
-  let lastFigures = 0;
   const req = send(url, payload, {
     token: form.token,
     onProgress(loaded, total) {
-      if (loaded === Infinity) {
-        els.uploadProgress.value = 1;
-        els.uploadPhase.textContent = 'Sent. The server is checking the hashes and writing the commit…';
-        els.uploadFigures.textContent = '';
-        return;
-      }
-      if (total > 0) meter.total = total;
-      const p = meter.update(loaded);
-      els.uploadProgress.value = p.fraction;
-      const now = performance.now();
-      if (now - lastFigures < 200 && p.fraction < 1) return;
-      lastFigures = now;
-      const eta = Number.isFinite(p.eta) ? (p.eta < 1 ? 'a moment left' : `about ${formatDuration(p.eta)} left`) : 'estimating time…';
-      els.uploadFigures.textContent = `${formatBytes(loaded)} of ${formatBytes(p.total)} · ${formatBytes(p.speed)}/s · ${eta}`;
+      if (loaded === Infinity) panel.sent('Sent. The server is checking the hashes and writing the commit…');
+      else panel.progress(loaded, total > 0 ? total : totals.bytes || 1);
     },
   });
   uploading = req;
@@ -935,6 +970,88 @@ async function onSubmit(event) {
     return;
   }
   setUploading(false);
+  showAnswer(answer, files, form);
+}
+
+/**
+ * The drop in pieces (docs/uploads.md): plan, blobs, commit, with Pause,
+ * Resume, Cancel and retries; each row shows how much of its content is
+ * sent. A server without resumable uploads (404 or 405 to the plan) gets
+ * the one request instead.
+ */
+async function sendInPieces(form, files) {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const upload = new ResumableUpload({
+    url: (p) => apiURL(els.apiBase.value, p),
+    token: form.token,
+    form,
+    files,
+    hooks: {
+      onPhase(phase) {
+        if (uploading?.upload !== upload) return;
+        if (phase === 'planning') panel.phase('Checking the name and which files the server already has…');
+        if (phase === 'sending') els.pauseUpload.hidden = false;
+        if (phase === 'committing') {
+          if (document.activeElement === els.pauseUpload) els.cancelUpload.focus();
+          els.pauseUpload.hidden = true;
+          panel.sent('Sent. The server is checking the hashes and writing the commit…');
+        }
+      },
+      onPlan({ sending, bytes, present }) {
+        if (uploading?.upload !== upload) return;
+        const n = files.filter((f) => sending.has(f.hash)).length;
+        panel.phase(n ? `Uploading ${formatCount(n)} ${n === 1 ? 'file' : 'files'} (${formatBytes(bytes)})` : 'Nothing to send');
+        panel.note(presentNote(present, files.length));
+        els.uploadProgress.value = 0;
+        for (const f of files) if (!sending.has(f.hash)) markUpload(f.hash, 'present', 1);
+      },
+      onProgress(loaded, total, skipped) {
+        if (uploading?.upload === upload) panel.progress(loaded, total, skipped);
+      },
+      onBlob(hash, state, loaded, size) {
+        if (uploading?.upload === upload) markUpload(hash, state, size > 0 ? loaded / size : 1);
+      },
+      onWait(wait) {
+        if (uploading?.upload !== upload) return;
+        if (!wait) return panel.wait(null);
+        const e = wait.error;
+        panel.wait(wait.until, e.kind === 'network' ? 'Connection lost, retrying' : `The server answered HTTP ${e.status}, retrying`);
+      },
+    },
+  });
+  uploading = { abort: () => upload.cancel(), upload };
+  let answer;
+  try {
+    answer = await upload.run();
+  } catch (err) {
+    setUploading(false);
+    if (err instanceof RequestError && err.where === 'plan' && (err.status === 404 || err.status === 405)) {
+      setUploading(true);
+      return sendOneRequest(form, files, null);
+    }
+    showError(explainPieces(err, form, byPath));
+    if (err?.status === 409 && err.where === 'plan') els.form.elements.repo_name.focus();
+    if (err?.status === 401 || err?.status === 403) els.form.elements.token.focus();
+    return;
+  }
+  setUploading(false);
+  showAnswer(answer, files, form);
+}
+
+/** The plain words for a resumable upload that stopped. */
+function explainPieces(err, form, byPath) {
+  if (err instanceof UploadError) return err.message;
+  if (!(err instanceof RequestError)) return `The upload failed: ${err?.message || err}`;
+  if (err.kind === 'network') return 'The server could not be reached. Check the connection and the server address in Settings, then try again.';
+  const said = serverMessage(err.body, err.text);
+  if (err.where === 'plan' && err.status === 409) return `${explainStatus(409, err.body, err.text, { name: form.name })}${said ? ` The server says: ${said.replace(/[.\s]*$/, '.')}` : ''}`;
+  if (err.where === 'blob' && err.status === 404) return 'The upload is no longer on the server (it expired or was cancelled). Press Create repository to start it again: what was sent is kept.';
+  if (err.where === 'blob' && err.status === 400) return `The server refused “${byPath.get(err.path)?.path ?? err.path}”: ${said || 'it says the piece is invalid'}. If the file changed since it was hashed, add it again.`;
+  return explainStatus(err.status, err.body, err.text, { name: form.name });
+}
+
+/** A creation's answer (either way of sending): the result, or the error in plain words. */
+function showAnswer(answer, files, form) {
   if (answer.status >= 200 && answer.status < 300 && answer.body?.repository) {
     showResult(answer.body, files);
     return;
@@ -944,8 +1061,29 @@ async function onSubmit(event) {
   if (answer.status === 401 || answer.status === 403) els.form.elements.token.focus();
 }
 
+/** A content's upload state on every row that holds it (duplicates share it). */
+function markUpload(hash, state, frac) {
+  for (const entry of byHash.get(hash) || []) {
+    const pct = Math.floor(frac * 100);
+    if (entry.upload?.state === state && entry.upload.pct === pct) continue;
+    entry.upload = { state, pct };
+    dirty.add(entry);
+  }
+  scheduleRender();
+}
+
 function setUploading(on) {
   els.upload.hidden = !on;
+  if (!on) {
+    panel.end();
+    els.pauseUpload.hidden = true;
+    for (const entry of entries.values()) {
+      if (!entry.upload) continue;
+      entry.upload = null;
+      dirty.add(entry);
+    }
+    scheduleRender();
+  }
   els.submit.disabled = on;
   els.form.inert = on;
   els.form.setAttribute('aria-busy', on ? 'true' : 'false');
@@ -1122,6 +1260,13 @@ function wire() {
   }
   els.form.addEventListener('submit', onSubmit);
   els.cancelUpload.addEventListener('click', () => uploading?.abort());
+  els.pauseUpload.addEventListener('click', () => {
+    const upload = uploading?.upload;
+    if (!upload) return;
+    if (upload.paused) upload.resume();
+    else if (!upload.pause()) return;
+    panel.setPaused(upload.paused);
+  });
   $('start-over').addEventListener('click', () => {
     els.result.hidden = true;
     clearAll();
@@ -1134,6 +1279,10 @@ function wire() {
   const net = () => (els.netStatus.hidden = navigator.onLine);
   window.addEventListener('online', net);
   window.addEventListener('offline', net);
+  // A resumable upload waiting to try again tries at once when the
+  // connection is back, and stops its pieces when it is gone.
+  window.addEventListener('online', () => uploading?.upload?.online());
+  window.addEventListener('offline', () => uploading?.upload?.offline());
   net();
   showError('');
 }

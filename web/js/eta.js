@@ -6,15 +6,16 @@
 export class ProgressMeter {
   /**
    * @param {number} total bytes to send
-   * @param {{halfLife?: number, now?: number}} [opts] halfLife in seconds of
-   *   the speed average; now in ms (for tests)
+   * @param {{halfLife?: number, now?: number, loaded?: number}} [opts] halfLife
+   *   in seconds of the speed average; now in ms (for tests); loaded: bytes
+   *   already there when counting starts (a resumed upload's), not speed
    */
   constructor(total, opts = {}) {
     this.total = total;
     this.halfLife = opts.halfLife ?? 2;
     this.start = opts.now ?? performance.now();
     this.lastTime = this.start;
-    this.lastLoaded = 0;
+    this.lastLoaded = opts.loaded ?? 0;
     this.speed = 0; // bytes per second, smoothed
     this.eta = Infinity; // seconds, never increases once known
   }

@@ -102,12 +102,15 @@ export function estimatePayloadBytes(files) {
 /**
  * The reason these files would be refused by a server with these limits, or
  * '' when they fit (or the limits are unknown). Sizes are those the engine
- * measured, not File.size read on the main thread.
+ * measured, not File.size read on the main thread. Sent in pieces (a
+ * resumable upload), no request carries them all, so their total is not
+ * bounded by the body limit.
  *
  * @param {{maxBodyBytes:number, maxFileBytes:number, maxFiles:number} | null} limits
  * @param {{path: string, size: number}[]} files
+ * @param {{inPieces?: boolean}} [how]
  */
-export function limitProblem(limits, files) {
+export function limitProblem(limits, files, { inPieces = false } = {}) {
   if (!limits) return '';
   if (files.length > limits.maxFiles) {
     return `You are sending ${files.length.toLocaleString('en-US')} files; this server accepts at most ${limits.maxFiles.toLocaleString('en-US')} files in one repository upload. Remove some files and try again.`;
@@ -117,7 +120,7 @@ export function limitProblem(limits, files) {
     return `“${big.path}” is ${formatBytes(big.size)}; this server accepts files up to ${formatBytes(limits.maxFileBytes)}. Remove it and try again.`;
   }
   const estimate = estimatePayloadBytes(files);
-  if (estimate > limits.maxBodyBytes) {
+  if (!inPieces && estimate > limits.maxBodyBytes) {
     const sum = files.reduce((a, f) => a + f.size, 0);
     return `The files add up to ${formatBytes(sum)} (about ${formatBytes(estimate)} to send); this server accepts uploads up to ${formatBytes(limits.maxBodyBytes)} in total. Remove some files and try again.`;
   }
