@@ -91,7 +91,7 @@ test('limitProblem in pieces: the per-file limit and the file count hold, the bo
 // network error) or to wait until released (hold), and the plan answers as
 // the real one does.
 function fakeServer({ have = [], resumed = false, maxChunk = 4, failPlan = [] } = {}) {
-  const srv = { blobs: new Map(), log: [], cuts: [], holds: [], planFailures: [...failPlan], deleted: [] };
+  const srv = { blobs: new Map(), log: [], cuts: [], holds: [], planFailures: [...failPlan], deleted: [], refuse: {} };
   const call = async (method, url, { json } = {}) => {
     srv.log.push(`${method} ${new URL(url).pathname}`);
     if (method === 'POST' && url.endsWith('/api/uploads')) {
@@ -128,6 +128,7 @@ function fakeServer({ have = [], resumed = false, maxChunk = 4, failPlan = [] } 
       const promise = new Promise((resolve, reject) => {
         abort = () => reject(new RequestError('aborted', 'aborted'));
         const finish = () => {
+          if (srv.refuse[hash]) return reject(new RequestError('http', 'refused', { status: srv.refuse[hash] }));
           b.bytes += piece.size;
           if (srv.cuts.length) {
             onProgress(srv.cuts.shift());
@@ -220,4 +221,16 @@ test('ResumableUpload: cancel deletes the upload and rejects with an UploadError
   const taken = fakeServer({ failPlan: [409] });
   await assert.rejects(upload(taken.net, [blobFile('a', 'ha', 'a')]).run(), (err) => err instanceof RequestError && err.status === 409 && err.where === 'plan');
   assert.deepEqual(taken.srv.log, ['POST /api/uploads']);
+});
+
+test('ResumableUpload: a blob refused for good (400) stops the others and is thrown with its path', async () => {
+  const { srv, net } = fakeServer();
+  srv.refuse.hbad = 400;
+  const files = [blobFile('bad.bin', 'hbad', 'xxxxxxxx'), blobFile('good.bin', 'hgood', 'g'.repeat(400))];
+  await assert.rejects(upload(net, files).run(), (err) => err instanceof RequestError && err.status === 400 && err.where === 'blob' && err.path === 'bad.bin');
+  const at = srv.log.length;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(srv.log.slice(at), [], 'nothing more is sent');
+  assert.ok(srv.blobs.get('hgood').offset < 400, 'the other blob stopped');
+  assert.ok(!srv.log.includes('POST /api/repos'));
 });

@@ -87,6 +87,7 @@ export class ResumableUpload {
     this.skipped = 0; // bytes a resumed upload's server already had
     this.aborter = new AbortController();
     this.unpause = null;
+    this.halted = false; // a blob failed for good: the others stop
     this.cancelled = null; // once cancel() is called: the promise of the UploadError run() rejects with
   }
 
@@ -100,6 +101,10 @@ export class ResumableUpload {
       return await this.commit();
     } catch (err) {
       if (this.cancelled) throw await this.cancelled;
+      // The other blobs stop too; the upload stays on the server, so
+      // Create again goes on from where it stands.
+      this.halted = true;
+      for (const req of this.pieces.values()) req.abort();
       throw err;
     } finally {
       this.waiting?.end(false);
@@ -252,7 +257,7 @@ export class ResumableUpload {
         this.failures = 0;
         return out;
       } catch (err) {
-        if (this.cancelled) throw err;
+        if (this.cancelled || this.halted) throw err;
         if (!(err instanceof RequestError)) throw err;
         if (err.kind === 'aborted') continue; // paused, or the browser went offline: the gate and the next try decide
         const serverFailure = err.kind === 'http' && retryableStatus(err.status);
@@ -265,10 +270,10 @@ export class ResumableUpload {
     }
   }
 
-  /** Waits while paused; throws once cancelled. */
+  /** Waits while paused; throws once cancelled or failed. */
   async gate() {
     while (this.paused && !this.cancelled) await this.unpause.promise;
-    if (this.cancelled) throw new RequestError('aborted', 'cancelled');
+    if (this.cancelled || this.halted) throw new RequestError('aborted', this.halted ? 'stopped' : 'cancelled');
   }
 
   backoff(error) {
