@@ -2,13 +2,16 @@
 // builds Go Workers, starts them under Cloudflare's local runtime (workerd
 // through Miniflare's API, R2 persisted to a folder so a restart finds the
 // data), and starts the native `oxdrop serve` on a random loopback port.
-// Everything binds 127.0.0.1 only; workerd uses ports 8787-8799.
+// Everything binds 127.0.0.1 only; workerd uses ports 8787-8799. A
+// recording proxy in front of a target logs what the server was sent, and
+// can cut a request's body off partway.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 
@@ -194,7 +197,8 @@ export function hasPackage(rel) {
  * resolves to {status, headers, text}. Large uploads use it: fetch reuses
  * idle keep-alive sockets, and when the runtime closes one just as a big
  * body starts, the upload dies with EPIPE (not retried for PUT/POST).
- * A FormData body is encoded first (Content-Type with its boundary).
+ * A FormData body is encoded first (Content-Type with its boundary); a
+ * Readable body is streamed (its Content-Length in headers, if known).
  */
 export async function freshRequest(url, { method = "GET", headers = {}, body } = {}) {
   let payload = body;
@@ -204,7 +208,7 @@ export async function freshRequest(url, { method = "GET", headers = {}, body } =
     hdrs["content-type"] = encoded.headers.get("content-type");
     payload = Buffer.from(await encoded.arrayBuffer());
   }
-  if (payload !== undefined) hdrs["content-length"] = String(Buffer.byteLength(payload));
+  if (payload !== undefined && !(payload instanceof Readable)) hdrs["content-length"] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers: hdrs, agent: false }, (res) => {
       const chunks = [];
@@ -213,6 +217,105 @@ export async function freshRequest(url, { method = "GET", headers = {}, body } =
       res.on("error", reject);
     });
     req.on("error", reject);
-    req.end(payload);
+    if (payload instanceof Readable) payload.pipe(req);
+    else req.end(payload);
   });
+}
+
+// Hop-by-hop headers, which a proxy does not forward.
+const hopByHop = ["connection", "keep-alive", "transfer-encoding", "proxy-connection"];
+const endToEnd = (headers) => Object.fromEntries(Object.entries(headers).filter(([k]) => !hopByHop.includes(k)));
+
+/**
+ * Starts a loopback HTTP proxy in front of target() (a base URL, asked at
+ * every request: a restarted server may have moved) that records every
+ * request in log as {method, path, headers, bytes, status, resHeaders, ms}:
+ * bytes is how much of the body it forwarded, so the log is what the
+ * server was sent; ms is the time to the answer's end. Each request goes
+ * upstream on a fresh connection.
+ *
+ * hold(entry) may return a byte count: that request's body is forwarded up
+ * to it and the rest is dropped (a link gone silent: the server waits for
+ * more), and onHold(entry) is called. When the client gives up, the
+ * upstream request is destroyed, so the server sees the body cut off there.
+ * (The rest is read, not left unread: a paused socket would not notice
+ * that the client closed it.)
+ */
+export async function startRecordingProxy(target) {
+  const proxy = { log: [], hold: () => undefined, onHold: () => {} };
+  const server = createHttpServer((req, res) => {
+    const entry = { method: req.method, path: req.url, headers: req.headers, bytes: 0 };
+    const start = performance.now();
+    proxy.log.push(entry);
+    const to = new URL(req.url, target());
+    const up = httpRequest(to, { method: req.method, headers: { ...endToEnd(req.headers), host: to.host }, agent: false });
+    up.on("response", (ures) => {
+      entry.status = ures.statusCode;
+      entry.resHeaders = ures.headers;
+      res.writeHead(ures.statusCode, endToEnd(ures.headers));
+      ures.pipe(res);
+      ures.on("end", () => (entry.ms = performance.now() - start));
+    });
+    up.on("error", (err) => {
+      entry.error = err.message;
+      res.destroy();
+    });
+    const limit = proxy.hold(entry);
+    req.on("data", (chunk) => {
+      if (entry.held) return;
+      if (limit !== undefined && entry.bytes + chunk.length >= limit) {
+        chunk = chunk.subarray(0, limit - entry.bytes);
+        entry.held = true;
+      }
+      entry.bytes += chunk.length;
+      if (!up.write(chunk) && !entry.held) {
+        req.pause();
+        up.once("drain", () => req.resume());
+      }
+      if (entry.held) proxy.onHold(entry);
+    });
+    req.on("end", () => entry.held || up.end());
+    // The client went away before its answer: so does the upstream request.
+    res.on("close", () => {
+      if (!res.writableFinished) up.destroy();
+    });
+  });
+  // Longer than any pause between a client's requests: a keep-alive socket
+  // closed by the proxy just as a client reuses it fails the request.
+  server.keepAliveTimeout = 120_000;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  proxy.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  });
+  return proxy;
+}
+
+/** The pids of this process's live workerd children. */
+export function workerdPids() {
+  const out = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const live = /VmRSS/.test(readFileSync(`/proc/${d}/status`, "utf8"));
+      if (ppid === process.pid && live && readFileSync(`/proc/${d}/cmdline`, "utf8").includes("workerd")) out.push(d);
+    } catch {}
+  }
+  return out;
+}
+
+/** A memory field of /proc/pid/status (VmRSS, VmHWM) in KiB; 0 when the process is gone. */
+export function memKiB(pid, field) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+)`));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // the process is gone
+  }
 }

@@ -10,33 +10,11 @@
 //     instance's own peak (runtime.MemStats.Sys, which the Worker logs);
 //   - the download of that file: time, bytes identical, Go peak.
 // Usage: npm run worker:build && node server/worker/test/measure.js [MB]
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { freshRequest, root, startWorker, tempDir } from "./harness.js";
+import { freshRequest, memKiB, root, startWorker, tempDir, workerdPids } from "./harness.js";
 
 const mb = Number(process.argv[2] || 90);
-
-function workerdPids() {
-  const out = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const live = /VmRSS/.test(readFileSync(`/proc/${d}/status`, "utf8"));
-      if (ppid === process.pid && live && readFileSync(`/proc/${d}/cmdline`, "utf8").includes("workerd")) out.push(d);
-    } catch {}
-  }
-  return out;
-}
-function memKiB(pid, field) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+)`));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0; // the process is gone
-  }
-}
 
 const persist = tempDir("measure");
 let goPeak = 0;
