@@ -65,6 +65,11 @@ func (m *Manager) Check(p Plan) error {
 		if f.Size > m.cfg.MaxFileBytes {
 			return errorf(repobuild.TooLarge, "File %q is %d bytes, over the limit of %d bytes", f.Path, f.Size, m.cfg.MaxFileBytes)
 		}
+		// Pieces capped below the store's smallest piece (a Worker whose
+		// body cap is under R2's 5 MiB part) can carry only one-piece files.
+		if piece, least := m.cfg.MaxChunkBytes, m.MinChunkBytes(); piece < least && f.Size > piece {
+			return errorf(repobuild.TooLarge, "File %q is %d bytes, but this server takes only files of one piece, at most %d bytes: its pieces (max_chunk_bytes) are smaller than its storage's smallest piece but the last (%d bytes); raise OXDROP_MAX_CHUNK and OXDROP_MAX_BODY", f.Path, f.Size, piece, least)
+		}
 	}
 	return nil
 }

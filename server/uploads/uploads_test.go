@@ -1,9 +1,14 @@
 package uploads
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/go-git/go-billy/v5/memfs"
 	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/server/repobuild"
+	"github.com/oxdrop/oxdrop/server/store"
+	"github.com/oxdrop/oxdrop/server/store/billystore"
 )
 
 // The protocol end to end, over HTTP and on both targets, is tested in
@@ -87,5 +92,30 @@ func TestLiveHashes(t *testing.T) {
 	l.put("u", "3", 1, a)
 	if len(l.m) != 2 || l.m["u/1"] != nil {
 		t.Errorf("entries %v: want 2, the oldest evicted", l.m)
+	}
+}
+
+// ruledStore is a store whose chunked writes want pieces of at least
+// min bytes (R2's rule, scaled down).
+type ruledStore struct {
+	*billystore.Store
+	min int64
+}
+
+func (s ruledStore) ChunkRules() store.ChunkRules { return store.ChunkRules{MinSize: s.min, Uniform: true} }
+
+// TestPiecesUnderTheStoresMinimum: when the pieces a request may carry are
+// smaller than the store's smallest piece, only one-piece files can ever
+// complete, so the plan refuses the others at once, saying why.
+func TestPiecesUnderTheStoresMinimum(t *testing.T) {
+	st := ruledStore{billystore.New(memfs.New()), 1000}
+	m := New(Config{Store: st, Builds: repobuild.New(repobuild.Config{Store: st}), MaxChunkBytes: 500})
+	h := oxhash.SumHex([]byte("x"))
+	if err := m.Check(Plan{"ox", "cats", []File{{"small", h, 500}}}); err != nil {
+		t.Errorf("a one-piece file: %v", err)
+	}
+	err := m.Check(Plan{"ox", "cats", []File{{"big", h, 501}}})
+	if be, ok := err.(*repobuild.Error); !ok || be.Kind != repobuild.TooLarge || !strings.Contains(be.Msg, "smallest piece") {
+		t.Errorf("a file of two pieces under the minimum: %v", err)
 	}
 }
