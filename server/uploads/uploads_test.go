@@ -102,7 +102,9 @@ type ruledStore struct {
 	min int64
 }
 
-func (s ruledStore) ChunkRules() store.ChunkRules { return store.ChunkRules{MinSize: s.min, Uniform: true} }
+func (s ruledStore) ChunkRules() store.ChunkRules {
+	return store.ChunkRules{MinSize: s.min, Uniform: true}
+}
 
 // TestPiecesUnderTheStoresMinimum: when the pieces a request may carry are
 // smaller than the store's smallest piece, only one-piece files can ever
