@@ -3,8 +3,8 @@
 // __BUILD_ID__ with a hash of the whole build, so each release gets its own
 // cache and the old ones are deleted when it activates.
 //
-// Rules: the page itself (navigations, index.html) is network-first so a new
-// release shows up at once when online; every other file of the app is
+// Rules: the pages (navigations, index.html, repo.html) are network-first so a
+// new release shows up at once when online; every other file of the app is
 // cache-first (the cache is per build, so it is never stale); anything under
 // /api/ is never cached or answered from the cache.
 
@@ -15,7 +15,9 @@ const PREFIX = 'oxdrop-';
 const SHELL = [
   './',
   'index.html',
+  'repo.html',
   'app.css',
+  'repo.css',
   'manifest.webmanifest',
   'icons/icon.svg',
   'icons/icon-192.png',
@@ -30,6 +32,14 @@ const SHELL = [
   'js/thumbs.js',
   'js/types.js',
   'js/upload.js',
+  'js/repoview/api.js',
+  'js/repoview/copy.js',
+  'js/repoview/dialog.js',
+  'js/repoview/main.js',
+  'js/repoview/source.js',
+  'js/repoview/tree.js',
+  'js/repoview/treegrid.js',
+  'js/repoview/url.js',
   'js/upload/panel.js',
   'js/upload/plan.js',
   'js/upload/resumable.js',
@@ -73,21 +83,28 @@ self.addEventListener('fetch', (event) => {
   if (!url.pathname.startsWith(scope.pathname)) return;
   const rel = url.pathname.slice(scope.pathname.length);
   if (url.pathname.startsWith('/api/') || rel.startsWith('api/')) return; // never cached
-  if (req.mode === 'navigate' || rel === '' || rel === 'index.html') {
-    event.respondWith(networkFirst(req));
+  if (req.mode === 'navigate' || rel === '' || rel === 'index.html' || rel === 'repo.html') {
+    event.respondWith(networkFirst(req, rel));
     return;
   }
   event.respondWith(cacheFirst(req));
 });
 
-async function networkFirst(req) {
+// The page a navigation shows: the repository view for repo.html (or
+// "repo", as hosts that drop ".html" name it), else the app's index.html.
+function pageOf(rel) {
+  return rel === 'repo.html' || rel === 'repo' ? 'repo.html' : 'index.html';
+}
+
+async function networkFirst(req, rel) {
   const cache = await caches.open(CACHE);
+  const page = new URL(pageOf(rel), self.registration.scope).href;
   try {
     const res = await fetch(req);
-    if (res.ok) await cache.put(new URL('index.html', self.registration.scope).href, res.clone());
+    if (res.ok && !res.redirected) await cache.put(page, res.clone());
     return res;
   } catch (err) {
-    const cached = (await cache.match(new URL('index.html', self.registration.scope).href)) || (await cache.match(req, { ignoreSearch: true }));
+    const cached = (await cache.match(page)) || (await cache.match(req, { ignoreSearch: true }));
     if (cached) return cached;
     throw err;
   }

@@ -1,0 +1,2 @@
+// The repository view (repo.html): api. Work in progress.
+export {};

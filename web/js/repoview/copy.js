@@ -1,0 +1,2 @@
+// The repository view (repo.html): copy. Work in progress.
+export {};

@@ -1,0 +1,2 @@
+// The repository view (repo.html): dialog. Work in progress.
+export {};

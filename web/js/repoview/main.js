@@ -1,0 +1,2 @@
+// The repository view (repo.html): main. Work in progress.
+export {};

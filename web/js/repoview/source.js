@@ -1,0 +1,2 @@
+// The repository view (repo.html): source. Work in progress.
+export {};

@@ -1,0 +1,2 @@
+// The repository view (repo.html): tree. Work in progress.
+export {};

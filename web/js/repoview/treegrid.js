@@ -1,0 +1,2 @@
+// The repository view (repo.html): treegrid. Work in progress.
+export {};
