@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxdrop/oxdrop/bench/internal/benchutil"
 	"github.com/oxdrop/oxdrop/server/failuretest/harness"
 )
 
@@ -73,7 +74,7 @@ func runFiles(counts, dir, bin string, serveArgs []string) error {
 		}
 		points = append(points, point{n, peak})
 		fmt.Printf("%8d %9.1fs %10.0f %11.2fs %12s %12s %6s\n", n, took.Seconds(), float64(n)/took.Seconds(),
-			(cpu1 - cpu0).Seconds(), human(peak), human(idle), strings.Fields(harness.LoadAvg())[0])
+			(cpu1 - cpu0).Seconds(), benchutil.Human(peak), benchutil.Human(idle), strings.Fields(harness.LoadAvg())[0])
 	}
 	if len(points) >= 2 {
 		a, b := points[0], points[len(points)-1]

@@ -20,11 +20,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/oxdrop/oxdrop/bench/internal/benchutil"
 	"github.com/oxdrop/oxdrop/server/failuretest/harness"
 )
 
@@ -43,7 +42,7 @@ func main() {
 	chunk := flag.String("chunk", "32KiB", "write size of the plain write (on the benchmark VM 32 KiB writes + fsync ran twice as fast as 1 MiB ones)")
 	flag.Parse()
 	var err error
-	if chunkSize, err = parseSize(*chunk); err != nil || chunkSize <= 0 {
+	if chunkSize, err = benchutil.ParseSize(*chunk); err != nil || chunkSize <= 0 {
 		fmt.Fprintln(os.Stderr, "ingest: bad -chunk", *chunk)
 		os.Exit(2)
 	}
@@ -62,10 +61,6 @@ func main() {
 	}
 }
 
-// memoryTarget is issue 6's bound on the server's peak memory, whatever the
-// upload size.
-const memoryTarget = 64 << 20
-
 type result struct {
 	size                int64
 	plain, server       time.Duration
@@ -77,13 +72,9 @@ type result struct {
 }
 
 func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []string) error {
-	var sizes []int64
-	for _, s := range strings.Split(sizeList, ",") {
-		n, err := parseSize(strings.TrimSpace(s))
-		if err != nil {
-			return err
-		}
-		sizes = append(sizes, n)
+	sizes, err := benchutil.ParseSizes(sizeList)
+	if err != nil {
+		return err
 	}
 	base, bin, err := harness.Workdir(dir, "oxdrop-ingest-", bin)
 	if err != nil {
@@ -95,7 +86,7 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		fmt.Printf("disk: write 4 KiB + fsync takes %.2f ms (median of 100) in %s\n", float64(lat)/1e6, base)
 	}
 	fmt.Printf("data folder: %s (plain write and server on the same filesystem)\n", base)
-	fmt.Printf("plain write: write(2) in %s chunks + fsync, like billystore's temp file + Sync\n\n", human(chunkSize))
+	fmt.Printf("plain write: write(2) in %s chunks + fsync, like billystore's temp file + Sync\n\n", benchutil.Human(chunkSize))
 	fmt.Printf("%-9s %12s %12s %8s %11s %11s %14s %14s %9s %6s\n", "size", "plain MB/s", "server MB/s", "ratio", "server CPU", "client CPU", "server VmHWM", "idle VmHWM", "<=64MiB", "load")
 
 	for _, size := range sizes {
@@ -104,7 +95,7 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 			return err
 		}
 		if free < 2*size+1<<30 {
-			return fmt.Errorf("%s free on %s, need %s for a %s run", human(free), base, human(2*size+1<<30), human(size))
+			return fmt.Errorf("%s free on %s, need %s for a %s run", benchutil.Human(free), base, benchutil.Human(2*size+1<<30), benchutil.Human(size))
 		}
 		var rs []result
 		for i := 0; i < runs; i++ {
@@ -117,11 +108,11 @@ func run(sizeList string, runs int, dir, bin string, manifest bool, serveArgs []
 		sort.Slice(rs, func(i, j int) bool { return rs[i].serverSpeedOfPlain < rs[j].serverSpeedOfPlain })
 		r := rs[len(rs)/2]
 		within := "yes"
-		if r.peakRSS > memoryTarget {
+		if r.peakRSS > benchutil.MemoryTarget {
 			within = "NO"
 		}
-		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %10.2fs %10.2fs %14s %14s %9s %6s\n", human(size), r.plainMBps, r.serverMB,
-			r.serverSpeedOfPlain, r.serverCPU.Seconds(), r.clientCPU.Seconds(), human(r.peakRSS), human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
+		fmt.Printf("%-9s %12.0f %12.0f %7.2fx %10.2fs %10.2fs %14s %14s %9s %6s\n", benchutil.Human(size), r.plainMBps, r.serverMB,
+			r.serverSpeedOfPlain, r.serverCPU.Seconds(), r.clientCPU.Seconds(), benchutil.Human(r.peakRSS), benchutil.Human(r.idleRSS), within, strings.Fields(harness.LoadAvg())[0])
 	}
 	return nil
 }
@@ -131,7 +122,7 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 	r := result{size: size}
 	file := harness.File{Path: "big/upload.bin", Size: size, Seed: uint64(size)}
 
-	settle()
+	benchutil.Settle()
 	plain, err := plainWrite(filepath.Join(base, "plain.bin"), file)
 	if err != nil {
 		return r, err
@@ -151,7 +142,7 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 	up := harness.Upload{Namespace: "bench", Name: "ingest", Author: "Bench", Email: "bench@example.com",
 		Files: []harness.File{file}, Manifest: manifest}
 	body := up.Body() // the manifest hashing pass happens here, before the clock starts
-	settle()
+	benchutil.Settle()
 	cpu0, err := s.CPUTime()
 	if err != nil {
 		return r, err
@@ -160,24 +151,24 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 	if client == "http" {
 		create = harness.Create
 	}
-	self0 := selfCPU()
+	self0 := benchutil.SelfCPU()
 	began := time.Now()
 	reply, err := create(context.Background(), s.URL, body)
 	r.server = time.Since(began)
-	r.clientCPU = selfCPU() - self0
+	r.clientCPU = benchutil.SelfCPU() - self0
 	cpu1, cpuErr := s.CPUTime()
 	if err != nil {
-		return r, fmt.Errorf("upload of %s: %w\nserver log:\n%s", human(size), err, s.Log())
+		return r, fmt.Errorf("upload of %s: %w\nserver log:\n%s", benchutil.Human(size), err, s.Log())
 	}
 	if reply.Status != 200 {
-		return r, fmt.Errorf("upload of %s: %s", human(size), reply)
+		return r, fmt.Errorf("upload of %s: %s", benchutil.Human(size), reply)
 	}
 	var cr harness.CreateResponse
 	if err := reply.JSON(&cr); err != nil {
 		return r, err
 	}
 	if len(cr.MetadataEntries) != 1 || cr.MetadataEntries[0].Size != size {
-		return r, fmt.Errorf("upload of %s: unexpected entries %+v", human(size), cr.MetadataEntries)
+		return r, fmt.Errorf("upload of %s: unexpected entries %+v", benchutil.Human(size), cr.MetadataEntries)
 	}
 	if cpuErr != nil {
 		return r, cpuErr
@@ -187,20 +178,12 @@ func once(bin, base string, size int64, manifest bool, serveArgs []string) (resu
 		return r, err
 	}
 	if showLog {
-		fmt.Printf("server log (upload of %s, %.0f ms; plain write %.0f ms):\n%s", human(size), r.server.Seconds()*1000, plain.Seconds()*1000, s.Log())
+		fmt.Printf("server log (upload of %s, %.0f ms; plain write %.0f ms):\n%s", benchutil.Human(size), r.server.Seconds()*1000, plain.Seconds()*1000, s.Log())
 	}
 	r.plainMBps = float64(size) / 1e6 / r.plain.Seconds()
 	r.serverMB = float64(size) / 1e6 / r.server.Seconds()
 	r.serverSpeedOfPlain = r.plain.Seconds() / r.server.Seconds()
 	return r, nil
-}
-
-// settle flushes every dirty page and waits a moment, so neither
-// measurement pays for the writeback (or, with the "discard" mount option,
-// the block discards) that the previous one left behind.
-func settle() {
-	syscall.Sync()
-	time.Sleep(time.Second)
 }
 
 // client is the upload client (-client).
@@ -236,49 +219,4 @@ func plainWrite(path string, f harness.File) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(began), nil
-}
-
-// selfCPU is this process's CPU time (user + system) so far.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// parseSize reads "64MiB", "1GiB", "512KiB" or a plain byte count.
-func parseSize(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
-	for _, u := range units {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			n, err := strconv.ParseFloat(num, 64)
-			if err != nil || n < 0 {
-				return 0, fmt.Errorf("bad size %q: want a number with KiB, MiB or GiB", s)
-			}
-			return int64(n * float64(u.mult)), nil
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad size %q: want a number with KiB, MiB or GiB", s)
-	}
-	return n, nil
-}
-
-// human prints a byte count in binary units.
-func human(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%dGiB", n>>30)
-	case n >= 1<<30:
-		return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
-	default:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
 }

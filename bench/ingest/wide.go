@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oxdrop/oxdrop/bench/internal/benchutil"
 	"github.com/oxdrop/oxdrop/server/failuretest/harness"
 )
 
@@ -50,11 +51,11 @@ func runWide(counts string, columns int, dir, bin string, serveArgs []string) er
 			return fmt.Errorf("%d wide files: %w", n, err)
 		}
 		within := "yes"
-		if r.peakGet > memoryTarget {
+		if r.peakGet > benchutil.MemoryTarget {
 			within = "NO"
 		}
-		fmt.Printf("%6d %8d %10s %6.1fs %8.2fs %10s %10s %6.1fs %8.2fs %10s %10s %8s %6s\n", n, columns, human(r.upload),
-			r.post.Seconds(), r.postCPU.Seconds(), human(r.answer), human(r.peakPost), r.get.Seconds(), r.getCPU.Seconds(), human(r.peakGet), human(r.idle),
+		fmt.Printf("%6d %8d %10s %6.1fs %8.2fs %10s %10s %6.1fs %8.2fs %10s %10s %8s %6s\n", n, columns, benchutil.Human(r.upload),
+			r.post.Seconds(), r.postCPU.Seconds(), benchutil.Human(r.answer), benchutil.Human(r.peakPost), r.get.Seconds(), r.getCPU.Seconds(), benchutil.Human(r.peakGet), benchutil.Human(r.idle),
 			within, strings.Fields(harness.LoadAvg())[0])
 	}
 	fmt.Println("\nVmHWM is the server's peak after the POST, then after the GET (a process's peak never goes down).")
