@@ -60,7 +60,7 @@ async function draw(row, { file, dims }) {
   } catch {
     return; // not decodable here: the type icon stays
   }
-  const icon = row.firstElementChild;
+  const icon = row.querySelector('.ic');
   if (!row.isConnected || !icon) {
     bitmap.close();
     return;

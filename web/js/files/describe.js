@@ -1,0 +1,65 @@
+// Feeds the entries the store lists to the engine pool, enough of them in
+// flight for the pool to keep each worker a batch ahead (see
+// engine/pool.js), and records each progress report, result and failure in
+// the store. The rest wait here, without an AbortController.
+
+import { CHANGED } from '../store/entries.js';
+
+export class Describer {
+  #queue = [];
+  #head = 0; // queue[#head] is the next to send: no O(n) shift per file
+  #inFlight = 0;
+  #max = 4;
+  #pool = null;
+
+  /** @param {import('../store/entries.js').EntriesStore} store */
+  constructor(store) {
+    this.store = store;
+    store.subscribe((mask, entry) => {
+      if (mask & CHANGED.LIST && entry?.state === 'queued') {
+        this.#queue.push(entry);
+        this.pump();
+      }
+    });
+  }
+
+  /** The engine is up: describing starts. */
+  setPool(pool, workers) {
+    this.#pool = pool;
+    this.#max = Math.max(2, Number.isFinite(workers) ? workers : navigator.hardwareConcurrency || 2) * 48;
+    this.pump();
+  }
+
+  pump() {
+    if (!this.#pool) return;
+    while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
+      const entry = this.#queue[this.#head++];
+      if (entry.state === 'queued') this.#describe(entry);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  async #describe(entry) {
+    const { store } = this;
+    this.#inFlight++;
+    // The row still shows it waiting: the engine takes files in batches,
+    // and its first progress report (or the result) is what starts the bar.
+    const controller = new AbortController();
+    store.start(entry, controller);
+    try {
+      const info = await this.#pool.describe(entry.file, entry.path, {
+        signal: controller.signal,
+        onProgress: (done, total) => store.progress(entry, done, total),
+      });
+      store.described(entry, info); // ignored if removed or replaced meanwhile
+    } catch (err) {
+      if (!controller.signal.aborted) store.failed(entry, err?.message || String(err));
+    } finally {
+      this.#inFlight--;
+      this.pump();
+    }
+  }
+}
