@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oxdrop/oxdrop/core/oxhash"
+	"github.com/oxdrop/oxdrop/server/store"
 	"github.com/oxdrop/oxdrop/server/store/storetest"
 )
 
@@ -478,5 +480,97 @@ func TestResumableAuthAndCORS(t *testing.T) {
 	piece["Authorization"] = "Bearer s3cret"
 	if r := e.send("PATCH", loc, strings.NewReader("hello"), piece); r.status != 204 {
 		t.Errorf("piece: %d %s", r.status, r.body)
+	}
+}
+
+// TestResumableSendAgain: a blob created and sent again in the same upload
+// (a client that lost track) lands on a key of its own: the pool's copy is
+// never overwritten or deleted, even when the second copy is wrong.
+func TestResumableSendAgain(t *testing.T) {
+	e := newEnv(t)
+	f := upFile{"a.txt", bytes.Repeat([]byte("abc\n"), 50_000)}
+	_, up := e.plan("ox", "again", []upFile{f})
+	endpoint, id := up["tus_endpoint"].(string), up["id"].(string)
+	e.tusSend(endpoint, f, 64_000)
+	e.tusSend(endpoint, f, 100_000) // the same bytes again
+	r := e.send("POST", endpoint, nil, tusHdr(map[string]string{"Upload-Length": fmt.Sprint(len(f.data)), "Upload-Metadata": "hash " + base64.StdEncoding.EncodeToString([]byte(f.hash()))}))
+	wrong := bytes.Repeat([]byte("x"), len(f.data))
+	if r := e.send("PATCH", r.header.Get("Location"), bytes.NewReader(wrong), tusHdr(map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"})); r.status != 400 {
+		t.Fatalf("wrong bytes the third time: %d %s", r.status, r.body)
+	}
+	if r := e.postJSON(commitJSON("ox", "again", id, []upFile{f})); r.status != 200 {
+		t.Fatalf("commit: %d %s", r.status, r.body)
+	}
+	if got := e.get("/api/repos/ox/again/file/main/a.txt"); !bytes.Equal(got.body, f.data) {
+		t.Errorf("read back: %d, %d bytes", got.status, len(got.body))
+	}
+	if k := storetest.Keys(t, e.st, "blobs/"); len(k) != 2 { // the index and one copy
+		t.Errorf("blob keys %v: want the index and one copy", k)
+	}
+}
+
+// TestResumableCompletedButNotRecorded: the last piece's chunked write was
+// completed but its state never updated (a crash, or a client gone at that
+// moment): the next PATCH finds the write gone, finishes the blob from
+// what is stored and answers 409; HEAD then says complete and the commit
+// works. Pieces lost otherwise restart the blob from zero.
+func TestResumableCompletedButNotRecorded(t *testing.T) {
+	e := newEnv(t)
+	f := upFile{"a.bin", bytes.Repeat([]byte{9, 8, 7}, 40_000)}
+	_, up := e.plan("ox", "lost", []upFile{f})
+	endpoint, id := up["tus_endpoint"].(string), up["id"].(string)
+	r := e.send("POST", endpoint, nil, tusHdr(map[string]string{"Upload-Length": fmt.Sprint(len(f.data)), "Upload-Metadata": "hash " + base64.StdEncoding.EncodeToString([]byte(f.hash()))}))
+	loc := r.header.Get("Location")
+	hdr := func(off int) map[string]string {
+		return tusHdr(map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": fmt.Sprint(off)})
+	}
+	e.send("PATCH", loc, bytes.NewReader(f.data[:60_000]), hdr(0))
+	// What a cut at the worst moment leaves: the write completed behind
+	// the state's back.
+	var st struct {
+		Key, Handle string
+		Parts       []store.ChunkRef
+	}
+	if err := json.Unmarshal(storetest.Read(t, e.st, "tus/"+id+"/"+f.hash()), &st); err != nil {
+		t.Fatal(err)
+	}
+	ch := store.Chunks(e.st)
+	last, err := ch.PutChunk(context.Background(), st.Key, st.Handle, 2, 60_000, bytes.NewReader(f.data[60_000:]), int64(len(f.data)-60_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.CompleteChunks(context.Background(), st.Key, st.Handle, append(st.Parts, last)); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.send("PATCH", loc, bytes.NewReader(f.data[60_000:]), hdr(60_000)); r.status != 409 || !strings.Contains(string(r.body), "is complete") {
+		t.Fatalf("PATCH after the lost completion: %d %s", r.status, r.body)
+	}
+	if r := e.send("HEAD", loc, nil, tusHdr(nil)); r.header.Get("Upload-Offset") != fmt.Sprint(len(f.data)) {
+		t.Errorf("HEAD: offset %q", r.header.Get("Upload-Offset"))
+	}
+	if r := e.postJSON(commitJSON("ox", "lost", id, []upFile{f})); r.status != 200 {
+		t.Fatalf("commit: %d %s", r.status, r.body)
+	}
+	// Pieces lost (the partial write aborted behind the state's back):
+	// the blob starts again from zero.
+	g := upFile{"b.bin", bytes.Repeat([]byte{1, 2}, 40_000)}
+	_, up = e.plan("ox", "lost2", []upFile{g})
+	id = up["id"].(string)
+	r = e.send("POST", up["tus_endpoint"].(string), nil, tusHdr(map[string]string{"Upload-Length": fmt.Sprint(len(g.data)), "Upload-Metadata": "hash " + base64.StdEncoding.EncodeToString([]byte(g.hash()))}))
+	loc = r.header.Get("Location")
+	e.send("PATCH", loc, bytes.NewReader(g.data[:50_000]), hdr(0))
+	if err := json.Unmarshal(storetest.Read(t, e.st, "tus/"+id+"/"+g.hash()), &st); err != nil {
+		t.Fatal(err)
+	}
+	ch.AbortChunks(context.Background(), st.Key, st.Handle)
+	if r := e.send("PATCH", loc, bytes.NewReader(g.data[50_000:]), hdr(50_000)); r.status != 409 || !strings.Contains(string(r.body), "from offset 0") {
+		t.Fatalf("PATCH after lost pieces: %d %s", r.status, r.body)
+	}
+	if r := e.send("HEAD", loc, nil, tusHdr(nil)); r.header.Get("Upload-Offset") != "0" {
+		t.Errorf("HEAD after lost pieces: %q", r.header.Get("Upload-Offset"))
+	}
+	e.send("PATCH", loc, bytes.NewReader(g.data), hdr(0))
+	if r := e.postJSON(commitJSON("ox", "lost2", id, []upFile{g})); r.status != 200 {
+		t.Fatalf("commit after starting again: %d %s", r.status, r.body)
 	}
 }

@@ -35,14 +35,17 @@ func (m *Manager) Create(ctx context.Context, id, hash string, length int64) err
 		return err
 	}
 	st := blobState{Length: length, Expires: rec.Expires}
+	if st.Key, err = dataKey(hash, id); err != nil {
+		return err
+	}
 	if length == 0 {
 		return m.completeEmpty(ctx, id, hash, &st)
 	}
-	if st.Handle, err = m.chunks.BeginChunks(ctx, dataKey(hash, id)); err != nil {
+	if st.Handle, err = m.chunks.BeginChunks(ctx, st.Key); err != nil {
 		return err
 	}
 	if err := m.putJSON(ctx, stateKey(id, hash), st, store.PutOptions{}); err != nil {
-		m.chunks.AbortChunks(context.WithoutCancel(ctx), dataKey(hash, id), st.Handle)
+		m.chunks.AbortChunks(context.WithoutCancel(ctx), st.Key, st.Handle)
 		return err
 	}
 	return nil
@@ -110,7 +113,6 @@ func (m *Manager) Write(ctx context.Context, id, hash string, offset int64, body
 			return 0, errorf(repobuild.Invalid, "A piece of %d bytes differs from this blob's first piece of %d bytes: every piece but the last must have one size here", size, st.Parts[0].Size)
 		}
 	}
-	key := dataKey(hash, id)
 	// Hash as the bytes go by when this process has seen every earlier
 	// byte; otherwise the blob is read again once complete.
 	a := m.live.take(id, hash, offset)
@@ -118,7 +120,10 @@ func (m *Manager) Write(ctx context.Context, id, hash string, offset int64, body
 	if a != nil {
 		src = io.TeeReader(body, a)
 	}
-	ref, err := m.chunks.PutChunk(ctx, key, st.Handle, len(st.Parts)+1, offset, src, size)
+	ref, err := m.chunks.PutChunk(ctx, st.Key, st.Handle, len(st.Parts)+1, offset, src, size)
+	if errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+		return 0, m.recover(ctx, id, hash, &st) // the chunked write is gone
+	}
 	if err != nil {
 		return 0, pieceError(hash, err) // a is dropped: it saw part of a failed piece
 	}
@@ -136,17 +141,51 @@ func (m *Manager) Write(ctx context.Context, id, hash string, offset int64, body
 		}
 		return st.Offset, nil
 	}
-	if _, err := m.chunks.CompleteChunks(ctx, key, st.Handle, st.Parts); err != nil {
+	// Every byte is here: completing must not depend on the client staying
+	// (a cut now would leave the chunked write completed but the state
+	// saying otherwise).
+	ctx = context.WithoutCancel(ctx)
+	if _, err := m.chunks.CompleteChunks(ctx, st.Key, st.Handle, st.Parts); err != nil {
 		return 0, err
 	}
-	if err := m.verify(ctx, id, hash, &st, a); err != nil {
-		return 0, err
-	}
-	st.Complete, st.Handle, st.Parts = true, "", nil
-	if err := m.putJSON(ctx, stateKey(id, hash), st, store.PutOptions{}); err != nil {
+	if err := m.finish(ctx, id, hash, &st, a); err != nil {
 		return 0, err
 	}
 	return st.Offset, nil
+}
+
+// finish verifies a blob whose bytes are all at st.Key, adds it to the
+// pool and marks its state complete.
+func (m *Manager) finish(ctx context.Context, id, hash string, st *blobState, a *describe.Analyzer) error {
+	if err := m.verify(ctx, id, hash, st, a); err != nil {
+		return err
+	}
+	st.Complete, st.Offset, st.Handle, st.Parts = true, st.Length, "", nil
+	return m.putJSON(ctx, stateKey(id, hash), st, store.PutOptions{})
+}
+
+// recover handles a blob whose chunked write is gone while its state says
+// it is under way: a crash between completing it and recording that (the
+// bytes are all at st.Key: it is finished now), or pieces lost (it starts
+// again from zero). Either way the client hears 409 and asks HEAD.
+func (m *Manager) recover(ctx context.Context, id, hash string, st *blobState) error {
+	ctx = context.WithoutCancel(ctx)
+	m.live.drop(id, hash)
+	if info, err := m.st.Stat(ctx, st.Key); err == nil && info.Size == st.Length {
+		if err := m.finish(ctx, id, hash, st, nil); err != nil {
+			return err
+		}
+		return errorf(repobuild.Conflict, "Blob %s is complete (%d bytes): nothing more to send", hash, st.Length)
+	}
+	handle, err := m.chunks.BeginChunks(ctx, st.Key)
+	if err != nil {
+		return err
+	}
+	*st = blobState{Key: st.Key, Length: st.Length, Handle: handle, Expires: st.Expires}
+	if err := m.putJSON(ctx, stateKey(id, hash), st, store.PutOptions{}); err != nil {
+		return err
+	}
+	return errorf(repobuild.Conflict, "The server lost the pieces of blob %s: send it again from offset 0 (HEAD says so)", hash)
 }
 
 // Terminate discards blob hash of upload id (its pieces, or its copy if
@@ -179,9 +218,8 @@ func pieceError(hash string, err error) error { return &PieceError{hash, err} }
 // else by reading it back) and adds it to the pool; a mismatch discards it
 // and its state.
 func (m *Manager) verify(ctx context.Context, id, hash string, st *blobState, a *describe.Analyzer) error {
-	key := dataKey(hash, id)
 	if a == nil {
-		b, err := m.st.Open(ctx, key)
+		b, err := m.st.Open(ctx, st.Key)
 		if err != nil {
 			return err
 		}
@@ -194,34 +232,35 @@ func (m *Manager) verify(ctx context.Context, id, hash string, st *blobState, a 
 	}
 	sum, _ := a.Summary()
 	if sum.Hash != hash || sum.Size != st.Length {
-		ctx := context.WithoutCancel(ctx)
-		m.st.Delete(ctx, key, stateKey(id, hash))
+		m.st.Delete(context.WithoutCancel(ctx), st.Key, stateKey(id, hash))
 		return errorf(repobuild.Invalid, "Blob %s: the %d bytes received hash to %s, not to the announced %s; the blob was discarded (create it again)", hash, sum.Size, sum.Hash, hash)
 	}
-	return m.addToPool(ctx, hash, key, sum)
+	return m.addToPool(ctx, hash, st.Key, sum)
 }
 
-// addToPool writes the blob's index if it has none; a blob already in the
-// pool (another upload's copy won) makes this copy redundant.
+// addToPool writes the blob's index if it has none; when another copy is
+// in the pool already, this one (at key) is redundant and deleted.
 func (m *Manager) addToPool(ctx context.Context, hash, key string, sum describe.Summary) error {
 	err := m.putJSON(ctx, indexKey(hash), index{Key: key, Summary: sum}, store.PutOptions{IfAbsent: true})
-	if errors.Is(err, store.ErrPrecondition) {
-		return m.st.Delete(context.WithoutCancel(ctx), key)
+	if !errors.Is(err, store.ErrPrecondition) {
+		return err
 	}
-	return err
+	var ix index
+	if _, err := readJSON(ctx, m.st, indexKey(hash), maxSmallBytes, &ix); err != nil {
+		return err
+	}
+	if ix.Key == key {
+		return nil
+	}
+	return m.st.Delete(context.WithoutCancel(ctx), key)
 }
 
 // completeEmpty: a blob of no bytes is complete on creation.
 func (m *Manager) completeEmpty(ctx context.Context, id, hash string, st *blobState) error {
-	key := dataKey(hash, id)
-	if _, err := m.st.Put(ctx, key, strings.NewReader(""), 0, store.PutOptions{}); err != nil {
+	if _, err := m.st.Put(ctx, st.Key, strings.NewReader(""), 0, store.PutOptions{}); err != nil {
 		return err
 	}
-	if err := m.verify(ctx, id, hash, st, describe.NewAnalyzer()); err != nil {
-		return err
-	}
-	st.Complete = true
-	return m.putJSON(ctx, stateKey(id, hash), st, store.PutOptions{})
+	return m.finish(ctx, id, hash, st, describe.NewAnalyzer())
 }
 
 // dropBlob ends the reception of blob hash in upload id: its pieces and
@@ -237,9 +276,8 @@ func (m *Manager) dropBlob(ctx context.Context, id, hash string) error {
 	if err != nil {
 		return err
 	}
-	key := dataKey(hash, id)
 	if st.Handle != "" {
-		if err := m.chunks.AbortChunks(ctx, key, st.Handle); err != nil {
+		if err := m.chunks.AbortChunks(ctx, st.Key, st.Handle); err != nil {
 			return err
 		}
 	}
@@ -248,8 +286,8 @@ func (m *Manager) dropBlob(ctx context.Context, id, hash string) error {
 		return err
 	}
 	keys := []string{stateKey(id, hash)}
-	if ix.Key != key {
-		keys = append(keys, key)
+	if st.Key != "" && ix.Key != st.Key {
+		keys = append(keys, st.Key)
 	}
 	return m.st.Delete(ctx, keys...)
 }

@@ -19,7 +19,7 @@
 //	holds/<namespace>/<name>      the hold on a name: which upload, until when
 //	tus/<id>/<hash>               a blob of the upload being received: pieces so far
 //	blobs/<h[:2]>/<h[2:]>/index   a stored, verified blob: its key and summary (the pool)
-//	blobs/<h[:2]>/<h[2:]>/<id>    its bytes, as upload <id> sent them
+//	blobs/<h[:2]>/<h[2:]>/<id>.<n>  its bytes, as upload <id> sent them (the n-th creation of it)
 //
 // A blob becomes part of the pool when its index is written (put-if-absent:
 // the first verified copy wins, a later one is deleted), and stays there:
@@ -155,6 +155,10 @@ type hold struct {
 
 // blobState is tus/<id>/<hash>: a blob of the upload being received.
 type blobState struct {
+	// Key is where the blob's bytes go: a key of its own for each creation
+	// of the blob, so a blob sent again never lands on a copy the pool
+	// already uses.
+	Key      string           `json:"key"`
 	Length   int64            `json:"length"`
 	Offset   int64            `json:"offset"`
 	Handle   string           `json:"handle,omitempty"` // the store's chunked write
@@ -174,7 +178,16 @@ func holdKey(namespace, name string) string { return "holds/" + namespace + "/" 
 func stateKey(id, hash string) string       { return "tus/" + id + "/" + hash }
 func blobDir(hash string) string            { return "blobs/" + hash[:2] + "/" + hash[2:] }
 func indexKey(hash string) string           { return blobDir(hash) + "/index" }
-func dataKey(hash, id string) string        { return blobDir(hash) + "/" + id }
+
+// dataKey is a new key for the bytes of blob hash sent by upload id,
+// unique among the creations of one blob.
+func dataKey(hash, id string) (string, error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", err
+	}
+	return blobDir(hash) + "/" + id + "." + hex.EncodeToString(rnd[:]), nil
+}
 
 // newID is 16 hex digits of the time (ids sort by age) and 16 random.
 func newID(now time.Time) (string, error) {

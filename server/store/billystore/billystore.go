@@ -415,12 +415,19 @@ func copyBody(f io.Writer, off int64, r io.Reader, size int64) (n int64, err err
 	if size < 0 {
 		return io.Copy(wb, r)
 	}
-	n, err = io.CopyN(wb, r, size)
-	if err == io.EOF {
+	// io.CopyN's 32 KiB steps cost a read and a write system call each
+	// (8,400 of each for a 256 MiB piece): copy in 1 MiB steps.
+	buf := copyBuffers.Get().(*[]byte)
+	n, err = io.CopyBuffer(wb, struct{ io.Reader }{io.LimitReader(r, size)}, *buf)
+	copyBuffers.Put(buf)
+	if err == nil && n < size {
 		err = fmt.Errorf("billystore: body ended after %d of %d bytes", n, size)
 	}
 	return n, err
 }
+
+// copyBuffers are copyBody's 1 MiB buffers.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
 // checkCondition runs with key locked.
 func (s *Store) checkCondition(key string, opts store.PutOptions) error {

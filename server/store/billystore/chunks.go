@@ -147,6 +147,13 @@ func (s *Store) PutChunk(ctx context.Context, key, handle string, part int, offs
 	}
 	if syncer, ok := f.(interface{ Sync() error }); ok && err == nil {
 		err = syncer.Sync()
+		// The piece is on disk: drop it from the page cache, as a Put's
+		// write-behind does, so the next piece reuses pages instead of
+		// faulting in fresh ones (copying into fresh pages cost 0.6 s a GiB
+		// with 16 MiB pieces). Only an optimisation: errors are ignored.
+		if wb := newWriteback(f); wb != nil && err == nil {
+			_ = wb.retire(start, size)
+		}
 	}
 	if err != nil && have >= start {
 		_ = f.Truncate(start)
