@@ -13,7 +13,7 @@ import { apiURL } from './upload.js';
 import { CreateFlow } from './upload/create.js';
 import { Alert } from './panels/alert.js';
 import { mountDropzone } from './panels/dropzone.js';
-import { ListPanel } from './panels/list/list.js';
+import { FileGrid } from './panels/list/grid.js';
 import { PreviewDialog } from './panels/preview-dialog.js';
 import { ProblemsPanel } from './panels/problems.js';
 import { RepoForm } from './panels/repo-form.js';
@@ -34,22 +34,26 @@ const totals = mountTotals({ store, engine, problems });
 const preview = new PreviewDialog({
   engine,
   neighbour(entry, delta) {
-    const list = [...store.entries.values()];
-    const i = list.indexOf(entry);
-    return list[(i + delta + list.length) % list.length];
+    const files = grid.view.items.filter((it) => it.kind !== 'folder');
+    const i = files.indexOf(entry);
+    return files[(i + delta + files.length) % files.length];
   },
-  focusFor: (entry) => list.rowOf(entry.path)?.querySelector('.name'),
+  // The list follows the preview: the file shown is its active row.
+  opened(entry) {
+    store.setActive(entry.path);
+    const i = grid.activeIndex();
+    if (i >= 0) grid.reveal(i);
+  },
+  focusFor(entry, opener) {
+    grid.render();
+    const row = grid.rowOf(entry.path);
+    return opener?.classList.contains('name') ? row?.querySelector('.name') : row;
+  },
 });
-const list = new ListPanel({
+const grid = new FileGrid({
   store,
-  onOpen: (entry) => preview.open(entry),
-  onRemove(entry, row) {
-    const next = row.nextElementSibling || row.parentElement?.nextElementSibling?.firstElementChild || row.previousElementSibling || row.parentElement?.previousElementSibling?.lastElementChild;
-    store.remove([entry]);
-    // Keep keyboard focus in the list instead of dropping it on <body>.
-    if (next) next.querySelector('.rm')?.focus();
-    else document.getElementById('add-files').focus();
-  },
+  open: (entry) => preview.open(entry),
+  emptied: () => document.getElementById('add-files').focus(),
 });
 
 const form = new RepoForm({ store, engine });

@@ -1,12 +1,15 @@
 // Helpers for the page's browser tests (app*.test.js): where the built app
-// is, waiting until every listed file is described, reading the rows, and
-// building the oxdrop binary for the tests that need the real server.
+// is, serving it with a Chromium for a describe block, waiting until every
+// listed file is described, reading the rows of the list (which draws only
+// those in view), and building the oxdrop binary for the tests that need
+// the real server.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { distDir, fixturesDir, listFiles, repoRoot } from './helpers.js';
+import { after, before } from 'node:test';
+import { distDir, fixturesDir, launchChromium, listFiles, repoRoot, startStaticServer } from './helpers.js';
 import { fixturesMissing, needs } from '../../internal/testenv/testenv.js';
 
 export { fixturesMissing };
@@ -38,34 +41,115 @@ export async function openApp(page, url) {
   if (state !== 'ready') throw new Error(`engine did not start: ${await page.textContent('#error')}`);
 }
 
-/** Waits until `count` rows exist and every row is described or failed. */
+/**
+ * For a describe block: the built app served on 127.0.0.1 and a Chromium,
+ * started before its tests and stopped after. app.newPage(viewport) opens
+ * the app in a new context (page.errors collects its uncaught errors);
+ * app.url is where it is served.
+ */
+export function useApp() {
+  const app = { server: null, browser: null };
+  before(async () => {
+    app.server = await startStaticServer({ root: appDir });
+    app.browser = await launchChromium();
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.close();
+  });
+  Object.defineProperty(app, 'url', { get: () => app.server.url });
+  app.newPage = async (viewport = { width: 1280, height: 800 }) => {
+    const context = await app.browser.newContext({ viewport });
+    const page = await context.newPage();
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    await openApp(page, app.server.url);
+    return page;
+  };
+  return app;
+}
+
+/**
+ * Waits until the list counts `count` entries (#file-list's data-total)
+ * and every one is described or failed (data-described + data-failed).
+ * The list draws only the rows its box shows; these counts are of all.
+ */
 export async function waitDescribed(page, count, timeout = 120_000) {
   await page.waitForFunction(
     (n) => {
-      const rows = document.querySelectorAll('#file-list [data-path]');
-      if (rows.length !== n) return false;
-      for (const r of rows) if (!r.dataset.hash && r.dataset.state !== 'error') return false;
-      return true;
+      const d = document.getElementById('file-list')?.dataset;
+      return d && Number(d.total) === n && Number(d.described) + Number(d.failed) === n;
     },
     count,
     { timeout, polling: 250 },
   );
 }
 
-/** Every row as {path, hash, type, mime, state, meta}. */
+/**
+ * Every row of the list, in order, as {path, hash, type, mime, state, meta,
+ * duplicate, error}: the list draws only the rows in view, so its box is
+ * scrolled from top to bottom and each row read as it is drawn (then
+ * scrolled back). Folder rows (grouped by folder) are left out.
+ */
 export function readRows(page) {
-  return page.$$eval('#file-list [data-path]', (rows) =>
-    rows.map((r) => ({
-      path: r.dataset.path,
-      hash: r.dataset.hash,
-      type: r.dataset.type,
-      mime: r.dataset.mime,
-      state: r.dataset.state,
-      meta: r.querySelector('.meta')?.textContent ?? '',
-      duplicate: r.dataset.duplicate ?? '',
-      error: r.dataset.state === 'error' ? r.querySelector('.hash')?.textContent : '',
-    })),
-  );
+  return page.evaluate(async () => {
+    const list = document.getElementById('file-list');
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const seen = new Map();
+    const read = () => {
+      for (const r of list.querySelectorAll('[data-path]')) {
+        seen.set(Number(r.getAttribute('aria-rowindex')), {
+          path: r.dataset.path,
+          hash: r.dataset.hash,
+          type: r.dataset.type,
+          mime: r.dataset.mime,
+          state: r.dataset.state,
+          meta: r.querySelector('.meta')?.textContent ?? '',
+          duplicate: r.dataset.duplicate ?? '',
+          error: r.dataset.state === 'error' ? r.querySelector('.hash')?.textContent : '',
+        });
+      }
+    };
+    const keep = list.scrollTop;
+    const step = Math.max(40, list.clientHeight - 60);
+    list.scrollTop = 0;
+    await frame();
+    read();
+    while (list.scrollTop + list.clientHeight < list.scrollHeight - 1) {
+      const before = list.scrollTop;
+      list.scrollTop += step;
+      await frame();
+      read();
+      if (list.scrollTop === before) break;
+    }
+    list.scrollTop = keep;
+    await frame();
+    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
+  });
+}
+
+/** Scrolls the list until the row of path is drawn and in view (the list draws only what it shows). */
+export async function revealRow(page, path) {
+  const found = await page.evaluate(async (path) => {
+    const list = document.getElementById('file-list');
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const find = () => [...list.querySelectorAll('[data-path]')].find((r) => r.dataset.path === path);
+    list.scrollTop = 0;
+    await frame();
+    for (;;) {
+      const row = find();
+      if (row) {
+        row.scrollIntoView({ block: 'center' });
+        await frame();
+        return true;
+      }
+      const before = list.scrollTop;
+      list.scrollTop += Math.max(40, list.clientHeight - 60);
+      await frame();
+      if (list.scrollTop === before) return false;
+    }
+  }, path);
+  if (!found) throw new Error(`no row for ${path} in the list`);
 }
 
 let binary = null;

@@ -12,7 +12,7 @@ if (process.env.NODE_TEST_CONTEXT) {
 }
 
 import { fixturesDir, launchChromium, repoRoot, startStaticServer } from './helpers.js';
-import { appDir, fixtureFiles, openApp, waitDescribed } from './app-helpers.js';
+import { appDir, fixtureFiles, openApp, revealRow, waitDescribed } from './app-helpers.js';
 
 const out = process.argv[2] || path.join(repoRoot, 'docs', 'screenshot.png');
 const scheme = process.env.OXDROP_SCHEME || 'light';
@@ -32,6 +32,7 @@ try {
   // Let thumbnails of the visible image rows draw.
   await page.locator('#file-list').evaluate((l) => l.scrollTo(0, l.scrollHeight));
   await page.waitForTimeout(800);
+  await revealRow(page, 'oxen/csvs/mixed_data_types.csv');
   await page.getByRole('button', { name: 'oxen/csvs/mixed_data_types.csv', exact: true }).click();
   await page.locator('dialog#preview table').waitFor();
   await page.waitForTimeout(300);

@@ -5,39 +5,21 @@
 // tables, images and media; the same path twice gives one row; 2,000 files
 // keep the page responsive. Offline and server tests: app-offline.test.js,
 // app-server.test.js.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fixturesDir, launchChromium, startStaticServer } from './helpers.js';
-import { appDir, appMissing, fixtureFiles, fixturesMissing, inspect, openApp, readRows, waitDescribed } from './app-helpers.js';
+import { fixturesDir } from './helpers.js';
+import { appMissing, fixtureFiles, fixturesMissing, inspect, openApp, readRows, revealRow, useApp, waitDescribed } from './app-helpers.js';
 import { expectedFixtures, expectedSummaries } from './app-expected.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
 
 const skip = skipUnless(appMissing());
 
 describe('oxdrop page', { skip, timeout: 240_000 }, () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startStaticServer({ root: appDir });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function newPage() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.errors = errors;
-    await openApp(page, server.url);
-    return page;
-  }
+  const app = useApp();
+  const newPage = () => app.newPage();
 
   /** Checks every row against §6 and `oxdrop inspect`; prefix is the path of the fixtures folder in the list. */
   async function assertFixtureRows(page, prefix, shownPath) {
@@ -153,9 +135,12 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await waitDescribed(page, 250);
     assert.equal((await readRows(page)).length, 250);
     // Removing a file by its labelled button removes its row and its duplicate mark.
+    await revealRow(page, 'big/f249.txt');
     await page.getByRole('button', { name: 'Remove big/f249.txt' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#file-list [data-duplicate]').length === 0);
-    assert.equal((await readRows(page)).length, 249);
+    await page.waitForFunction(() => !/duplicate/.test(document.getElementById('type-chips').textContent));
+    const left = await readRows(page);
+    assert.equal(left.length, 249);
+    assert.deepEqual(left.filter((r) => r.duplicate), []);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -251,7 +236,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
       await page.setInputFiles('input[type=file][webkitdirectory]', root);
       // While the files are being described, clicks still get answers fast:
       // five clicks, 300 ms apart, each timed from a task queued just before.
-      await page.waitForFunction(() => document.querySelectorAll('#file-list [data-hash]').length > 50);
+      await page.waitForFunction(() => Number(document.getElementById('file-list').dataset.described) > 50);
       const clickDelays = await page.evaluate(async () => {
         const summary = document.querySelector('.settings summary');
         const out = [];
@@ -387,7 +372,7 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
     await page.fill('input[name=author_email]', 'bessie@oxen.ai');
     await page.locator('input[name=author_email]').blur();
     await page.reload();
-    await openApp(page, server.url);
+    await openApp(page, app.url);
     assert.equal(await page.inputValue('input[name=author_name]'), 'Bessie');
     assert.equal(await page.inputValue('input[name=author_email]'), 'bessie@oxen.ai');
     // Submitting with an empty namespace says so in the alert, sends nothing.

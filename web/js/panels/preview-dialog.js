@@ -10,9 +10,10 @@ export class PreviewDialog {
 
   /**
    * @param {{engine: import('../files/engine.js').EngineLink, neighbour: (entry: any, delta: number) => any,
-   *          opened?: (entry: any) => void, focusFor?: (entry: any) => HTMLElement|null}} deps
+   *          opened?: (entry: any) => void, focusFor?: (entry: any, opener: Element|null) => Element|null}} deps
    *   neighbour gives the file shown before (-1) or after (1) entry in the list;
-   *   focusFor, the element to give the focus back to for entry after stepping
+   *   opened is told which file is shown; focusFor gives the element to give
+   *   the focus back to after stepping to entry, in place of opener
    */
   constructor({ engine, neighbour, opened = () => {}, focusFor = () => null }) {
     const $ = (id) => document.getElementById(id);
@@ -84,7 +85,7 @@ export class PreviewDialog {
     const next = this.neighbour(state.entry, delta);
     if (!next) return;
     this.open(next, state.opener);
-    this.#state.opener = this.focusFor(next) || state.opener;
+    this.#state.opener = this.focusFor(next, state.opener) || state.opener;
   }
 
   /** Stops what the preview runs and forgets it; returns the element that had the focus. */

@@ -17,6 +17,7 @@ export const CHANGED = {
   SELECTION: 16,
   ACTIVE: 32,
   LOCK: 64, // an upload started or ended
+  UPLOAD: 128, // an entry's part in the upload (passed along with the change, with ROW)
 };
 
 /**
@@ -160,6 +161,7 @@ export class EntriesStore {
   remove(entries) {
     if (!entries.length) return;
     this.#rememberActive();
+    this.#activeAfter(new Set(entries));
     for (const e of entries) {
       if (e.state === 'removed' || this.entries.get(e.path) !== e) continue;
       this.#retire(e);
@@ -263,7 +265,7 @@ export class EntriesStore {
     for (const e of this.byHash.get(hash) || []) {
       if (e.upload?.state === state && e.upload.pct === pct) continue;
       e.upload = { state, pct };
-      this.#emit(CHANGED.ROW, e);
+      this.#emit(CHANGED.ROW | CHANGED.UPLOAD, e);
     }
   }
 
@@ -271,7 +273,7 @@ export class EntriesStore {
     for (const e of this.entries.values()) {
       if (!e.upload) continue;
       e.upload = null;
-      this.#emit(CHANGED.ROW, e);
+      this.#emit(CHANGED.ROW | CHANGED.UPLOAD, e);
     }
   }
 
@@ -344,6 +346,21 @@ export class EntriesStore {
     if (this.active === null || !this.#view || this.#hard) return;
     const i = this.#view.indexOf(this.active);
     if (i >= 0) this.#activeHint = i;
+  }
+
+  // When the active row goes, the row after it that stays (else the one
+  // before) becomes active: the focus moves on in the list, not to its top.
+  #activeAfter(removed) {
+    const view = this.#view;
+    const i = this.active === null || !view || this.#hard ? -1 : view.indexOf(this.active);
+    if (i < 0) return;
+    const items = view.items;
+    const gone = (it) => (it.kind === 'folder' ? it.files.every((e) => removed.has(e)) : removed.has(it));
+    if (!gone(items[i])) return;
+    let j = i + 1;
+    while (j < items.length && gone(items[j])) j++;
+    if (j === items.length) for (j = i - 1; j >= 0 && gone(items[j]); ) j--;
+    this.active = j >= 0 ? keyOf(items[j]) : null;
   }
 
   setActive(key) {

@@ -1,21 +1,15 @@
-// One row of the file list: its path (folder and file name apart, so a
-// long folder path is what gets cut short, never the file's name), and,
-// as the engine gets on, its progress bar, then its type icon or
-// thumbnail, metadata, mime type, size and hash; a duplicate's mark; and
-// its part in a resumable upload. data-path, data-hash, data-type and
-// data-mime are the page's contract with its tests.
+// What one row of the file list shows. A file's row: its path (folder and
+// file name apart, so a long folder path is what gets cut short, never the
+// file's name), and, as the engine gets on, its progress bar, then its type
+// icon or thumbnail, metadata, mime type, size and hash; a duplicate's
+// mark; its part in a resumable upload. data-path, data-hash, data-type and
+// data-mime are the page's contract with its tests. A folder's row (when
+// the list is grouped): its name, how many files and bytes it holds.
+// Rows are reused as the list scrolls (grid.js): resetRow clears one.
 
-import { formatBytes, metadataSummary, schemaSummary } from '../../format.js';
+import { formatBytes, formatCount, metadataSummary, schemaSummary } from '../../format.js';
 import { typeColour, typeInfo } from '../../types.js';
 import { unwatchThumbnail, watchThumbnail } from '../../thumbs.js';
-
-/** A new row for entry, from the page's row template. */
-export function makeRow(template, entry, store) {
-  const row = template.cloneNode(true);
-  setPath(row, entry.path);
-  paintRow(row, entry, store);
-  return row;
-}
 
 /** Points row at another path (rows are reused as the list scrolls). */
 export function setPath(row, path) {
@@ -113,7 +107,7 @@ export function paintRow(row, entry, store) {
 const UPLOAD_LABELS = { waiting: ['–', 'Waiting to be sent'], sent: ['✓', 'Sent'], present: ['✓', 'Already on the server: not sent'] };
 
 function paintUpload(row, upload) {
-  const holder = row.querySelector('.rm').parentElement;
+  const holder = row.querySelector('.c-rm');
   let label = holder.querySelector('.up');
   if (!upload) {
     if (!label) return;
@@ -132,4 +126,32 @@ function paintUpload(row, upload) {
   row.style.setProperty('--up', String(upload.state === 'sending' ? upload.pct / 100 : upload.state === 'waiting' ? 0 : 1));
   label.textContent = text;
   label.title = title;
+}
+
+/** Clears what a row showed, before it shows another file. */
+export function resetRow(row) {
+  unwatchThumbnail(row);
+  for (const k of Object.keys(row.dataset)) delete row.dataset[k];
+  row.style.removeProperty('--up');
+  row.querySelector('.up')?.remove();
+  const icon = row.querySelector('.ic');
+  icon.classList.remove('has-thumb');
+  icon.replaceChildren();
+  icon.style.color = '';
+}
+
+/** Draws a folder of the tree: its name, and how many files and bytes are under it. */
+export function paintFolder(row, folder) {
+  const { icon, name, meta, size } = parts(row);
+  let bytes = 0;
+  for (const e of folder.files) bytes += e.size ?? 0;
+  const n = folder.files.length;
+  row.dataset.folder = folder.key;
+  row.setAttribute('aria-expanded', String(folder.expanded));
+  icon.textContent = folder.expanded ? '▾' : '▸';
+  name.textContent = `${folder.name}/`;
+  name.setAttribute('aria-label', `Folder ${folder.key}, ${n === 1 ? '1 file' : `${formatCount(n)} files`}`);
+  name.title = `${folder.expanded ? 'Close' : 'Open'} ${folder.key}`;
+  meta.textContent = `${formatCount(n)} ${n === 1 ? 'file' : 'files'}`;
+  size.textContent = formatBytes(bytes);
 }
