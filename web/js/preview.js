@@ -1,6 +1,10 @@
-// What the preview dialog shows for one file. Everything is read from the
-// File on this device: nothing is fetched or sent. Text is always inserted as
-// text (textContent), never parsed as HTML, and every object URL made here is
+// What the preview dialog shows for one file. A File (any Blob) is read on
+// this device: nothing is fetched or sent. The repository view passes a
+// stored file instead (repoview/source.js: size, slice(a, b) whose
+// arrayBuffer() and text() fetch those bytes with a Range request, blob()
+// for the engine, url): then only the bytes shown are fetched, and images,
+// video and audio load from its url. Text is always inserted as text
+// (textContent), never parsed as HTML, and every object URL made here is
 // handed back through `urls` so the caller revokes it when the dialog closes.
 
 import { formatBytes, metadataSummary, schemaSummary, tableCaption } from './format.js';
@@ -11,6 +15,14 @@ const MAX_IMAGE_W = 1200;
 const MAX_IMAGE_H = 900;
 const TABLE_ROWS = 20;
 const CELL_MAX = 300;
+
+const local = (file) => file instanceof Blob;
+
+function objectURL(file, ctx) {
+  const url = URL.createObjectURL(file);
+  ctx.urls.push(url);
+  return url;
+}
 
 /**
  * Fills `body` with a preview of entry ({file, path, info}).
@@ -46,7 +58,7 @@ async function imagePreview(body, entry, ctx) {
   const dims = entry.info?.metadata?.image;
   // A known size lets the browser decode straight to a downscaled bitmap, so
   // a 100-megapixel photo never sits in memory at full size.
-  if (dims && dims.width > 0 && dims.height > 0 && typeof createImageBitmap === 'function') {
+  if (local(entry.file) && dims && dims.width > 0 && dims.height > 0 && typeof createImageBitmap === 'function') {
     const scale = Math.min(1, MAX_IMAGE_W / dims.width, MAX_IMAGE_H / dims.height);
     const w = Math.max(1, Math.round(dims.width * scale));
     const h = Math.max(1, Math.round(dims.height * scale));
@@ -70,8 +82,7 @@ async function imagePreview(body, entry, ctx) {
       // Not decodable as a bitmap (TIFF, HEIF in Chromium): try an <img>.
     }
   }
-  const url = URL.createObjectURL(entry.file);
-  ctx.urls.push(url);
+  const url = local(entry.file) ? objectURL(entry.file, ctx) : entry.file.url;
   const img = document.createElement('img');
   img.className = 'preview-image';
   img.alt = `Image ${entry.path}`;
@@ -85,8 +96,7 @@ async function imagePreview(body, entry, ctx) {
 }
 
 function mediaPreview(body, entry, ctx, kind) {
-  const url = URL.createObjectURL(entry.file);
-  ctx.urls.push(url);
+  const url = local(entry.file) ? objectURL(entry.file, ctx) : entry.file.url;
   const el = document.createElement(kind);
   el.controls = true;
   el.preload = 'metadata';
@@ -101,7 +111,10 @@ async function tablePreview(body, entry, ctx) {
   const schema = schemaSummary(entry.info?.metadata);
   let data = null;
   try {
-    data = await ctx.pool.preview(entry.file, entry.path, TABLE_ROWS);
+    // A stored file hands the engine a Blob of what it needs, or null when
+    // that would mean fetching a big file whole: its schema then.
+    const blob = local(entry.file) ? entry.file : await entry.file.blob();
+    data = blob ? await ctx.pool.preview(blob, entry.path, TABLE_ROWS) : schemaTable(entry.info?.metadata);
   } catch (err) {
     note(body, `The table could not be read for a preview (${err?.message || err}). Showing the start of the file instead.`);
     return false;
@@ -149,6 +162,11 @@ async function tablePreview(body, entry, ctx) {
   wrap.append(table);
   body.append(wrap);
   return true;
+}
+
+function schemaTable(metadata) {
+  const fields = metadata?.tabular?.schema?.fields;
+  return Array.isArray(fields) ? { columns: fields.map((f) => f.name), dtypes: fields.map((f) => f.dtype), rows: [] } : null;
 }
 
 async function textPreview(body, file, ctx) {

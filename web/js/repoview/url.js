@@ -4,6 +4,7 @@
 // a CDN, Cloudflare's static assets in front of the Worker) serves the one
 // page for every repository without a server-side route. No DOM here: the
 // main app imports repoViewURL for its result panel.
+import { apiURL } from '../upload.js';
 
 // Oxen's name pattern (core/repo: [A-Za-z0-9][A-Za-z0-9_.-]+, at most 100 bytes).
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]+$/;
@@ -35,7 +36,7 @@ export function parseRepoHash(hash) {
   } catch {
     return { error: `This address is not valid (a broken %-escape). ${how}` };
   }
-  if (segs.length < 2 || !segs[1]) return { error: `This address names no repository: “${raw}”. ${how}` };
+  if (segs.length < 2 || !segs[1]) return { error: `This address names no repository: “${segs.join('/')}”. ${how}` };
   const [namespace, name, ...rest] = segs;
   for (const [what, v] of [['namespace', namespace], ['repository name', name]]) {
     if (!validName(v)) return { error: `“${v}” is not a valid ${what}: names are 2 to 100 letters, digits, “_”, “.” or “-”, starting with a letter or digit. ${how}` };
@@ -45,26 +46,9 @@ export function parseRepoHash(hash) {
   return { namespace, name, path };
 }
 
-/** The API's base: the one the app's Settings stored (web/js/app.js, same key), else this site. */
-export const API_BASE_KEY = 'oxdrop.api_base';
-
-export function storedApiBase() {
-  try {
-    return (localStorage.getItem(API_BASE_KEY) || '').trim();
-  } catch {
-    return ''; // storage disabled: this site
-  }
-}
-
-/** The absolute URL of an API path under base ("" is this site), as the app's apiURL does. */
-export function apiURL(base, path) {
-  const origin = base ? base.replace(/\/+$/, '') : location.origin;
-  return `${origin}${path}`;
-}
-
 const enc = encodeURIComponent;
 
-/** GET /api/repos/{namespace}/{name}. */
+/** GET /api/repos/{namespace}/{name} under the API's base ("" is this site). */
 export function repoURL(base, namespace, name) {
   return apiURL(base, `/api/repos/${enc(namespace)}/${enc(name)}`);
 }
