@@ -63,6 +63,7 @@ const SHELL = [
   'js/upload/resumable.js',
   'js/upload/tus.js',
   'js/upload/create.js',
+  'js/engine/protocol.js',
   'js/engine/pool.js',
   'js/engine/worker.js',
   'js/engine/reader.js',

@@ -4,10 +4,16 @@
 // file.stream(), and in a worker over FileReaderSync slices as oxdrop reads)
 // and a read-only pass (same two ways), all in one headless Chromium run:
 // 3 repetitions each, interleaved, median. Then the whole app: from the
-// file input's change event to the file's hash in its row on screen. Also the engine's start-up (time
-// to pool.ready()) and the wasm size. Needs `npm run build` first.
+// file input's change event to the file's hash in its row on screen. Then
+// the start-up race: the app on a fresh page (first visit: a new browser
+// context; second visit: the same context again, its service worker and
+// caches in place), a 256 MiB file chosen 300 ms after the load event, from
+// the change event to the hash on screen, against hash-wasm streaming on a
+// page opened the same way (peer.html). Also the engine's start-up (time
+// to pool.ready(), and where it goes) and the wasm size. Needs `npm run build` first.
 //   OXDROP_BENCH_PORT (default 3301), OXDROP_BENCH_REPS (default 3),
-//   OXDROP_BENCH_SIZES (MiB, default "256,1024")
+//   OXDROP_BENCH_SIZES (MiB, default "256,1024"), OXDROP_BENCH_RACE (MiB of
+//   the start-up race's file, default 256; 0 skips the race)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const reps = Number(process.env.OXDROP_BENCH_REPS || 3);
 const port = Number(process.env.OXDROP_BENCH_PORT || 3301);
 const sizes = (process.env.OXDROP_BENCH_SIZES || '256,1024').split(',').map((m) => Number(m) * (1 << 20));
+const raceSize = Number(process.env.OXDROP_BENCH_RACE ?? 256) * (1 << 20);
+const RACE_DELAY_MS = 300; // after the load event
 
 function writePatterned(file, size) {
   if (fs.existsSync(file) && fs.statSync(file).size === size) return;
@@ -43,7 +51,7 @@ function watchChoiceToHash() {
   window.__choiceToHash = new Promise((resolve) => {
     let chosenAt = null;
     document.addEventListener('change', (e) => {
-      if (e.target.id === 'file-input') chosenAt ??= performance.now();
+      if (e.target.id === 'file-input') window.__changeAt = chosenAt ??= performance.now();
     }, { capture: true });
     new MutationObserver((records, mo) => {
       for (const r of records) {
@@ -57,9 +65,48 @@ function watchChoiceToHash() {
   });
 }
 
+/**
+ * Opens url on page, waits until RACE_DELAY_MS after the load event (page
+ * clock), chooses file on #file-input and returns the time from the change
+ * event to the hash on the page (data-hash), with the hash, the load event's
+ * time and, for the app, the engine's start-up marks (performance.mark
+ * "oxdrop-engine:…", set by pool.js).
+ */
+async function race(page, url, file) {
+  await page.goto(url);
+  const loadAt = await page.evaluate(async (delay) => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    while (!nav.loadEventEnd) await new Promise((r) => setTimeout(r, 5));
+    const wait = nav.loadEventEnd + delay - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return nav.loadEventEnd;
+  }, RACE_DELAY_MS);
+  await page.setInputFiles('#file-input', file);
+  const r = await page.evaluate(() => window.__choiceToHash);
+  // The engine's own User Timing marks (pool.js), first of each name.
+  const startup = await page.evaluate(() => {
+    const out = {};
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('oxdrop-engine:')) out[m.name.slice(14)] ??= m.startTime;
+    return Object.keys(out).length ? out : null;
+  });
+  if (startup) {
+    startup.load = loadAt;
+    startup.change = await page.evaluate(() => window.__changeAt);
+    startup['hash-on-page'] = startup.change + r.ms;
+  }
+  return { ...r, loadAt, startup };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (n) => `${n / (1 << 20)} MiB`;
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+
+// startupSummary gives the median of each of the engine's start-up marks
+// (the page's clock, from navigation start), in time order.
+function startupSummary(list) {
+  const keys = Object.keys(list[0]).sort((a, b) => list[0][a] - list[0][b]);
+  return keys.map((k) => `${k} ${median(list.filter((s) => k in s).map((s) => s[k])).toFixed(0)}`).join(', ');
+}
 
 async function main() {
   const wasm = path.join(distDir, 'oxdrop.wasm');
@@ -121,6 +168,52 @@ async function main() {
     }
     methods.push('oxdrop app, choice → hash on screen');
 
+    // The start-up race: a file chosen 300 ms after the load event.
+    const raceRows = [];
+    if (raceSize > 0) {
+      const raceFile = path.join(dir, `race-${mib(raceSize).replace(' ', '')}.bin`);
+      writePatterned(raceFile, raceSize);
+      const want = {};
+      const runs = { 'oxdrop app, first visit': [], 'oxdrop app, second visit': [], 'oxdrop engine alone (engine.html)': [], 'hash-wasm stream on the page': [] };
+      const startups = { first: [], second: [], engine: [] };
+      for (let r = 0; r < reps; r++) {
+        const ctx = await browser.newContext();
+        try {
+          for (const visit of ['first', 'second']) {
+            const p = await ctx.newPage();
+            p.on('pageerror', (e) => console.error('race page error:', e));
+            await p.addInitScript(watchChoiceToHash);
+            const out = await race(p, server.url, raceFile);
+            runs[`oxdrop app, ${visit} visit`].push(out.ms);
+            want.app = out.hash;
+            if (out.startup) startups[visit].push(out.startup);
+            // Let the service worker finish installing before the second visit.
+            if (visit === 'first') await p.evaluate(() => navigator.serviceWorker?.ready.then(() => new Promise((r) => setTimeout(r, 1000))));
+            await p.close();
+          }
+        } finally {
+          await ctx.close();
+        }
+        for (const [name, page] of [['oxdrop engine alone (engine.html)', 'engine'], ['hash-wasm stream on the page', 'peer']]) {
+          const ctx2 = await browser.newContext();
+          try {
+            const p = await ctx2.newPage();
+            await p.addInitScript(watchChoiceToHash);
+            const out = await race(p, `${server.url}bench/${page}.html`, raceFile);
+            runs[name].push(out.ms);
+            want[page] = out.hash;
+            if (page === 'engine' && out.startup) startups.engine.push(out.startup);
+          } finally {
+            await ctx2.close();
+          }
+        }
+      }
+      if (want.app !== want.peer || want.engine !== want.peer) throw new Error(`start-up race: the app shows ${want.app}, the engine ${want.engine}, hash-wasm ${want.peer}`);
+      const peer = median(runs['hash-wasm stream on the page']);
+      for (const [name, xs] of Object.entries(runs)) raceRows.push([name, median(xs).toFixed(0), mbps(raceSize, median(xs)).toFixed(0), (median(xs) / peer).toFixed(2), xs.map((x) => x.toFixed(0)).join(', ')]);
+      raceRows.startups = startups;
+    }
+
     console.log(`Chromium ${browser.version()} headless, ${os.cpus().length} cores (${os.cpus()[0].model}), ${reps} runs each, median`);
     console.log(`oxdrop.wasm ${(version.wasm_bytes / 1024).toFixed(0)} KiB raw, ${(version.wasm_gzip_bytes / 1024).toFixed(0)} KiB gzip; pool.ready() ${readyMs.toFixed(0)} ms (page load to ready ${pageReadyMs} ms)\n`);
     const head = ['method', ...sizes.flatMap((s) => [`${mib(s)} ms`, 'MB/s', 'oxdrop ÷ this'])];
@@ -135,6 +228,18 @@ async function main() {
     console.log('|' + widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
     for (const r of rows) console.log(line(r));
     console.log('\n"oxdrop ÷ this" is oxdrop\'s time over the method\'s: below 1 means oxdrop is faster; for a read-only pass, 1.10 means oxdrop takes 10% longer than reading alone.');
+    if (raceRows.length) {
+      console.log(`\nStart-up race: a ${mib(raceSize)} file chosen ${RACE_DELAY_MS} ms after the load event, change event → hash on the page (median of ${reps}; ÷ hash-wasm below 1 is faster):\n`);
+      const rh = ['page', 'ms', 'MB/s', '÷ hash-wasm', 'runs'];
+      const rw = rh.map((h, i) => Math.max(h.length, ...raceRows.map((r) => r[i].length)));
+      const rl = (r) => '| ' + r.map((c, i) => (i ? c.padStart(rw[i]) : c.padEnd(rw[i]))).join(' | ') + ' |';
+      console.log(rl(rh));
+      console.log('|' + rw.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
+      for (const r of raceRows) console.log(rl(r));
+      for (const [visit, list] of Object.entries(raceRows.startups)) {
+        if (list.length) console.log(`\nengine start-up, ${visit === 'engine' ? 'engine.html' : `the app's ${visit} visit`} (ms on the page's clock, median; the load event at ${median(list.map((s) => s.load ?? NaN)).toFixed(0)}): ${startupSummary(list)}`);
+      }
+    }
   } finally {
     await browser.close();
     await server.close();

@@ -1,34 +1,42 @@
-// "Many files" browser benchmark (npm run bench:many; issue 6, benchmark 2).
+// "Many files" browser benchmark (npm run bench:many; issue 12's first goal).
 // Generates N small mixed files in nested folders, serves build/dist on a
-// random loopback port, opens the app in headless Chromium (a fresh browser
-// context per run) and chooses the folder on the folder input. Per run it
-// measures, with the page's own clock:
-//   start-up   navigation start → #engine-status data-state="ready"
+// random loopback port and, in headless Chromium (a fresh browser context
+// per page and run), chooses the folder on a folder input. Three pages, run
+// in turn within each run:
+//   app      the app itself (index.html)
+//   engine   the engine alone (engine.html: the folder input and EnginePool)
+//   peer     a plain page that posts the whole FileList to one Web Worker,
+//            which hashes each file with hash-wasm (peer.html)
+// Per page and run it measures, with the page's own clock:
+//   start-up   navigation start → the engine ready (the app's
+//              #engine-status data-state="ready"; the others' own flag)
 //   FileList   choosing (setInputFiles called) → the input's change event:
 //              Chromium walks the folder and builds the FileList before any
 //              of the page's code runs
-//   all rows   choosing → N rows with data-path in the DOM
-//   described  choosing → every row has data-hash (or failed)
-//   files/s    N / described
-//   longest main-thread task after the change event (PerformanceObserver
-//   'longtask', registered before choosing), and the longest including the
-//   browser's FileList task; the main thread's total busy time
-//   (Performance.getMetrics TaskDuration) over the run.
+//   all rows   change → N rows listed (the app: N rows with data-path)
+//   classified change → every file described (the app: data-hash or failed
+//              on every row; the peer: hashed)
+//   files/s    N / classified
+//   the longest main-thread task after the change event (PerformanceObserver
+//   'longtask', registered before choosing), the long tasks' count, the
+//   main thread's total busy time (Performance.getMetrics TaskDuration).
 // Then a table of medians, the machine, and the wasm size raw and gzip.
-//   node bench/browser-many/run.mjs [--files 10000] [--runs 3]
+//   node bench/browser-many/run.mjs [--files 10000] [--runs 3] [--pages app,engine,peer]
 // Needs `npm run build` first (npm run bench:many does both).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { distDir, launchChromium, startStaticServer } from '../../web/test/helpers.js';
+import { fileURLToPath } from 'node:url';
+import { distDir, launchChromium, repoRoot, startStaticServer } from '../../web/test/helpers.js';
 import { generate } from './files.mjs';
 
 const { values: args } = parseArgs({
   options: {
     files: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '3' },
+    pages: { type: 'string', default: 'app,engine,peer' },
     // Diagnostic: the engine reads every file on its own worker thread instead
     // of through the nested read-ahead worker (pool option readAhead: false),
     // to show what the extra message hops cost per small file.
@@ -41,6 +49,10 @@ const nFiles = Number(args.files);
 const nRuns = Number(args.runs);
 if (!Number.isInteger(nFiles) || nFiles < 1) throw new Error(`--files must be a positive integer, got ${args.files}`);
 if (!Number.isInteger(nRuns) || nRuns < 1) throw new Error(`--runs must be a positive integer, got ${args.runs}`);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pagePaths = { app: '', engine: 'bench/engine.html', peer: 'bench/peer.html' };
+const pages = args.pages.split(',').map((p) => p.trim()).filter(Boolean);
+for (const p of pages) if (!(p in pagePaths)) throw new Error(`--pages: unknown page ${p} (app, engine, peer)`);
 
 // Generous: about 60 ms per file on a starved machine, at least 2 minutes.
 const runTimeoutMs = Math.max(120_000, nFiles * 60);
@@ -74,6 +86,11 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 function watchEngineReady() {
   window.__bench = { engineReadyAt: null, engineState: null };
   const check = () => {
+    if (window.__engineReady !== undefined || window.__engineError !== undefined) {
+      window.__bench.engineState = window.__engineError === undefined ? 'ready' : 'error';
+      window.__bench.engineReadyAt = window.__engineReady ?? performance.now();
+      return true;
+    }
     const el = document.getElementById('engine-status');
     if (!el || el.dataset.state === 'loading') return false;
     window.__bench.engineState = el.dataset.state;
@@ -83,7 +100,8 @@ function watchEngineReady() {
   const mo = new MutationObserver(() => {
     if (check()) mo.disconnect();
   });
-  mo.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+  // The app's status element, or the bench pages' title ("ready").
+  mo.observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
 }
 
 /** Installed before the page's scripts: every describe request asks for no read-ahead worker. */
@@ -116,12 +134,15 @@ function armMeasurement([n, timeoutMs]) {
     const started = performance.now();
     const timer = setInterval(() => {
       const now = performance.now();
-      const rows = document.querySelectorAll('#file-list [data-path]');
+      // The bench pages count for themselves; the app is read from its rows.
+      const p = window.__progress;
+      const rows = p ? { length: p.rows } : document.querySelectorAll('#file-list [data-path]');
       if (rows.length && b.firstRowAt === null) b.firstRowAt = now;
       if (rows.length >= n && b.allRowsAt === null) b.allRowsAt = now;
       if (rows.length >= n) {
         let pending = 0;
-        for (const r of rows) if (!r.dataset.hash && r.dataset.state !== 'error') pending++;
+        if (p) pending = n - p.described - p.failed;
+        else for (const r of rows) if (!r.dataset.hash && r.dataset.state !== 'error') pending++;
         if (pending === 0) {
           b.describedAt = now;
           clearInterval(timer);
@@ -131,7 +152,7 @@ function armMeasurement([n, timeoutMs]) {
       }
       if (now - started > timeoutMs) {
         clearInterval(timer);
-        const described = document.querySelectorAll('#file-list [data-hash]').length;
+        const described = p ? p.described : document.querySelectorAll('#file-list [data-hash]').length;
         reject(new Error(`timed out after ${timeoutMs} ms: ${rows.length} of ${n} rows, ${described} described`));
       }
     }, 50);
@@ -141,6 +162,8 @@ function armMeasurement([n, timeoutMs]) {
 /** After the run: the rows' types and failures, and the times on the page's clock. */
 function collectResults() {
   const b = window.__bench;
+  const p = window.__progress;
+  if (p) return { ...b, types: p.types, errors: p.errors, errorCount: p.failed, timeOrigin: performance.timeOrigin, poolStats: window.pool?.handOverStats() };
   const types = {};
   const errors = [];
   for (const r of document.querySelectorAll('#file-list [data-path]')) {
@@ -155,7 +178,7 @@ async function taskDuration(cdp) {
   return metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN; // seconds
 }
 
-async function oneRun(browser, url, folder, expected) {
+async function oneRun(browser, url, folder, expected, which) {
   const context = await browser.newContext();
   const closeContext = () => context.close();
   cleanup.push(closeContext);
@@ -165,14 +188,15 @@ async function oneRun(browser, url, folder, expected) {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.addInitScript(watchEngineReady);
     if (args['no-read-ahead']) await page.addInitScript(disableReadAhead);
-    await page.goto(url);
+    await page.goto(url + pagePaths[which]);
     await page.waitForFunction(() => window.__bench?.engineReadyAt != null, null, { timeout: 60_000 });
-    const startup = await page.evaluate(() => ({ at: window.__bench.engineReadyAt, state: window.__bench.engineState, text: document.getElementById('engine-status').textContent }));
+    const startup = await page.evaluate(() => ({ at: window.__bench.engineReadyAt, state: window.__bench.engineState, text: document.getElementById('engine-status')?.textContent ?? window.__engineError }));
     if (startup.state !== 'ready') throw new Error(`the engine did not start: ${startup.state} "${startup.text}"`);
 
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     await page.evaluate(armMeasurement, [nFiles, runTimeoutMs]);
+    const input = 'input[type=file][webkitdirectory]';
     if (args.profile) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
@@ -181,7 +205,7 @@ async function oneRun(browser, url, folder, expected) {
     if (args.trace) await browser.startTracing(page, { categories: ['devtools.timeline'] });
     const busyBefore = await taskDuration(cdp);
     const chosenAt = Date.now(); // epoch ms; the page's times are converted with timeOrigin
-    await page.setInputFiles('input[type=file][webkitdirectory]', folder);
+    await page.setInputFiles(input, folder);
     await page.evaluate(() => window.__benchDone);
     const busy = (await taskDuration(cdp)) - busyBefore;
     const r = await page.evaluate(collectResults);
@@ -190,7 +214,7 @@ async function oneRun(browser, url, folder, expected) {
     await cdp.detach();
 
     if (r.errorCount) throw new Error(`${r.errorCount} files failed, e.g. ${r.errors.join('; ')}`);
-    for (const [type, count] of Object.entries(expected)) {
+    for (const [type, count] of Object.entries(which === 'peer' ? { hashed: nFiles } : expected)) {
       if (r.types[type] !== count) throw new Error(`expected ${count} ${type} files, the page shows ${JSON.stringify(r.types)}`);
     }
     if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
@@ -200,15 +224,16 @@ async function oneRun(browser, url, folder, expected) {
     return {
       startupMs: startup.at,
       fileListMs: sinceChoice(r.changeAt),
-      allRowsMs: sinceChoice(r.allRowsAt),
-      describedMs: sinceChoice(r.describedAt),
-      filesPerSec: nFiles / (sinceChoice(r.describedAt) / 1000),
+      allRowsMs: r.allRowsAt - r.changeAt,
+      describedMs: r.describedAt - r.changeAt,
+      filesPerSec: nFiles / ((r.describedAt - r.changeAt) / 1000),
       longestMs: Math.max(0, ...afterChange.map(([, d]) => d)),
       longestAllMs: Math.max(0, ...r.longtasks.map(([, d]) => d)),
       longTasks: afterChange.length,
       busyMs: busy * 1000,
       wallMs: sinceChoice(r.describedAt),
       types: r.types,
+      poolStats: r.poolStats,
     };
   } finally {
     const i = cleanup.indexOf(closeContext);
@@ -274,17 +299,24 @@ async function main() {
   for (const f of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) if (f.isFile()) bytes += fs.statSync(path.join(f.parentPath ?? f.path, f.name)).size;
   console.log(`generated ${nFiles} files (${(bytes / 1024 / 1024).toFixed(1)} MiB; ${Object.entries(expected).map(([t, c]) => `${c} ${t}`).join(', ')}) in ${Date.now() - g0} ms`);
 
-  const server = await startStaticServer({ port: 0 });
+  const server = await startStaticServer({
+    port: 0,
+    mounts: { '/bench/': here, '/hash-wasm/': path.join(repoRoot, 'node_modules', 'hash-wasm', 'dist') },
+  });
   cleanup.push(() => server.close());
   const browser = await launchChromium();
   cleanup.push(() => browser.close());
   const load = os.loadavg();
 
-  const runs = [];
+  // The pages take turns within each run, so a change in the machine's
+  // load falls on all of them alike.
+  const runs = Object.fromEntries(pages.map((p) => [p, []]));
   for (let i = 0; i < nRuns; i++) {
-    const r = await oneRun(browser, server.url, folder, expected);
-    runs.push(r);
-    console.log(`run ${i + 1}/${nRuns}: start-up ${r.startupMs.toFixed(0)} ms, FileList ${r.fileListMs.toFixed(0)} ms, all rows ${r.allRowsMs.toFixed(0)} ms, described ${r.describedMs.toFixed(0)} ms (${r.filesPerSec.toFixed(0)} files/s), longest task ${r.longestMs.toFixed(0)} ms after change (${r.longestAllMs.toFixed(0)} ms with the FileList task), ${r.longTasks} long tasks, main thread busy ${r.busyMs.toFixed(0)} ms`);
+    for (const which of pages) {
+      const r = await oneRun(browser, server.url, folder, expected, which);
+      runs[which].push(r);
+      console.log(`run ${i + 1}/${nRuns} ${which}: start-up ${r.startupMs.toFixed(0)} ms, FileList ${r.fileListMs.toFixed(0)} ms, all rows ${r.allRowsMs.toFixed(0)} ms, classified ${r.describedMs.toFixed(0)} ms (${r.filesPerSec.toFixed(0)} files/s), longest task ${r.longestMs.toFixed(0)} ms after change (${r.longestAllMs.toFixed(0)} ms with the FileList task), ${r.longTasks} long tasks, main thread busy ${r.busyMs.toFixed(0)} ms${r.poolStats ? `; the pool handed over ${r.poolStats.files} files in ${r.poolStats.messages} messages, ${r.poolStats.ms.toFixed(0)} ms in postMessage (${(r.poolStats.ms / r.poolStats.files).toFixed(2)} ms a file, longest ${r.poolStats.longestMs.toFixed(0)} ms)` : ''}`);
+    }
   }
   const loadAfter = os.loadavg();
 
@@ -292,19 +324,26 @@ async function main() {
   console.log(`\nMachine: ${cpu.length} cores (${cpu[0].model}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${load.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after; Chromium ${browser.version()} headless; Node ${process.version}`);
   console.log(`oxdrop.wasm ${wasm.length} bytes (${(wasm.length / 2 ** 20).toFixed(2)} MiB) raw, ${wasmGzip} bytes (${(wasmGzip / 2 ** 20).toFixed(2)} MiB) gzip -9`);
   if (args['no-read-ahead']) console.log('--no-read-ahead: describe requests sent with readAhead: false (diagnostic, not the shipped setting)');
-  console.log(`${nFiles} files, ${nRuns} runs, fresh browser context each; times from choosing the folder (setInputFiles) unless said\n`);
+  console.log(`${nFiles} files, ${nRuns} runs, fresh browser context for each page and run; times from the input's change event unless said\n`);
   const metrics = [
-    ['start-up: navigation → "Engine ready" (ms)', (r) => r.startupMs, 0],
-    ['Chromium builds the FileList: choosing → change event (ms)', (r) => r.fileListMs, 0],
-    ['(c) all rows in the DOM (ms)', (r) => r.allRowsMs, 0],
-    ['(a) all described, data-hash on every row (ms)', (r) => r.describedMs, 0],
-    ['(d) files/s (N ÷ a)', (r) => r.filesPerSec, 0],
-    ['(b) longest main-thread task after the change event (ms)', (r) => r.longestMs, 0],
-    ['longest task including the FileList task (ms)', (r) => r.longestAllMs, 0],
-    ['long tasks (> 50 ms) after the change event', (r) => r.longTasks, 0],
-    ['main thread busy during (a), TaskDuration (ms)', (r) => r.busyMs, 0],
+    ['start-up: navigation → engine ready (ms)', (r) => r.startupMs],
+    ['Chromium builds the FileList: choosing → change (ms)', (r) => r.fileListMs],
+    ['all rows listed (ms)', (r) => r.allRowsMs],
+    ['**all classified** (ms)', (r) => r.describedMs],
+    ['files/s', (r) => r.filesPerSec],
+    ['**longest main-thread task after change** (ms)', (r) => r.longestMs],
+    ['long tasks (> 50 ms) after change', (r) => r.longTasks],
+    ['main thread busy, choosing → classified (ms)', (r) => r.busyMs],
+    ['longest task including the FileList task (ms)', (r) => r.longestAllMs],
   ];
-  console.log(table(['measure', 'median', ...runs.map((_, i) => `run ${i + 1}`)], metrics.map(([name, f, d]) => [name, median(runs.map(f)).toFixed(d), ...runs.map((r) => f(r).toFixed(d))])));
+  const head = ['measure (median)', ...pages];
+  console.log(table(head, metrics.map(([name, f]) => [name, ...pages.map((p) => median(runs[p].map(f)).toFixed(0))])));
+  if (nRuns > 1) {
+    for (const p of pages) {
+      console.log(`\n${p}, each run:`);
+      console.log(table(['measure', ...runs[p].map((_, i) => `run ${i + 1}`)], metrics.map(([name, f]) => [name, ...runs[p].map((r) => f(r).toFixed(0))])));
+    }
+  }
 }
 
 main()

@@ -131,6 +131,20 @@ func (e *Engine) Describe(f File, stream io.Reader, path string, progress Progre
 	return info, nil
 }
 
+// DescribeBytes describes a file whose bytes are all in data: one pass of
+// a over them, then a's Finish reads its headers and footers from data. The
+// answer is Describe's for the same bytes and path. The worker reads small
+// files whole and hands them over in one synchronous call, with no
+// JavaScript value, promise or goroutine per file.
+func DescribeBytes(a Analyzer, data []byte, path string) (model.FileInfo, error) {
+	name := BaseName(path)
+	a.Begin(name)
+	if _, err := a.Write(data); err != nil {
+		return model.FileInfo{}, fmt.Errorf("analysing bytes 0-%d: %w", len(data), err)
+	}
+	return a.Finish(name, bytes.NewReader(data), int64(len(data)))
+}
+
 // readError says which range of the file could not be read, or where it
 // ended early.
 func readError(off, at int64, want int, size int64, err error) error {

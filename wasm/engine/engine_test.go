@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/oxdrop/oxdrop/core/describe"
 	"github.com/oxdrop/oxdrop/core/model"
 	"github.com/oxdrop/oxdrop/core/oxhash"
 )
@@ -231,6 +233,45 @@ func TestDescribeReadsSmallFilesOnce(t *testing.T) {
 				t.Errorf("%d progress reports, want %d", progress, tt.wantProgress)
 			}
 		})
+	}
+}
+
+// DescribeBytes (small files, read whole by the worker) answers exactly what
+// Describe answers for the same bytes, with the core's real analyzer.
+func TestDescribeBytesMatchesDescribe(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x07\x00\x00\x00\x05\x08\x02\x00\x00\x00")
+	files := map[string][]byte{
+		"empty.csv":       nil,
+		"a/t.txt":         []byte("one\ntwo\nthree\n"),
+		"d/table.csv":     []byte("id,name,value\n1,a,2.5\n2,b,3.5\n"),
+		"rows.jsonl":      []byte(`{"a":1,"b":"x"}` + "\n" + `{"a":2,"b":"y"}` + "\n"),
+		"arr.json":        []byte(`[{"a":1},{"a":2}]`),
+		"img/i.png":       append(png, pattern(300)...),
+		"blob.bin":        pattern(5000),
+		"broken.parquet":  []byte("PAR1 not really"),
+		"deep/x/y/README": []byte("# title\n"),
+	}
+	for path, data := range files {
+		want, wantErr := New(describe.NewAnalyzer(), MinChunk).Describe(newMemFile(data), nil, path, nil)
+		got, err := DescribeBytes(describe.NewAnalyzer(), data, path)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%s: error %v, Describe's %v", path, err, wantErr)
+		}
+		gotJSON, _ := json.Marshal(got)
+		wantJSON, _ := json.Marshal(want)
+		if !bytes.Equal(gotJSON, wantJSON) {
+			t.Errorf("%s:\n got %s\nwant %s", path, gotJSON, wantJSON)
+		}
+	}
+	// One analyzer serves file after file.
+	a := describe.NewAnalyzer()
+	for i := range 3 {
+		for _, path := range []string{"d/table.csv", "blob.bin"} {
+			got, _ := DescribeBytes(a, files[path], path)
+			if want := oxhash.SumHex(files[path]); got.Hash != want {
+				t.Fatalf("round %d, %s: hash %s, want %s", i, path, got.Hash, want)
+			}
+		}
 	}
 }
 

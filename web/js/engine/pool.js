@@ -1,24 +1,31 @@
 // EnginePool: a pool of Web Workers, each running one Go WebAssembly
 // instance of oxdrop's core (worker.js), so hashing, classification and
-// previews never run on the page's main thread. API and scheduling rules:
-// README.md in this folder.
+// previews never run on the page's main thread. The pool owns all
+// scheduling: which worker gets which file and when, and taking files back
+// from a worker that started a big one. Messages: protocol.js; API and
+// rules: README.md in this folder.
+import { MARK, Msg, Op } from './protocol.js';
 
 const DEFAULT_CHUNK = 4 << 20;
 
-// Scheduling (README.md in this folder, "Scheduling"), in short: files go to
-// the workers in batches, each worker kept BATCH_LOW to BATCH_HIGH files
-// ahead so it never waits for the page between files, and answers in
-// batches; the page pays a message per batch, not per file.
-const BATCH_HIGH = 32;
-const BATCH_LOW = 16;
-// Handing a picked File to a worker costs the page a synchronous round trip
-// to the browser process (Chromium snapshots the file's size and date while
-// cloning it): about 0.3-0.5 ms, more while the workers read. So a task
-// sends at most SEND_MAX files, and the next ones go in a later task, which
-// keeps the page responsive while thousands of files are handed out.
-// (Reading small files here with file.stream() and transferring the bytes
-// was tried: the stream machinery cost the page about twice as much.)
-const SEND_MAX = 8;
+// Scheduling, in short: files go to the workers in batches of up to
+// BATCH_MAX, each worker kept AHEAD_LOW to AHEAD_HIGH files ahead so it
+// never waits for the page between files, and the workers answer in
+// batches. Handing a picked File to a worker costs the page a synchronous
+// round trip to the browser process (Chromium snapshots the file's size
+// and date while cloning it): 0.25 ms on an idle machine, more while the
+// workers read. That is the page's whole cost per file, so the pool sends
+// for at most SLICE_MS per task, then yields (a task, not a clamped
+// timer), and never in the caller's own task: adding 10,000 files at once
+// never blocks the page.
+const BATCH_MAX = 64;
+const AHEAD_LOW = 96;
+const AHEAD_HIGH = 192;
+const SLICE_MS = 6;
+// The clone's cost varies from 0.2 ms to several ms per file with the
+// machine's load, so each batch is sized from the cost measured on the last
+// ones (a moving average), to end within about SLICE_MS.
+const COST_START_MS = 0.5;
 
 function abortError(signal) {
   return signal && signal.reason !== undefined
@@ -26,8 +33,20 @@ function abortError(signal) {
     : new DOMException('The operation was aborted.', 'AbortError');
 }
 
+// mark records a start-up time as a User Timing mark ("oxdrop-engine:…")
+// on the page's timeline; at is an epoch time in ms (a worker's clock),
+// else now.
+function mark(name, at) {
+  try {
+    performance.mark(MARK + name, at === undefined ? undefined : { startTime: Math.max(0, at - performance.timeOrigin) });
+  } catch {
+    // marks are diagnostics only
+  }
+}
+
 // compileEngine fetches and compiles oxdrop.wasm once for the whole pool;
-// every worker instantiates the same compiled Module (structured-cloned).
+// every worker instantiates the same compiled Module (structured-cloned,
+// which shares the compiled code).
 async function compileEngine(url) {
   let res;
   try {
@@ -43,6 +62,38 @@ async function compileEngine(url) {
   return WebAssembly.compile(await res.arrayBuffer()); // hosts that send another MIME type
 }
 
+// A queue with O(1) taking from the front.
+class Queue {
+  #items = [];
+  #head = 0;
+  get length() { return this.#items.length - this.#head; }
+  push(...xs) { this.#items.push(...xs); }
+  unshift(xs) {
+    this.#items.splice(this.#head, 0, ...xs);
+  }
+  take(n) {
+    const out = this.#items.slice(this.#head, this.#head + n);
+    this.#head += out.length;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+  remove(x) {
+    const i = this.#items.indexOf(x, this.#head);
+    if (i < 0) return false;
+    this.#items.splice(i, 1);
+    return true;
+  }
+  drain() {
+    const out = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return out;
+  }
+}
+
 export class EnginePool {
   #baseURL;
   #workerURL;
@@ -50,12 +101,16 @@ export class EnginePool {
   #readAhead;
   #module;
   #slots = [];
-  #queue = []; // interactive requests first, then files, in order
+  #files = new Queue(); // describe jobs waiting, in order
+  #calls = []; // interactive requests waiting for a started worker
   #nextId = 1;
   #closed = false;
-  #started;
-  #stats = new Map(); // id -> resolve, for memoryStats()
-  #later = 0; // a timer for the next #dispatch, when files are left to send
+  #ready;
+  #sendScheduled = false;
+  #wake; // posts a task that runs #send
+  #costPerFile = COST_START_MS; // ms of the page's time to hand over one file, averaged
+  #handOver = { files: 0, messages: 0, ms: 0, longestMs: 0 };
+  #answered = false;
 
   /**
    * @param {object} [opts]
@@ -66,45 +121,67 @@ export class EnginePool {
    *                                   hashes (default); false reads and hashes on one thread
    */
   constructor({ size = globalThis.navigator?.hardwareConcurrency || 2, baseURL = new URL('../../', import.meta.url), chunkSize = DEFAULT_CHUNK, readAhead = true } = {}) {
+    mark('start');
     this.#baseURL = new URL(baseURL, globalThis.location?.href).href;
     this.#workerURL = new URL('./worker.js', import.meta.url);
     this.#chunkSize = chunkSize;
     this.#readAhead = readAhead;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      this.#sendScheduled = false;
+      this.#send();
+    };
+    this.#wake = () => {
+      if (this.#sendScheduled || this.#closed) return;
+      this.#sendScheduled = true;
+      channel.port2.postMessage(null);
+    };
     this.#module = compileEngine(new URL('oxdrop.wasm', this.#baseURL).href);
-    this.#module.catch(() => {}); // surfaced through ready() and each job
+    this.#module.then(() => mark('compiled'), () => {}); // failures surface through ready() and each job
     const n = Math.max(1, Math.floor(size) || 1);
-    for (let i = 0; i < n; i++) this.#slots.push(this.#spawn());
-    this.#started = Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
-    this.#started.catch(() => {});
+    // The workers start while the wasm compiles.
+    for (let i = 0; i < n; i++) this.#slots.push(this.#spawn(i + 1));
+    // The engine is ready once one worker is: it takes work at once, the
+    // others join as they start. It fails only if no worker can start.
+    this.#ready = Promise.any(this.#slots.map((s) => s.ready)).then(
+      () => mark('ready'),
+      (agg) => { throw agg.errors[0]; },
+    );
+    this.#ready.catch(() => {});
+    Promise.all(this.#slots.map((s) => s.ready)).then(() => mark('all-ready'), () => {});
   }
 
   /** Number of workers. */
   get size() { return this.#slots.length; }
 
-  /** Resolves when every worker has started its Go instance; rejects if the engine cannot load. */
-  ready() { return this.#started; }
+  /**
+   * Resolves when the engine takes work: its first worker has started its
+   * Go instance (the others join as they start). Rejects if the engine
+   * cannot load.
+   */
+  ready() { return this.#ready; }
 
   /**
    * Hashes and describes a file: resolves to the Go model.FileInfo JSON
    * {hash, size, data_type, mime_type, extension, metadata}.
    */
   describe(file, path, { onProgress, signal } = {}) {
-    return this.#enqueue({ type: 'describe', file, path }, { onProgress, signal, path });
+    return this.#job({ file, path }, { onProgress, signal, path });
   }
 
   /** The head of a tabular file {columns, dtypes, rows}, or null when the file is not tabular. */
   preview(file, path, maxRows = 20, { signal } = {}) {
-    return this.#enqueue({ type: 'preview', file, path, maxRows }, { signal, path, urgent: true });
+    return this.#job({ op: Op.PREVIEW, args: [file, path, maxRows] }, { signal, path });
   }
 
   /** "" when name is a valid repository or namespace name, else the core's message. */
   validateName(name) {
-    return this.#enqueue({ type: 'validateName', name: String(name) }, { urgent: true });
+    return this.#job({ op: Op.VALIDATE_NAME, args: [String(name)] });
   }
 
   /** "" when name and email are a valid commit author (the server's rule: at most 255 bytes each, no control characters), else the core's message. */
   validateAuthor(name, email) {
-    return this.#enqueue({ type: 'validateAuthor', name: String(name), email: String(email) }, { urgent: true });
+    return this.#job({ op: Op.VALIDATE_AUTHOR, args: [String(name), String(email)] });
   }
 
   /**
@@ -117,7 +194,7 @@ export class EnginePool {
    * one message each way.
    */
   checkPaths(added, listed = []) {
-    return this.#enqueue({ type: 'checkPaths', added: Array.from(added, String), listed: Array.from(listed, String) }, { urgent: true });
+    return this.#job({ op: Op.CHECK_PATHS, args: [Array.from(added, String), Array.from(listed, String)] });
   }
 
   /**
@@ -126,16 +203,24 @@ export class EnginePool {
    * diagnostics.
    */
   memoryStats() {
-    return Promise.all(this.#slots.filter((s) => s.started).map((slot) => new Promise((resolve) => {
-      const id = this.#nextId++;
-      this.#stats.set(id, resolve);
-      slot.worker.postMessage({ type: 'stats', id });
+    return Promise.all(this.#slots.filter((s) => s.started).map((slot) => new Promise((resolve, reject) => {
+      const job = this.#newJob({ op: Op.STATS, args: [] }, {}, resolve, reject);
+      this.#post(slot, job);
     })));
+  }
+
+  /**
+   * What handing files to the workers has cost the page so far: files and
+   * messages sent, the time spent in postMessage (cloning the Files), and
+   * the longest single postMessage, in ms. For benchmarks and diagnostics.
+   */
+  handOverStats() {
+    return { ...this.#handOver };
   }
 
   /** Rejects every waiting job and stops every running one. */
   cancelAll() {
-    for (const job of this.#queue.splice(0)) job.reject(abortError());
+    for (const job of [...this.#calls.splice(0), ...this.#files.drain()]) job.reject(abortError());
     for (const slot of this.#slots) {
       if (slot.big !== null) {
         // Its Go loop may run for seconds: stop it at once.
@@ -148,7 +233,7 @@ export class EnginePool {
       if (!ids.length) continue;
       for (const job of slot.jobs.values()) job.reject(abortError());
       slot.jobs.clear();
-      slot.worker.postMessage({ type: 'cancel', ids });
+      slot.worker.postMessage({ type: Msg.REVOKE, ids });
     }
   }
 
@@ -156,9 +241,8 @@ export class EnginePool {
   terminate() {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#later);
     const err = new Error('the engine pool was terminated');
-    for (const job of this.#queue.splice(0)) job.reject(err);
+    for (const job of [...this.#calls.splice(0), ...this.#files.drain()]) job.reject(err);
     for (const slot of this.#slots) {
       slot.worker.terminate();
       for (const job of slot.jobs.values()) job.reject(err);
@@ -166,35 +250,52 @@ export class EnginePool {
     }
   }
 
-  #enqueue(msg, { onProgress, signal, path, urgent = false } = {}) {
+  #newJob(msg, { onProgress, signal, path }, resolve, reject) {
+    const job = { id: this.#nextId++, msg, onProgress, path, slot: null };
+    const onAbort = () => this.#abort(job, abortError(signal));
+    job.resolve = (v) => { signal?.removeEventListener('abort', onAbort); resolve(v); };
+    job.reject = (e) => { signal?.removeEventListener('abort', onAbort); reject(e); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return job;
+  }
+
+  #job(msg, opts = {}) {
     if (this.#closed) return Promise.reject(new Error('the engine pool was terminated'));
-    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal));
     return new Promise((resolve, reject) => {
-      const job = { id: this.#nextId++, msg, onProgress, path, slot: null, urgent };
-      const cleanup = () => signal?.removeEventListener('abort', onAbort);
-      job.resolve = (v) => { cleanup(); resolve(v); };
-      job.reject = (e) => { cleanup(); reject(e); };
-      const onAbort = () => this.#abort(job, abortError(signal));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // Interactive requests (name checks, previews) go ahead of the files
-      // waiting to be hashed; files are taken in the order they were given.
-      if (urgent) {
-        const firstFile = this.#queue.findIndex((j) => !j.urgent);
-        this.#queue.splice(firstFile < 0 ? this.#queue.length : firstFile, 0, job);
-        this.#dispatch();
+      const job = this.#newJob(msg, opts, resolve, reject);
+      if (msg.op) {
+        // Interactive requests go ahead of every file waiting, at once to
+        // the least busy started worker (one in a big file answers between
+        // its chunks).
+        this.#calls.push(job);
+        this.#sendCalls();
       } else {
-        // Files are sent from a later task, a few at a time: a caller adding
-        // thousands in one go must not clone them all in its own task.
-        this.#queue.push(job);
-        this.#dispatchLater();
+        // Files are sent from a later task, a slice at a time: a caller
+        // adding thousands in one go must not clone them in its own task.
+        this.#files.push(job);
+        this.#wake();
       }
     });
   }
 
+  #post(slot, job) {
+    job.slot = slot;
+    slot.jobs.set(job.id, job);
+    slot.worker.postMessage({ type: Msg.CALL, id: job.id, op: job.msg.op, args: job.msg.args });
+  }
+
+  #sendCalls() {
+    const started = this.#slots.filter((s) => s.started);
+    if (!started.length || this.#closed) return;
+    const busyness = (s) => (s.big === null ? 0 : 1e6) + s.jobs.size;
+    for (const job of this.#calls.splice(0)) this.#post(started.reduce((a, b) => (busyness(b) < busyness(a) ? b : a)), job);
+  }
+
   #abort(job, err) {
-    const i = this.#queue.indexOf(job);
-    if (i >= 0) {
-      this.#queue.splice(i, 1);
+    if (this.#files.remove(job) || this.#calls.includes(job)) {
+      const i = this.#calls.indexOf(job);
+      if (i >= 0) this.#calls.splice(i, 1);
       job.reject(err);
       return;
     }
@@ -206,87 +307,74 @@ export class EnginePool {
       return;
     }
     // A small file: dropped if it has not started; if it has, it ends in
-    // milliseconds and its result is ignored.
+    // milliseconds and its answer is ignored.
     slot.jobs.delete(job.id);
     job.reject(err);
-    slot.worker.postMessage({ type: 'cancel', ids: [job.id] });
-    this.#dispatch();
+    slot.worker.postMessage({ type: Msg.REVOKE, ids: [job.id] });
+    this.#wake();
   }
 
-  // #dispatch sends waiting work to the workers: interactive requests at
-  // once to the least busy worker that is not in a big file (the worker
-  // answers them between chunks), files in batches to workers running low,
-  // split evenly so a few files still spread over every worker.
-  #dispatch() {
+  // #send hands waiting files to the workers that run low, a batch each,
+  // for at most SLICE_MS, then yields to the page and goes on in a task of
+  // its own. Files are taken in the order they were given; a few files
+  // still spread over every worker.
+  #send() {
     if (this.#closed) return;
-    const started = this.#slots.filter((s) => s.started);
-    if (!started.length) return;
-    // A worker in a big file answers between its chunks, so interactive
-    // requests never wait for a file to end; a free worker is still better.
-    const busyness = (s) => (s.big === null ? 0 : 1e6) + s.jobs.size;
-    while (this.#queue.length && this.#queue[0].urgent) {
-      const job = this.#queue.shift();
-      const slot = started.reduce((a, b) => (busyness(b) < busyness(a) ? b : a));
-      job.slot = slot;
-      slot.jobs.set(job.id, job);
-      slot.worker.postMessage({ ...job.msg, id: job.id });
+    const t0 = performance.now();
+    for (;;) {
+      if (!this.#files.length) return;
+      const hungry = this.#slots.filter((s) => s.started && s.big === null && s.jobs.size <= AHEAD_LOW);
+      if (!hungry.length) return; // a worker's answers bring #send back
+      const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+      const left = SLICE_MS - (performance.now() - t0);
+      const affordable = Math.max(1, Math.floor(left / this.#costPerFile));
+      const n = Math.min(AHEAD_HIGH - slot.jobs.size, Math.ceil(this.#files.length / hungry.length), BATCH_MAX, affordable);
+      const jobs = this.#files.take(n);
+      for (const job of jobs) {
+        job.slot = slot;
+        slot.jobs.set(job.id, job);
+      }
+      const t1 = performance.now();
+      slot.worker.postMessage({
+        type: Msg.DESCRIBE,
+        chunkSize: this.#chunkSize,
+        readAhead: this.#readAhead,
+        jobs: jobs.map((j) => ({ id: j.id, file: j.msg.file, path: j.msg.path })),
+      });
+      const t2 = performance.now();
+      this.#costPerFile = 0.7 * this.#costPerFile + 0.3 * Math.max(0.02, (t2 - t1) / jobs.length);
+      const st = this.#handOver;
+      if (!st.files) mark('first-file-sent');
+      st.files += jobs.length;
+      st.messages++;
+      st.ms += t2 - t1;
+      st.longestMs = Math.max(st.longestMs, t2 - t1);
+      if (t2 - t0 > SLICE_MS) {
+        this.#wake();
+        return;
+      }
     }
-    const free = started.filter((s) => s.big === null);
-    const hungry = free.filter((s) => s.jobs.size <= BATCH_LOW);
-    const files = this.#queue.length;
-    if (!files || !hungry.length) return;
-    // The hungriest worker gets the next few files now; the others (and
-    // the rest) in a later task.
-    const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
-    const n = Math.min(BATCH_HIGH - slot.jobs.size, Math.ceil(files / hungry.length), SEND_MAX);
-    const jobs = this.#queue.splice(0, n);
-    for (const job of jobs) {
-      job.slot = slot;
-      slot.jobs.set(job.id, job);
-    }
-    slot.worker.postMessage({
-      type: 'describe',
-      chunkSize: this.#chunkSize,
-      readAhead: this.#readAhead,
-      jobs: jobs.map((j) => ({ id: j.id, file: j.msg.file, path: j.msg.path })),
-    });
-    if (this.#queue.length) this.#dispatchLater();
   }
 
-  #dispatchLater() {
-    if (this.#later) return;
-    this.#later = setTimeout(() => {
-      this.#later = 0;
-      this.#dispatch();
-    }, 0);
-  }
-
-  // #requeue puts files a worker gave back (or held when it was replaced)
-  // at the head of the files waiting, after the interactive requests, in
-  // their order.
-  #requeue(jobs) {
-    if (!jobs.length) return;
-    for (const job of jobs) job.slot = null;
-    const at = this.#queue.findIndex((j) => !j.urgent);
-    this.#queue.splice(at < 0 ? this.#queue.length : at, 0, ...jobs);
-  }
-
-  // #spawn starts a worker and sends it the compiled module.
-  #spawn() {
-    const worker = new Worker(this.#workerURL, { name: 'oxdrop-engine' });
+  // #spawn starts a worker: INIT at once (it loads wasm_exec.js and its
+  // reader while the wasm compiles), MODULE once compiled.
+  #spawn(index = 0) {
+    const worker = new Worker(this.#workerURL, { type: 'module', name: 'oxdrop-engine' });
     const slot = { worker, jobs: new Map(), big: null, started: false, ready: null };
     slot.ready = new Promise((resolve, reject) => {
       slot.onStart = resolve;
       slot.onFail = reject;
     });
     slot.ready.catch(() => {});
+    slot.index = index;
     worker.onmessage = (e) => this.#onMessage(slot, e.data);
     worker.onerror = (e) => {
       e.preventDefault?.();
       this.#fail(slot, `engine worker error: ${e.message || 'could not start worker.js'}`);
     };
+    worker.postMessage({ type: Msg.INIT, baseURL: this.#baseURL, chunkSize: this.#chunkSize, readAhead: this.#readAhead });
     this.#module.then(
-      (module) => worker.postMessage({ type: 'init', baseURL: this.#baseURL, module }),
+      (module) => worker.postMessage({ type: Msg.MODULE, module }),
       (err) => this.#fail(slot, err.message),
     );
     return slot;
@@ -294,98 +382,111 @@ export class EnginePool {
 
   #onMessage(slot, m) {
     switch (m.type) {
-      case 'ready':
+      case Msg.READY:
+        if (slot.index) {
+          for (const [name, at] of Object.entries(m.marks ?? {})) mark(`worker${slot.index}-${name}`, at);
+        }
         slot.started = true;
         slot.onStart();
+        this.#sendCalls();
         break;
-      case 'fatal':
+      case Msg.FATAL:
         this.#fail(slot, m.message, m.reported === true);
         return;
-      case 'stats':
-        this.#stats.get(m.id)?.({ wasmBytes: m.wasmBytes });
-        this.#stats.delete(m.id);
-        return;
-      case 'progress':
+      case Msg.PROGRESS:
         slot.jobs.get(m.id)?.onProgress?.(m.done, m.total);
         return;
-      case 'big': {
-        // The worker started a big file and gave back the files queued
-        // behind it, for the other workers.
-        if (slot.jobs.has(m.id)) slot.big = m.id;
-        const back = [];
-        for (const id of m.requeue) {
-          const job = slot.jobs.get(id);
-          if (!job) continue; // cancelled meanwhile
-          slot.jobs.delete(id);
-          back.push(job);
-        }
+      case Msg.BIG: {
+        // The worker started a big file: the files queued behind it go to
+        // the other workers (it drops them; one it started meanwhile is
+        // answered and ignored).
+        if (!slot.jobs.has(m.id)) break;
+        slot.big = m.id;
+        const back = [...slot.jobs.values()].filter((j) => j.id !== m.id && !j.msg.op);
+        for (const job of back) slot.jobs.delete(job.id);
+        if (back.length) slot.worker.postMessage({ type: Msg.REVOKE, ids: back.map((j) => j.id) });
         this.#requeue(back);
         break;
       }
-      case 'results':
-        for (const r of m.items) this.#settle(slot, r.id, r);
-        break;
-      case 'result':
-        this.#settle(slot, m.id, { value: m.value });
-        break;
-      case 'error':
-        this.#settle(slot, m.id, { message: m.message });
+      case Msg.RESULTS:
+        for (const r of m.items) this.#settle(slot, r);
         break;
       default:
         return;
     }
-    this.#dispatch();
+    this.#wake();
   }
 
-  #settle(slot, id, r) {
-    if (slot.big === id) slot.big = null;
-    const job = slot.jobs.get(id);
-    if (!job) return; // a late answer for a cancelled job
-    slot.jobs.delete(id);
+  #settle(slot, r) {
+    if (slot.big === r.id) slot.big = null;
+    const job = slot.jobs.get(r.id);
+    if (!job) return; // a late answer for a cancelled or taken-back job
+    slot.jobs.delete(r.id);
+    if (!job.msg.op && !this.#answered) {
+      this.#answered = true;
+      mark('first-file-answered');
+    }
     if (r.message === undefined) job.resolve(r.value);
     else job.reject(new Error(r.message));
   }
 
+  // #requeue puts files taken back from a worker at the head of the line,
+  // in their order.
+  #requeue(jobs) {
+    if (!jobs.length) return;
+    for (const job of jobs) job.slot = null;
+    this.#files.unshift(jobs);
+  }
+
   // #fail handles a worker that could not start or whose Go instance died.
-  // A worker that never started fails the pool (nothing could work); a
-  // running one is replaced.
+  // A worker that never started is dropped, and the pool fails only when
+  // no worker started at all; a running one is replaced.
   #fail(slot, message, reported = false) {
     if (this.#closed) return;
     if (!slot.started) {
       const err = new Error(message.startsWith('could not') ? message : `could not start the engine: ${message}`);
       slot.onFail(err);
       slot.worker.terminate();
+      const i = this.#slots.indexOf(slot);
+      if (this.#slots.some((s) => s !== slot && (s.started || !s.failed))) {
+        // Others are up or may still start: carry on without this one.
+        slot.failed = true;
+        if (i >= 0 && this.#slots.length > 1) this.#slots.splice(i, 1);
+        return;
+      }
       // Nothing can run: fail everything waiting, the pool stays unusable.
-      for (const job of this.#queue.splice(0)) job.reject(err);
+      for (const job of [...this.#calls.splice(0), ...this.#files.drain()]) job.reject(err);
       this.#closed = true;
       return;
     }
     // reported: the worker already failed the file it was on, the others
     // are innocent. Otherwise (Go exited, or the worker died without a
     // word) the big file, or else the oldest file it holds, is the one that
-    // was running (the worker sends its finished results first): it fails,
+    // was running (the worker sends its finished answers first): it fails,
     // so a file that kills workers cannot go round for ever.
-    const culprit = reported ? null : slot.big !== null ? slot.jobs.get(slot.big) : slot.jobs.values().next().value;
+    const culprit = reported ? null : slot.big !== null ? slot.jobs.get(slot.big) : [...slot.jobs.values()].find((j) => !j.msg.op);
     this.#replace(slot, culprit, new Error(message.startsWith('could not') ? message : `could not read ${culprit?.path ?? ''}: ${message}`));
   }
 
   // #replace terminates a slot's worker (stopping its job at once, even in
   // the middle of a synchronous Go loop) and starts a fresh one in its place:
   // failing (if any) rejects with err, the other files it held go back to
-  // the head of the line.
+  // the head of the line, and its interactive requests are asked again.
   #replace(slot, failing, err) {
     slot.worker.terminate();
     if (failing) {
       slot.jobs.delete(failing.id);
       failing.reject(err);
     }
-    this.#requeue([...slot.jobs.values()]);
+    const held = [...slot.jobs.values()];
     slot.jobs.clear();
     slot.big = null;
+    this.#requeue(held.filter((j) => !j.msg.op));
+    this.#calls.unshift(...held.filter((j) => j.msg.op));
     const i = this.#slots.indexOf(slot);
     const fresh = this.#spawn();
     this.#slots[i] = fresh;
-    fresh.ready.then(() => this.#dispatch(), () => {});
-    this.#dispatch();
+    this.#sendCalls();
+    this.#wake();
   }
 }

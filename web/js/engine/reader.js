@@ -1,4 +1,4 @@
-// oxdrop engine reader: a worker nested in each engine worker (worker.js)
+// oxdrop engine reader (a module worker): a worker nested in each engine worker (worker.js)
 // that reads the file being hashed with file.stream() and hands it over in
 // chunks of about 4 MiB, each a list of the stream's own pieces
 // (transferred, not copied). Reading then runs on its own thread while Go
@@ -7,7 +7,7 @@
 // 1.4x to 3x faster than FileReaderSync on 4 MiB slices in the benchmark's
 // read-only passes.)
 /* global FileReaderSync */
-'use strict';
+import { ReaderMsg } from './protocol.js';
 
 let current = null; // { gen, file, chunk, credits, wake, closed }
 
@@ -27,7 +27,7 @@ function explain(file, err) {
 
 self.onmessage = (e) => {
   const m = e.data;
-  if (m.type === 'open') {
+  if (m.type === ReaderMsg.OPEN) {
     current?.wake?.();
     current = { gen: m.gen, file: m.file, chunk: m.chunk, credits: m.ahead, wake: null, closed: false };
     run(current);
@@ -35,9 +35,9 @@ self.onmessage = (e) => {
   }
   const job = current;
   if (!job || m.gen !== job.gen) return;
-  if (m.type === 'more') {
+  if (m.type === ReaderMsg.MORE) {
     job.credits++;
-  } else if (m.type === 'close') {
+  } else if (m.type === ReaderMsg.CLOSE) {
     job.closed = true;
   }
   job.wake?.();
@@ -82,10 +82,10 @@ async function run(job) {
       // which must stay here: copy such pieces, transfer the others.
       const out = pieces.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p !== pending ? p : p.slice()));
       if (pending && pending.buffer === out[out.length - 1].buffer) out[out.length - 1] = out[out.length - 1].slice();
-      self.postMessage({ type: 'chunk', gen, pieces: out, len: filled }, out.map((p) => p.buffer));
+      self.postMessage({ type: ReaderMsg.CHUNK, gen, pieces: out, len: filled }, out.map((p) => p.buffer));
     }
   } catch (err) {
-    if (live()) self.postMessage({ type: 'error', gen, message: explain(file, err) });
+    if (live()) self.postMessage({ type: ReaderMsg.ERROR, gen, message: explain(file, err) });
   } finally {
     reader?.cancel().catch(() => {});
   }

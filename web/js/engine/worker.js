@@ -1,14 +1,27 @@
-// oxdrop engine worker: one Go WebAssembly instance (build/dist/oxdrop.wasm,
-// source in wasm/) per Web Worker. Started and driven by pool.js; see
-// README.md in this folder for the message protocol.
+// oxdrop engine worker (a module worker): one Go WebAssembly instance
+// (build/dist/oxdrop.wasm, source in wasm/) per Web Worker. Started and
+// driven by pool.js, which owns all scheduling: this worker describes the
+// files it is given, in order, and answers in batches. Messages:
+// protocol.js; behaviour: README.md in this folder.
 //
-// Files are read with FileReaderSync, which exists only in workers: it lets
-// Go's io.ReaderAt be synchronous, so the Go side streams each File in
-// chunks into one reused buffer and reads header/footer ranges on demand.
+// Small files (up to SMALL_FILE) are read whole with file.arrayBuffer(), a
+// few ahead of the one Go is on, and described in one synchronous call of
+// an exported Go function (wasm/main.go): no JS value, promise or goroutine
+// per file. Larger files stream through Go in chunks read ahead by a nested
+// reader worker (reader.js); Go reads their header and footer ranges with
+// FileReaderSync, which exists only in workers.
 /* global Go, FileReaderSync */
-'use strict';
+import { BIG_FILE, Msg, Op, ReaderMsg, SMALL_FILE } from './protocol.js';
 
+const marks = { script: Date.now() };
 const reader = new FileReaderSync();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+let memory = null; // the Go instance's linear memory
+let exports = null; // its exported functions (the small-file path)
+let engine = null; // globalThis.oxdropEngine, Go's js.FuncOf calls
+let glue = null; // the promise of wasm_exec.js, loaded at INIT
 
 // goBytes is a view of n bytes of Go's memory at addr. The memory's buffer
 // is replaced when Go's heap grows, so the view is made afresh each time.
@@ -29,27 +42,76 @@ function readSlice(file, start, end, addr) {
   }
 }
 
-// openStream returns the bytes of file, in order, read ahead in chunks by a
-// nested reader worker (reader.js): next(addr, max) copies up to max of the
-// next bytes to addr in Go's memory and resolves to the count (0 after the
-// last byte), or rejects with the reason a read failed. Without nested
-// workers it returns null and Go reads through readSlice instead.
-let readerWorker;
-let generation = 0;
-const AHEAD = 2; // chunks read beyond the one Go is hashing
+// ---------------------------------------------------------------------------
+// Start-up: INIT comes with the worker's start, so wasm_exec.js and the
+// reader worker load while the page compiles the wasm; MODULE brings it.
 
-// startReader starts the reader worker, once. init() calls it, so the
-// first big file does not wait for a worker to start.
+// The nested reader worker, started once at INIT so the first big file
+// does not wait for it; null where nested workers are missing (Go then
+// reads through readSlice).
+let readerWorker;
+
 function startReader() {
   if (readerWorker !== undefined) return;
   try {
-    readerWorker = typeof Worker === 'function' ? new Worker(new URL('reader.js', self.location.href)) : null;
+    readerWorker = typeof Worker === 'function' ? new Worker(new URL('./reader.js', import.meta.url), { type: 'module' }) : null;
   } catch {
     readerWorker = null;
   }
 }
 
-function openStream(file, chunkSize) {
+async function instantiate(module) {
+  await glue;
+  marks.glue = Date.now();
+  const go = new Go();
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  marks.instantiated = Date.now();
+  memory = instance.exports.mem;
+  exports = instance.exports;
+  // run() executes Go's main synchronously until it blocks, by which time
+  // it has installed globalThis.oxdropEngine; the promise settles only if
+  // Go exits (a panic), after which every call must fail loudly.
+  go.run(instance).then(() => {
+    // The file being described never gets an answer: send the finished
+    // ones, so the pool can tell which file was running.
+    flush();
+    self.postMessage({ type: Msg.FATAL, message: 'the Go engine exited' });
+  });
+  engine = globalThis.oxdropEngine;
+  if (!engine || typeof exports.oxdrop_describe_bytes !== 'function') throw new Error('the Go engine did not start (oxdropEngine missing)');
+  marks.go = Date.now();
+}
+
+// warmUp describes 3 MiB of made-up bytes (binary and text) once Go is up.
+// V8 first runs WebAssembly from its baseline compiler and optimizes a
+// function only once it has run hot; without this, the first file a
+// person chooses right after the page loads is hashed by the slow code.
+// The hot loops (hashing, counting lines) are the same for small and large
+// files. The compiled module is shared by the pool's workers, so its
+// optimized code is too. The answers are thrown away; it runs after READY,
+// before the first file.
+function warmUp() {
+  const bin = new Uint8Array(1 << 20);
+  for (let i = 0; i < bin.length; i++) bin[i] = (i * 131 + (i >> 9)) & 0xff;
+  const text = encoder.encode('warm-up line of the engine, with some words\n'.repeat(12 << 10));
+  for (let i = 0; i < 2; i++) {
+    describeSmall({ id: 0, path: 'warm-up.bin' }, bin);
+    describeSmall({ id: 0, path: 'warm-up.txt' }, text);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Large files: chunks read ahead by the reader worker.
+
+let generation = 0;
+const AHEAD = 2; // chunks read beyond the one Go is hashing
+
+// openStream returns the bytes of file, in order, read ahead in chunks by
+// the reader worker: next(addr, max) copies up to max of the next bytes to
+// addr in Go's memory and resolves to the count (0 after the last byte), or
+// rejects with the reason a read failed. Without a reader it returns null
+// and Go reads through readSlice instead.
+function openStream(file, size, chunkSize) {
   startReader();
   if (!readerWorker) return null;
   const rw = readerWorker;
@@ -66,7 +128,7 @@ function openStream(file, chunkSize) {
     if (!pieces.length && ready.length) {
       pieces = ready.shift().pieces;
       used = 0;
-      rw.postMessage({ type: 'more', gen }); // room for one more chunk
+      rw.postMessage({ type: ReaderMsg.MORE, gen }); // room for one more chunk
     }
     if (pieces.length) {
       waiting = null;
@@ -93,7 +155,7 @@ function openStream(file, chunkSize) {
   rw.onmessage = (e) => {
     const m = e.data;
     if (m.gen !== gen) return; // left over from an earlier file
-    if (m.type === 'chunk') ready.push(m);
+    if (m.type === ReaderMsg.CHUNK) ready.push(m);
     else failure = m.message;
     settle();
   };
@@ -103,79 +165,37 @@ function openStream(file, chunkSize) {
     readerWorker = null; // later files are read on this thread instead
     settle();
   };
-  rw.postMessage({ type: 'open', gen, file, chunk: chunkSize, ahead: AHEAD });
+  rw.postMessage({ type: ReaderMsg.OPEN, gen, file, chunk: chunkSize, ahead: AHEAD });
   return {
     next(addr, max) {
-      if (taken >= file.size) return Promise.resolve(0);
+      if (taken >= size) return Promise.resolve(0);
       return new Promise((resolve, reject) => {
         waiting = { resolve, reject, addr, max };
         settle();
       });
     },
     close() {
-      rw.postMessage({ type: 'close', gen });
+      rw.postMessage({ type: ReaderMsg.CLOSE, gen });
     },
   };
 }
 
-let engine = null;
-let memory = null; // the Go instance's linear memory, for memoryStats()
-
-async function init({ baseURL, module }) {
-  importScripts(new URL('wasm_exec.js', baseURL).href);
-  const go = new Go();
-  let instance;
-  if (module) {
-    instance = await WebAssembly.instantiate(module, go.importObject);
-  } else {
-    const url = new URL('oxdrop.wasm', baseURL).href;
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`could not load the engine from ${url}: HTTP ${res.status}`);
-    ({ instance } = await WebAssembly.instantiate(await res.arrayBuffer(), go.importObject));
-  }
-  // run() executes Go's main synchronously until it blocks, by which time
-  // it has installed globalThis.oxdropEngine; the promise settles only if
-  // Go exits (a panic), after which every call must fail loudly.
-  memory = instance.exports.mem;
-  go.run(instance).then(() => {
-    // The file being described never gets an answer: send the finished
-    // ones, so the pool can tell which file was running.
-    flush();
-    self.postMessage({ type: 'fatal', message: 'the Go engine exited' });
-  });
-  engine = globalThis.oxdropEngine;
-  if (!engine) throw new Error('the Go engine did not start (oxdropEngine missing)');
-  startReader();
-}
-
-function reply(id, out, what, path) {
-  if (out && typeof out.error === 'string') {
-    self.postMessage({ type: 'error', id, message: `could not ${what} ${path}: ${out.error}` });
-  } else {
-    self.postMessage({ type: 'result', id, value: JSON.parse(out.json) });
-  }
-}
-
 // ---------------------------------------------------------------------------
-// Describing: the pool sends files in batches; this worker keeps its own
-// queue and works through it without waiting for the page between files,
-// reading the next small files while Go describes the current one, and
-// answers in batches too (see README.md, "Scheduling").
+// Describing: the files of every DESCRIBE batch, in order.
 
-// A file over BIG_FILE takes long enough that the files queued behind it
-// are better given back to the pool, for a worker that is free.
-const BIG_FILE = 32 << 20;
-// Small files (up to PREFETCH_FILE bytes, where a read's round trip costs
-// more than its bytes) are read whole with file.arrayBuffer(), up to
-// PREFETCH_FILES / PREFETCH_BYTES ahead of the one Go is describing: reads
-// of separate files overlap, instead of a round trip each. The bounds keep
-// a worker's extra memory to a few MiB, also with a worker per core on a
-// phone.
-const PREFETCH_FILE = 1 << 20;
-const PREFETCH_FILES = 8;
-const PREFETCH_BYTES = 4 << 20;
-// Results are sent at most every FLUSH_MS, so the page gets one message per
-// batch of small files, not one per file.
+// Small files are read in groups ahead of the one Go is on: one Blob of up
+// to GROUP_FILES files or GROUP_BYTES bytes, read with one arrayBuffer(),
+// GROUPS_AHEAD groups at a time. A read per file is a round trip to the
+// browser process each, the very process that answers the page's
+// synchronous File snapshots while it hands files over: reading them a
+// group at a time cost the page's hand-over 1.5x less than one
+// arrayBuffer() per file (bench:many). The bounds keep a worker's extra
+// memory to a few MiB, also with a worker per core on a phone.
+const GROUP_FILES = 64;
+const GROUP_BYTES = 4 << 20;
+const GROUPS_AHEAD = 2;
+// Answers go to the page at most every FLUSH_MS: one message per batch of
+// small files, not one per file.
 const FLUSH_MS = 30;
 
 const local = []; // {id, file, path, size?, data?}, in order
@@ -185,18 +205,17 @@ let readAhead = true;
 let draining = false;
 let bigId = null; // the big file being described, if any
 let flushedAt = 0;
-let dead = false; // the Go instance failed: the pool replaces this worker
-
 let flushTimer = 0;
+let dead = false; // the Go instance failed: the pool replaces this worker
 
 function flush() {
   clearTimeout(flushTimer);
   flushTimer = 0;
   flushedAt = performance.now();
-  if (results.length) self.postMessage({ type: 'results', items: results.splice(0) });
+  if (results.length) self.postMessage({ type: Msg.RESULTS, items: results.splice(0) });
 }
 
-// flushSoon sends the results now if the last batch went FLUSH_MS ago, else
+// flushSoon sends the answers now if the last batch went FLUSH_MS ago, else
 // when that time is up.
 function flushSoon() {
   if (!results.length || flushTimer) return;
@@ -205,8 +224,8 @@ function flushSoon() {
   else flushTimer = setTimeout(flush, wait);
 }
 
-// sizeOf reads File.size once (in Chromium a round trip to the browser
-// process for a file picked from disk; here, off the page's thread).
+// sizeOf reads File.size once (free here: cloning the File into this
+// worker took its snapshot).
 function sizeOf(job) {
   if (job.size === undefined) {
     try {
@@ -218,74 +237,106 @@ function sizeOf(job) {
   return job.size;
 }
 
+const isSmall = (size) => size >= 0 && size <= SMALL_FILE;
+
+// readWhole reads one file's bytes: a Uint8Array, or the read's error.
+const readWhole = (file) => file.arrayBuffer().then((b) => new Uint8Array(b), (err) => err);
+
+// prefetch starts reading the next groups of small files, up to
+// GROUPS_AHEAD groups not yet taken by Go. A group whose read fails (a file
+// changed or vanished) is read again file by file, so each file gets its
+// own answer.
 function prefetch() {
+  const started = new Set();
+  let group = null;
   let bytes = 0;
-  for (let i = 0; i < local.length && i < PREFETCH_FILES; i++) {
-    const job = local[i];
-    const size = sizeOf(job);
-    if (size < 0 || size > Math.min(PREFETCH_FILE, chunkSize)) continue;
-    bytes += size;
-    if (bytes > PREFETCH_BYTES) return;
-    if (!job.data) {
-      job.data = job.file.arrayBuffer().then((b) => new Uint8Array(b), () => null);
+  const begin = () => {
+    if (!group) return;
+    const files = group;
+    group = null;
+    bytes = 0;
+    const read = new Blob(files.map((j) => j.file)).arrayBuffer().then((b) => b, () => null);
+    let off = 0;
+    for (const job of files) {
+      const at = off;
+      off += job.size;
+      job.data = read.then((buf) => (buf && buf.byteLength === off ? new Uint8Array(buf, at, job.size) : readWhole(job.file)));
     }
+  };
+  for (const job of local) {
+    if (job.data) {
+      if (job.group !== undefined) started.add(job.group);
+      continue;
+    }
+    if (!isSmall(sizeOf(job))) continue;
+    if (group && (group.length >= GROUP_FILES || bytes + job.size > GROUP_BYTES)) begin();
+    if (!group) {
+      if (started.size >= GROUPS_AHEAD) return;
+      group = [];
+      started.add(++groups);
+    }
+    job.group = groups;
+    group.push(job);
+    bytes += job.size;
   }
+  begin();
+}
+let groups = 0;
+
+// describeSmall describes bytes, a whole file, in one synchronous call into
+// Go: the path and the bytes are copied into Go's scratch buffer.
+function describeSmall(job, bytes) {
+  const path = encoder.encode(job.path);
+  const at = exports.oxdrop_scratch(path.length + bytes.length) >>> 0;
+  goBytes(at, path.length).set(path);
+  goBytes(at + path.length, bytes.length).set(bytes);
+  const n = exports.oxdrop_describe_bytes(path.length, bytes.length);
+  const text = decoder.decode(goBytes(exports.oxdrop_answer() >>> 0, Math.abs(n)));
+  if (n < 0) return { id: job.id, message: `could not read ${job.path}: ${text}` };
+  return { id: job.id, value: JSON.parse(text) };
 }
 
-// bufferStream serves bytes already read, in the shape of openStream's.
-function bufferStream(bytes) {
-  let off = 0;
-  return {
-    next(addr, max) {
-      const n = Math.min(max, bytes.length - off);
-      if (n > 0) goBytes(addr, n).set(bytes.subarray(off, off + n));
-      off += n;
-      return Promise.resolve(n);
-    },
-    close() {},
-  };
+async function describeLarge(job, size) {
+  if (size > BIG_FILE) {
+    // Answer what is done and tell the pool, which takes back the files
+    // waiting behind this one for the other workers.
+    flush();
+    bigId = job.id;
+    self.postMessage({ type: Msg.BIG, id: job.id });
+  }
+  const stream = readAhead ? openStream(job.file, size, engine.clampChunk(chunkSize)) : null; // Go's rule, Go's size
+  const progress = (done, total) => self.postMessage({ type: Msg.PROGRESS, id: job.id, done, total });
+  try {
+    const out = await engine.describe(job.file, job.path, chunkSize, readSlice, stream, progress);
+    if (out && typeof out.error === 'string') return { id: job.id, message: `could not read ${job.path}: ${out.error}` };
+    return { id: job.id, value: JSON.parse(out.json) };
+  } finally {
+    stream?.close();
+    if (bigId === job.id) bigId = null;
+  }
 }
 
 async function describeOne(job) {
   const size = sizeOf(job);
-  if (size > BIG_FILE) {
-    // Give the files waiting here back to the pool before starting.
-    flush();
-    bigId = job.id;
-    const ids = local.splice(0).map((j) => j.id);
-    self.postMessage({ type: 'big', id: job.id, requeue: ids });
+  if (isSmall(size)) {
+    // A failed or short read falls back to the chunked path, whose error
+    // names the range that could not be read.
+    const bytes = await (job.data ?? readWhole(job.file));
+    if (bytes instanceof Uint8Array && bytes.length === size) return describeSmall(job, bytes);
   }
-  let stream = null;
-  // A failed or short early read falls back to the normal path, whose
-  // error names the range that could not be read.
-  const bytes = job.data ? await job.data : null;
-  if (bytes && bytes.length === size) stream = bufferStream(bytes);
-  else if (readAhead) {
-    stream = openStream(job.file, engine.clampChunk(chunkSize)); // Go's rule, Go's size
-  }
-  const progress = (done, total) => self.postMessage({ type: 'progress', id: job.id, done, total });
-  try {
-    const out = await engine.describe(job.file, job.path, chunkSize, readSlice, stream, progress);
-    if (out && typeof out.error === 'string') results.push({ id: job.id, message: `could not read ${job.path}: ${out.error}` });
-    else results.push({ id: job.id, value: JSON.parse(out.json) });
-  } finally {
-    stream?.close();
-    if (bigId === job.id) {
-      bigId = null;
-      flush();
-    }
-  }
+  return describeLarge(job, size);
 }
 
 async function drain() {
-  if (draining || dead) return;
+  if (draining || dead || !engine) return;
   draining = true;
   try {
     while (local.length) {
       prefetch();
       const job = local.shift();
+      let r;
       try {
-        await describeOne(job);
+        r = await describeOne(job);
       } catch (err) {
         // A throw means the Go instance is unusable (it panicked or
         // exited): report this file's failure, then ask to be replaced;
@@ -294,73 +345,96 @@ async function drain() {
         results.push({ id: job.id, message: `could not read ${job.path}: engine failure: ${why}` });
         flush();
         dead = true;
-        self.postMessage({ type: 'fatal', message: why, reported: true });
+        self.postMessage({ type: Msg.FATAL, message: why, reported: true });
         return;
       }
-      flushSoon();
+      results.push(r);
+      // A large file took long enough to be answered at once; so is the
+      // last file given.
+      if (!isSmall(job.size) || local.length === 0) flush();
+      else flushSoon();
     }
   } finally {
     draining = false;
   }
 }
 
+// ---------------------------------------------------------------------------
+// Interactive requests, answered at once, also between the chunks of a
+// file being described (Go is then waiting on a promise, so it can serve
+// this synchronous call).
+
+function call(op, args) {
+  switch (op) {
+    case Op.PREVIEW: {
+      const [file, path, maxRows] = args;
+      const out = engine.preview(file, path, maxRows, readSlice);
+      if (out && typeof out.error === 'string') throw Object.assign(new Error(`could not preview ${path}: ${out.error}`), { answer: true });
+      return JSON.parse(out.json);
+    }
+    case Op.VALIDATE_NAME:
+      return engine.validateName(String(args[0]));
+    case Op.VALIDATE_AUTHOR:
+      return engine.validateAuthor(String(args[0]), String(args[1]));
+    case Op.CHECK_PATHS: {
+      // One string each way: a batch crosses into Go once, not per path.
+      const [added, listed] = args;
+      const out = engine.checkPaths(JSON.stringify([listed, added]));
+      if (out && typeof out.error === 'string') throw Object.assign(new Error(`could not check the paths: ${out.error}`), { answer: true });
+      return JSON.parse(out.json);
+    }
+    case Op.STATS:
+      return { wasmBytes: memory ? memory.buffer.byteLength : 0 };
+    default:
+      throw Object.assign(new Error(`unknown engine request ${JSON.stringify(op)}`), { answer: true });
+  }
+}
+
+const what = { [Op.PREVIEW]: (a) => `preview ${a[1]}`, [Op.CHECK_PATHS]: () => 'check the paths', [Op.VALIDATE_NAME]: () => 'check the name', [Op.VALIDATE_AUTHOR]: () => 'check the author' };
+
 self.onmessage = async (e) => {
   const m = e.data;
   switch (m.type) {
-    case 'init':
-      try {
-        await init(m);
-        self.postMessage({ type: 'ready' });
-      } catch (err) {
-        self.postMessage({ type: 'fatal', message: errorText(err) });
-      }
-      return;
-    case 'stats':
-      self.postMessage({ type: 'stats', id: m.id, wasmBytes: memory ? memory.buffer.byteLength : 0 });
-      return;
-    case 'describe':
+    case Msg.INIT:
       chunkSize = m.chunkSize;
       readAhead = m.readAhead !== false;
-      if (bigId !== null) {
-        // Busy with a big file: these are better off on another worker.
-        self.postMessage({ type: 'big', id: bigId, requeue: m.jobs.map((j) => j.id) });
-        return;
+      glue = import(new URL('wasm_exec.js', m.baseURL).href);
+      glue.catch(() => {}); // reported by MODULE
+      startReader();
+      return;
+    case Msg.MODULE:
+      try {
+        await instantiate(m.module);
+        self.postMessage({ type: Msg.READY, marks });
+        warmUp();
+        drain();
+      } catch (err) {
+        self.postMessage({ type: Msg.FATAL, message: errorText(err) });
       }
+      return;
+    case Msg.DESCRIBE:
+      chunkSize = m.chunkSize;
+      readAhead = m.readAhead !== false;
       local.push(...m.jobs);
       drain();
       return;
-    case 'cancel': {
+    case Msg.REVOKE: {
       const ids = new Set(m.ids);
       for (let i = local.length - 1; i >= 0; i--) if (ids.has(local[i].id)) local.splice(i, 1);
       return;
     }
-  }
-  // Interactive requests are answered at once, also between the chunks of a
-  // file being described: Go is then waiting on a promise, so it can serve
-  // this synchronous call.
-  try {
-    switch (m.type) {
-      case 'preview':
-        reply(m.id, engine.preview(m.file, m.path, m.maxRows, readSlice), 'preview', m.path);
-        break;
-      case 'validateName':
-        self.postMessage({ type: 'result', id: m.id, value: engine.validateName(String(m.name)) });
-        break;
-      case 'validateAuthor':
-        self.postMessage({ type: 'result', id: m.id, value: engine.validateAuthor(String(m.name), String(m.email)) });
-        break;
-      case 'checkPaths':
-        // One string each way: a batch crosses into Go once, not per path.
-        reply(m.id, engine.checkPaths(JSON.stringify([m.listed, m.added])), 'check', 'the paths');
-        break;
-      default:
-        self.postMessage({ type: 'error', id: m.id, message: `unknown engine request ${JSON.stringify(m.type)}` });
-    }
-  } catch (err) {
-    const why = err && err.message ? err.message : String(err);
-    const what = { preview: `preview ${m.path}`, checkPaths: 'check the paths', validateName: 'check the name', validateAuthor: 'check the author' }[m.type] ?? m.type;
-    self.postMessage({ type: 'error', id: m.id, message: `could not ${what}: engine failure: ${why}` });
-    dead = true;
-    self.postMessage({ type: 'fatal', message: why, reported: true });
+    case Msg.CALL:
+      try {
+        self.postMessage({ type: Msg.RESULTS, items: [{ id: m.id, value: call(m.op, m.args) }] });
+      } catch (err) {
+        if (err.answer) {
+          self.postMessage({ type: Msg.RESULTS, items: [{ id: m.id, message: err.message }] });
+          return;
+        }
+        const why = err && err.message ? err.message : String(err);
+        self.postMessage({ type: Msg.RESULTS, items: [{ id: m.id, message: `could not ${what[m.op]?.(m.args) ?? m.op}: engine failure: ${why}` }] });
+        dead = true;
+        self.postMessage({ type: Msg.FATAL, message: why, reported: true });
+      }
   }
 };
