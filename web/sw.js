@@ -43,6 +43,7 @@ const SHELL = [
   'js/panels/list/grid.js',
   'js/panels/list/keys.js',
   'js/panels/list/row.js',
+  'js/panels/list/tools.js',
   'js/panels/preview-dialog.js',
   'js/panels/problems.js',
   'js/panels/repo-form.js',

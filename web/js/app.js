@@ -14,6 +14,7 @@ import { CreateFlow } from './upload/create.js';
 import { Alert } from './panels/alert.js';
 import { mountDropzone } from './panels/dropzone.js';
 import { FileGrid } from './panels/list/grid.js';
+import { mountListTools } from './panels/list/tools.js';
 import { PreviewDialog } from './panels/preview-dialog.js';
 import { ProblemsPanel } from './panels/problems.js';
 import { RepoForm } from './panels/repo-form.js';
@@ -53,8 +54,10 @@ const preview = new PreviewDialog({
 const grid = new FileGrid({
   store,
   open: (entry) => preview.open(entry),
-  emptied: () => document.getElementById('add-files').focus(),
+  // No row left to focus: "Show all" when a filter hides the rest, else Add files.
+  emptied: () => (document.querySelector('#list-status button') || document.getElementById('add-files')).focus(),
 });
+mountListTools({ store, grid });
 
 const form = new RepoForm({ store, engine });
 const result = new ResultPanel({

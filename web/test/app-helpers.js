@@ -128,6 +128,32 @@ export function readRows(page) {
   });
 }
 
+/**
+ * Drops a folder tree on the page, as a drop of files and folders from the
+ * desktop gives it (entries read through readEntries): tree is {name: text
+ * of a file | tree of a folder}.
+ */
+export function dropTree(page, tree) {
+  return page.evaluate((tree) => {
+    const entry = (name, v) =>
+      typeof v === 'string'
+        ? { name, isFile: true, isDirectory: false, file: (ok) => setTimeout(() => ok(new File([v], name))) }
+        : {
+            name,
+            isFile: false,
+            isDirectory: true,
+            createReader() {
+              let done = false;
+              return { readEntries: (ok) => setTimeout(() => ok(done ? [] : ((done = true), Object.entries(v).map(([n, c]) => entry(n, c))))) };
+            },
+          };
+    const items = Object.entries(tree).map(([n, v]) => ({ kind: 'file', webkitGetAsEntry: () => entry(n, v), getAsFile: () => null }));
+    const ev = new Event('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(ev, 'dataTransfer', { value: { types: ['Files'], files: [], items } });
+    document.getElementById('dropzone').dispatchEvent(ev);
+  }, tree);
+}
+
 /** Scrolls the list until the row of path is drawn and in view (the list draws only what it shows). */
 export async function revealRow(page, path) {
   const found = await page.evaluate(async (path) => {

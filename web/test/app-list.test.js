@@ -6,7 +6,7 @@
 // drop during an upload. Timings are printed, never asserted.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appMissing, readRows, useApp, waitDescribed } from './app-helpers.js';
+import { appMissing, dropTree, readRows, useApp, waitDescribed } from './app-helpers.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
 
 describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 }, () => {
@@ -146,6 +146,183 @@ describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 
     const end = await nodes();
     assert.ok(end.rows <= 60 && end.all <= 1000, JSON.stringify(end));
     t.diagnostic(`100,000 rows: listed and drawn in ${ms.toFixed(0)} ms; scroll to the middle drawn in ${middle.ms.toFixed(0)} ms; End in ${Date.now() - t0} ms; ${end.rows} rows and ${end.all} elements in the list, ${end.page} in the page`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  // Seven files in folders: two tables, four texts (two of the same
+  // content), one binary; sizes 5 to 204 bytes.
+  const TREE = {
+    top: { 'a.csv': 'x,y\n1,2\n', 'big.csv': `x,y\n${'1,2\n'.repeat(50)}`, sub: { 'cat.txt': 'meow\n', 'dog.txt': 'woof woof woof\n' } },
+    'notes.txt': 'n'.repeat(100),
+    'copy.txt': 'meow\n',
+    'blob.bin': 'PK\u0003\u0004binary', // a zip's magic: binary
+  };
+  const ADDED = ['top/a.csv', 'top/big.csv', 'top/sub/cat.txt', 'top/sub/dog.txt', 'notes.txt', 'copy.txt', 'blob.bin'];
+  const paths = async (page) => (await readRows(page)).map((r) => r.path);
+  /** Waits a frame after a control changed, then reads the paths shown. */
+  const shown = async (page) => {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    return paths(page);
+  };
+
+  test('sort by the order added, path, size and type, either way, from the menu and the column heads', async () => {
+    const page = await newPage();
+    await dropTree(page, TREE);
+    await waitDescribed(page, 7);
+    assert.deepEqual(await paths(page), ADDED);
+    await page.selectOption('#sort-key', 'path');
+    assert.deepEqual(await shown(page), ['blob.bin', 'copy.txt', 'notes.txt', 'top/a.csv', 'top/big.csv', 'top/sub/cat.txt', 'top/sub/dog.txt']);
+    assert.equal(await page.getAttribute('.list-head [data-sort="path"]', 'aria-sort'), 'ascending');
+    await page.click('#sort-dir');
+    assert.deepEqual(await shown(page), ['top/sub/dog.txt', 'top/sub/cat.txt', 'top/big.csv', 'top/a.csv', 'notes.txt', 'copy.txt', 'blob.bin']);
+    assert.equal(await page.getAttribute('#sort-dir', 'aria-label'), 'Sort direction: descending');
+    assert.equal(await page.getAttribute('.list-head [data-sort="path"]', 'aria-sort'), 'descending');
+    // A column head: size, smallest first (ties by path); again: largest first.
+    await page.click('.list-head [data-sort="size"]');
+    assert.deepEqual(await shown(page), ['copy.txt', 'top/sub/cat.txt', 'top/a.csv', 'blob.bin', 'top/sub/dog.txt', 'notes.txt', 'top/big.csv']);
+    assert.equal(await page.inputValue('#sort-key'), 'size');
+    await page.click('.list-head [data-sort="size"]');
+    assert.deepEqual(await shown(page), ['top/big.csv', 'notes.txt', 'top/sub/dog.txt', 'blob.bin', 'top/a.csv', 'copy.txt', 'top/sub/cat.txt'], 'ties stay by path');
+    await page.click('#sort-dir');
+    await page.selectOption('#sort-key', 'type');
+    assert.deepEqual(await shown(page), ['blob.bin', 'top/a.csv', 'top/big.csv', 'copy.txt', 'notes.txt', 'top/sub/cat.txt', 'top/sub/dog.txt']);
+    assert.deepEqual((await readRows(page)).map((r) => r.type), ['binary', 'tabular', 'tabular', 'text', 'text', 'text', 'text']);
+    await page.selectOption('#sort-key', 'added');
+    assert.deepEqual(await shown(page), ADDED);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('filter by type (the type counts are toggles, one tab stop) and by text; the status says how many are shown', async () => {
+    const page = await newPage();
+    await dropTree(page, TREE);
+    await waitDescribed(page, 7);
+    await page.waitForFunction(() => document.querySelectorAll('#type-chips .chip').length === 4);
+    assert.deepEqual(await page.$$eval('#type-chips .chip', (cs) => cs.map((c) => [c.dataset.filter, c.textContent, c.getAttribute('aria-pressed')])), [
+      ['tabular', '▦ 2 table', 'false'],
+      ['text', '¶ 4 text', 'false'],
+      ['binary', '⬡ 1 binary', 'false'],
+      ['dup', '1 duplicate', 'false'],
+    ]);
+    await page.click('#type-chips [data-filter="text"]');
+    assert.deepEqual(await shown(page), ['top/sub/cat.txt', 'top/sub/dog.txt', 'notes.txt', 'copy.txt']);
+    assert.equal(await page.getAttribute('#type-chips [data-filter="text"]', 'aria-pressed'), 'true');
+    assert.equal(await page.textContent('#list-status'), 'Showing 4 of 7 files.Show all');
+    assert.equal(await page.getAttribute('#file-list', 'data-total'), '7', 'data-total counts every entry');
+    assert.equal(await page.getAttribute('#file-list', 'data-shown'), '4');
+    // The chips are a toolbar: one tab stop, arrows move, Space toggles.
+    assert.equal(await page.locator('#type-chips [tabindex="0"]').count(), 1);
+    await page.focus('#type-chips [data-filter="text"]');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.filter), 'tabular');
+    await page.keyboard.press('Space');
+    assert.deepEqual(await shown(page), ['top/a.csv', 'top/big.csv', 'top/sub/cat.txt', 'top/sub/dog.txt', 'notes.txt', 'copy.txt']);
+    await page.click('#type-chips [data-filter="text"]');
+    await page.click('#type-chips [data-filter="tabular"]');
+    await page.click('#type-chips [data-filter="dup"]');
+    assert.deepEqual(await shown(page), ['top/sub/cat.txt', 'copy.txt']);
+    await page.click('#type-chips [data-filter="dup"]');
+    // Text: a part of the path, any case.
+    await page.fill('#filter-text', 'SUB/');
+    await page.waitForFunction(() => document.getElementById('file-list').dataset.shown === '2');
+    assert.deepEqual(await shown(page), ['top/sub/cat.txt', 'top/sub/dog.txt']);
+    await page.fill('#filter-text', 'nothing like it');
+    await page.waitForFunction(() => document.getElementById('file-list').dataset.shown === '0');
+    assert.match(await page.textContent('#list-status'), /^No file matches the filter \(7 files listed\)\./);
+    await page.click('#list-status button');
+    await page.waitForFunction(() => document.getElementById('file-list').dataset.shown === '7');
+    assert.equal(await page.inputValue('#filter-text'), '');
+    assert.equal(await page.textContent('#list-status'), '');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('group by folder: a tree grid whose folders open and close by click and by ← →; Space on a folder selects its files', async () => {
+    const page = await newPage();
+    await dropTree(page, TREE);
+    await waitDescribed(page, 7);
+    await page.check('#group-folders');
+    await page.waitForFunction(() => document.getElementById('file-list').getAttribute('role') === 'treegrid');
+    const tree = () =>
+      page.evaluate(async () => {
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return [...document.querySelectorAll('#file-list .row')]
+          .sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex'))
+          .map((r) => `${r.getAttribute('aria-level')} ${r.dataset.folder ?? r.dataset.path}${r.hasAttribute('aria-expanded') ? ` ${r.getAttribute('aria-expanded')}` : ''}`);
+      });
+    assert.deepEqual(await tree(), ['1 top/ true', '2 top/sub/ true', '3 top/sub/cat.txt', '3 top/sub/dog.txt', '2 top/a.csv', '2 top/big.csv', '1 notes.txt', '1 copy.txt', '1 blob.bin']);
+    assert.match(await page.textContent('#file-list [data-folder="top/sub/"] .meta'), /^2 files$/);
+    // A click on a folder's name closes it.
+    await page.click('#file-list [data-folder="top/sub/"] .name');
+    assert.deepEqual(await tree(), ['1 top/ true', '2 top/sub/ false', '2 top/a.csv', '2 top/big.csv', '1 notes.txt', '1 copy.txt', '1 blob.bin']);
+    // Keys: ← closes a folder (or goes up to it), → opens it.
+    await page.focus('#file-list .row[tabindex="0"]');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.folder), 'top/sub/');
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual((await tree()).slice(0, 4), ['1 top/ true', '2 top/sub/ true', '3 top/sub/cat.txt', '3 top/sub/dog.txt']);
+    await page.keyboard.press('ArrowRight'); // into the folder: its first row
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.path), 'top/sub/cat.txt');
+    await page.keyboard.press('ArrowLeft'); // up to its folder
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.folder), 'top/sub/');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft'); // closes top/
+    assert.deepEqual(await tree(), ['1 top/ false', '1 notes.txt', '1 copy.txt', '1 blob.bin']);
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.folder), 'top/', 'the folder keeps the focus');
+    // Space on a folder selects every file under it.
+    await page.keyboard.press('Space');
+    assert.equal(await page.getAttribute('#file-list [data-folder="top/"]', 'aria-selected'), 'true');
+    await page.waitForFunction(() => document.getElementById('remove-selected').textContent === 'Remove 4 selected');
+    await page.keyboard.press('Enter'); // opens it
+    assert.equal((await tree()).length, 9);
+    assert.equal(await page.locator('#file-list .row[aria-selected="true"]').count(), 6, 'the two folders and their four files are selected');
+    await page.uncheck('#group-folders');
+    await page.waitForFunction(() => document.getElementById('file-list').getAttribute('role') === 'grid');
+    assert.deepEqual(await shown(page), ADDED);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('select many (click, Shift+click, Select all shown, Ctrl+A) and remove them at once', async () => {
+    const page = await newPage();
+    await dropTree(page, TREE);
+    await waitDescribed(page, 7);
+    // A click on a row's box selects it; Shift+click selects the rows between.
+    await page.click('#file-list [data-path="top/a.csv"] .c-sel');
+    await page.click('#file-list [data-path="top/sub/dog.txt"] .c-sel', { modifiers: ['Shift'] });
+    const selected = () =>
+      page.evaluate(async () => {
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return [...document.querySelectorAll('#file-list .row[aria-selected="true"]')].map((r) => r.dataset.path);
+      });
+    assert.deepEqual(await selected(), ['top/a.csv', 'top/big.csv', 'top/sub/cat.txt', 'top/sub/dog.txt']);
+    assert.equal(await page.evaluate(() => document.getElementById('select-shown').indeterminate), true);
+    await page.click('#file-list [data-path="top/big.csv"] .c-sel');
+    assert.deepEqual(await selected(), ['top/a.csv', 'top/sub/cat.txt', 'top/sub/dog.txt']);
+    // Escape in the list clears the selection; Ctrl+A selects what is shown.
+    await page.focus('#file-list .row[tabindex="0"]');
+    await page.keyboard.press('Escape');
+    assert.deepEqual(await selected(), []);
+    await page.click('#type-chips [data-filter="text"]');
+    await page.focus('#file-list .row[tabindex="0"]');
+    await page.keyboard.press('Control+a');
+    assert.deepEqual(await selected(), ['top/sub/cat.txt', 'top/sub/dog.txt', 'notes.txt', 'copy.txt']);
+    assert.equal(await page.isChecked('#select-shown'), true);
+    await page.click('#select-shown');
+    assert.deepEqual(await selected(), []);
+    // Select all shown (the texts), then remove them: the others stay.
+    await page.click('#select-shown');
+    await page.waitForFunction(() => document.getElementById('remove-selected').textContent === 'Remove 4 selected');
+    await page.click('#remove-selected');
+    await waitDescribed(page, 3);
+    await page.waitForFunction(() => document.getElementById('remove-selected').disabled);
+    assert.equal(await page.textContent('#remove-selected'), 'Remove selected');
+    assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'the focus did not fall to the page');
+    // The text chip stays, at 0, while it filters: pressed again, it shows the rest.
+    assert.equal(await page.textContent('#type-chips [data-filter="text"]'), '¶ 0 text');
+    await page.click('#type-chips [data-filter="text"]');
+    assert.deepEqual(await shown(page), ['top/a.csv', 'top/big.csv', 'blob.bin']);
+    assert.match(await page.textContent('#totals'), /^3 files · /);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

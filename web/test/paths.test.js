@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium, repoRoot, startStaticServer } from './helpers.js';
-import { appDir, appMissing, openApp, readRows, waitDescribed } from './app-helpers.js';
+import { appDir, appMissing, dropTree, openApp, readRows, waitDescribed } from './app-helpers.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
 
 const skip = skipUnless(appMissing());
@@ -100,27 +100,6 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
     assert.ok(r.ms < 5000, `${r.ms} ms for 20,000 paths`);
   });
 
-  // drop dispatches a drop of a fake folder tree: {name: string | tree}.
-  const drop = (page, tree) =>
-    page.evaluate((tree) => {
-      const entry = (name, v) =>
-        typeof v === 'string'
-          ? { name, isFile: true, isDirectory: false, file: (ok) => setTimeout(() => ok(new File([v], name))) }
-          : {
-              name,
-              isFile: false,
-              isDirectory: true,
-              createReader() {
-                let done = false;
-                return { readEntries: (ok) => setTimeout(() => ok(done ? [] : ((done = true), Object.entries(v).map(([n, c]) => entry(n, c))))) };
-              },
-            };
-      const items = Object.entries(tree).map(([n, v]) => ({ kind: 'file', webkitGetAsEntry: () => entry(n, v), getAsFile: () => null }));
-      const ev = new Event('drop', { bubbles: true, cancelable: true });
-      Object.defineProperty(ev, 'dataTransfer', { value: { types: ['Files'], files: [], items } });
-      document.getElementById('dropzone').dispatchEvent(ev);
-    }, tree);
-
   // problems reads the problem list: {path: message}.
   const problems = (page) =>
     page.$$eval('#problems li', (lis) => Object.fromEntries(lis.map((li) => [li.querySelector('code')?.textContent ?? '', li.textContent.slice((li.querySelector('code')?.textContent ?? '').length + 1)])));
@@ -129,7 +108,7 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
     const page = await appPage();
 
     const long = 'n'.repeat(256);
-    await drop(page, {
+    await dropTree(page, {
       'evil\u202Etxt.exe': 'x',
       'zero\u200Bwidth.txt': 'x',
       '\uFEFFbom.txt': 'x',
@@ -159,7 +138,7 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
 
     // A second drop is checked against the list: a file where a folder is
     // listed and the reverse; the same path again replaces its row.
-    await drop(page, { top: { sub: 'x' }, 'A.txt': { 'inside.txt': 'x' }, 'a.txt': 'again' });
+    await dropTree(page, { top: { sub: 'x' }, 'A.txt': { 'inside.txt': 'x' }, 'a.txt': 'again' });
     await page.waitForFunction(() => /replaced/.test(document.getElementById('problems').textContent));
     const p2 = await problems(page);
     assert.equal(p2['top/sub'], 'File path "top/sub" is also a folder of other files');

@@ -1,7 +1,7 @@
 // The Files panel's head: how many files and bytes, a chip per data type
-// (then duplicates and unreadable files), the overall hashing bar with its
-// label and a polite live announcement when the phase changes, the empty
-// list's message, and Clear all.
+// (then duplicates and unreadable files) that filters the list, the overall
+// hashing bar with its label and a polite live announcement when the phase
+// changes, the empty list's message, and Clear all.
 
 import { CHANGED } from '../store/entries.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -54,33 +54,67 @@ export function mountTotals({ store, engine, problems }) {
     }
   }
 
-  // Chips: how many of each type, then duplicates and failures.
+  // Chips: how many of each type, then duplicates and failures; each a
+  // toggle that shows only its files (types.js order). A type filtered on
+  // keeps its chip at 0, so it can be turned off.
   function drawChips() {
-    const { totals } = store;
+    const { totals, settings } = store;
     const chips = [];
     for (const { type, glyph, label } of DATA_TYPES) {
       const n = totals.byType.get(type) || 0;
-      if (n > 0) chips.push([type, `${glyph} ${formatCount(n)} ${label.toLowerCase()}`]);
+      if (n > 0 || settings.types.has(type)) chips.push([type, `${glyph} ${formatCount(n)} ${label.toLowerCase()}`]);
     }
     const dupes = store.duplicates();
-    if (dupes) chips.push(['dup', `${formatCount(dupes)} duplicate${dupes === 1 ? '' : 's'}`]);
-    if (totals.failed) chips.push(['failed', `${formatCount(totals.failed)} unreadable`]);
-    const key = chips.map((c) => c[1]).join('|');
+    if (dupes || settings.types.has('dup')) chips.push(['dup', `${formatCount(dupes)} duplicate${dupes === 1 ? '' : 's'}`]);
+    if (totals.failed || settings.types.has('failed')) chips.push(['failed', `${formatCount(totals.failed)} unreadable`]);
+    const key = chips.map((c) => `${c[1]}${settings.types.has(c[0]) ? '+' : ''}`).join('|');
     if (els.chips.dataset.key === key) return;
     els.chips.dataset.key = key;
+    const focused = els.chips.contains(document.activeElement) ? document.activeElement.dataset.filter : null;
+    const stop = chips.some((c) => c[0] === chipStop) ? chipStop : chips[0]?.[0];
     els.chips.replaceChildren(
       ...chips.map(([t, text]) => {
-        const li = document.createElement('li');
-        li.className = `chip chip-${t}`;
-        li.textContent = text;
-        return li;
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = `chip chip-${t}`;
+        b.dataset.filter = t;
+        b.textContent = text;
+        b.setAttribute('aria-pressed', String(settings.types.has(t)));
+        b.tabIndex = t === stop ? 0 : -1;
+        return b;
       }),
     );
+    if (focused) els.chips.querySelector(`[data-filter="${focused}"]`)?.focus();
   }
+
+  // The chips are one tab stop (a toolbar): ← and → move between them.
+  let chipStop = null;
+  els.chips.addEventListener('click', (e) => {
+    const chip = e.target.closest('.chip');
+    if (!chip) return;
+    const types = new Set(store.settings.types);
+    const t = chip.dataset.filter;
+    if (types.has(t)) types.delete(t);
+    else types.add(t);
+    chipStop = t;
+    store.setTypes(types);
+    drawChips();
+  });
+  els.chips.addEventListener('keydown', (e) => {
+    const chips = [...els.chips.querySelectorAll('.chip')];
+    const i = chips.indexOf(document.activeElement);
+    const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: chips.length - 1 }[e.key];
+    if (i < 0 || j === undefined || !chips.length) return;
+    e.preventDefault();
+    const next = chips[(j + chips.length) % chips.length];
+    for (const c of chips) c.tabIndex = c === next ? 0 : -1;
+    chipStop = next.dataset.filter;
+    next.focus();
+  });
 
   const request = throttledDraw(draw, store);
   store.subscribe((mask) => {
-    if (mask & (CHANGED.LIST | CHANGED.TOTALS | CHANGED.LOCK)) request();
+    if (mask & (CHANGED.LIST | CHANGED.TOTALS | CHANGED.LOCK | CHANGED.VIEW)) request();
   });
   els.clearAll.addEventListener('click', () => {
     store.clear();

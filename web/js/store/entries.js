@@ -173,8 +173,10 @@ export class EntriesStore {
     this.#settle();
   }
 
+  /** Empties the list; its filters go too (a new drop shows in full). */
   clear() {
     this.remove([...this.entries.values()]);
+    this.showAll();
   }
 
   /** An entry leaves the totals and stops its work; its state says so to whoever still holds it. */
@@ -298,6 +300,11 @@ export class EntriesStore {
   /** Shows only the types in the set (none: every file). */
   setTypes(types) {
     this.#setView((s) => (s.types = new Set(types)));
+  }
+
+  /** Drops the type and text filters. */
+  showAll() {
+    if (this.settings.types.size || this.settings.text) this.#setView((s) => Object.assign(s, { types: new Set(), text: '' }));
   }
 
   setGroup(on) {

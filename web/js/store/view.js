@@ -19,7 +19,7 @@ const KEYS = {
   type: (e) => (e.state === 'done' ? e.info.data_type : null),
 };
 
-/** A compare function for sort and direction, or null for the order files were added in. */
+/** A compare function for sort and direction, or null for the order files were added in (reversed when desc). */
 export function comparator(sort, desc) {
   if (sort === 'path') return desc ? (a, b) => byPath(b, a) : byPath;
   const key = KEYS[sort];
@@ -69,6 +69,7 @@ export function buildView(entries, settings, isDuplicate) {
   const cmp = comparator(settings.sort, settings.desc);
   if (!settings.group) {
     if (cmp) files.sort(cmp);
+    else if (settings.desc) files.reverse(); // the last added first
     return new View(files, files);
   }
   return new View(treeItems(files, settings, cmp), files);
@@ -102,6 +103,7 @@ function treeItems(files, { collapsed, sort, desc }, cmp) {
       if (f.expanded) walk(f);
     }
     if (cmp) node.direct.sort(cmp);
+    else if (desc) node.direct.reverse();
     for (const e of node.direct) items.push(e);
   };
   walk(root);

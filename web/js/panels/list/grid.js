@@ -292,6 +292,7 @@ export class FileGrid {
       if (item.kind === 'folder') this.setExpanded(item, !item.expanded);
       else this.open(item);
     }
+    this.render(); // what a click did shows at once
   }
 }
 

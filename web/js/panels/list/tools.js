@@ -1,0 +1,97 @@
+// The controls above the list: filter by path, sort (by the order added,
+// path, size or type; either way), group by folder, select every row shown
+// and remove the selected files; the column heads show and set the sort;
+// a status line says how many files a filter shows (a polite live region),
+// with a button that shows them all again. All of it is the store's
+// settings and selection (store/entries.js); this only draws and sets them.
+
+import { CHANGED } from '../../store/entries.js';
+import { formatCount } from '../../format.js';
+
+const FILTER_MS = 150;
+
+/**
+ * @param {{store: import('../../store/entries.js').EntriesStore, grid: import('./grid.js').FileGrid}} deps
+ */
+export function mountListTools({ store, grid }) {
+  const $ = (id) => document.getElementById(id);
+  const els = { tools: $('list-tools'), text: $('filter-text'), sort: $('sort-key'), dir: $('sort-dir'), group: $('group-folders'), shown: $('select-shown'), remove: $('remove-selected'), status: $('list-status') };
+  const heads = grid.head.querySelectorAll('[data-sort]');
+
+  let typing = 0;
+  els.text.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => store.setText(els.text.value), FILTER_MS);
+  });
+  els.sort.addEventListener('change', () => store.setSort(els.sort.value));
+  els.dir.addEventListener('click', () => store.setSort(store.settings.sort, !store.settings.desc));
+  for (const head of heads) {
+    head.addEventListener('click', () => {
+      const key = head.dataset.sort;
+      store.setSort(key, store.settings.sort === key ? !store.settings.desc : false);
+    });
+  }
+  els.group.addEventListener('change', () => store.setGroup(els.group.checked));
+  els.shown.addEventListener('change', () => store.select(grid.view.files, els.shown.checked));
+  els.remove.addEventListener('click', () => {
+    grid.removeFiles(store.selectedEntries());
+    // The button is disabled with the selection gone: the focus goes to
+    // the list (grid.emptied when no row is left to show).
+    draw();
+    grid.focusActive();
+  });
+  els.status.addEventListener('click', (e) => {
+    if (!e.target.closest('button')) return;
+    els.text.value = '';
+    store.showAll();
+    grid.focusActive();
+  });
+
+  let frame = 0;
+  let said = '';
+  function draw() {
+    frame = 0;
+    const { settings, selected } = store;
+    els.tools.hidden = store.size === 0;
+    if (document.activeElement !== els.text && els.text.value !== settings.text) els.text.value = settings.text;
+    els.sort.value = settings.sort;
+    const desc = settings.desc;
+    els.dir.textContent = desc ? '↓ Descending' : '↑ Ascending';
+    els.dir.setAttribute('aria-label', `Sort direction: ${desc ? 'descending' : 'ascending'}`);
+    els.group.checked = settings.group;
+    for (const head of heads) {
+      if (head.dataset.sort === settings.sort) head.setAttribute('aria-sort', desc ? 'descending' : 'ascending');
+      else head.removeAttribute('aria-sort');
+    }
+    const view = grid.view;
+    const shown = view.files.length;
+    let chosen = 0;
+    if (selected.size) for (const e of view.files) if (selected.has(e.path)) chosen++;
+    els.shown.checked = shown > 0 && chosen === shown;
+    els.shown.indeterminate = chosen > 0 && chosen < shown;
+    els.shown.disabled = shown === 0;
+    const n = selected.size;
+    els.remove.disabled = n === 0 || store.locked;
+    els.remove.textContent = n ? `Remove ${formatCount(n)} selected` : 'Remove selected';
+    drawStatus(shown);
+  }
+
+  function drawStatus(shown) {
+    const filtered = store.settings.types.size > 0 || store.settings.text.trim() !== '';
+    const text = !filtered || !store.size ? '' : shown ? `Showing ${formatCount(shown)} of ${formatCount(store.size)} files.` : `No file matches the filter (${formatCount(store.size)} files listed).`;
+    if (text === said) return;
+    said = text;
+    els.status.replaceChildren();
+    if (!text) return;
+    const all = document.createElement('button');
+    all.type = 'button';
+    all.className = 'btn btn-quiet';
+    all.textContent = 'Show all';
+    els.status.append(text, all);
+  }
+
+  store.subscribe((mask) => {
+    if (mask & (CHANGED.LIST | CHANGED.VIEW | CHANGED.SELECTION | CHANGED.LOCK | CHANGED.TOTALS)) frame ||= requestAnimationFrame(draw);
+  });
+  draw();
+}
