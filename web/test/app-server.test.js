@@ -72,6 +72,12 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
     assert.equal(href, `${srv.url}api/repos/ox/fixtures`);
     const repo = await (await fetch(href)).json();
     assert.equal(repo.repository?.latest_commit?.id ?? repo.latest_commit?.id, commitId);
+    // The repository view, one click from the result: the same commit.
+    assert.equal(await page.getAttribute('#result-view', 'href'), 'repo.html#/ox/fixtures');
+    const view = await browser.newPage();
+    await view.goto(`${srv.url}repo.html#/ox/fixtures`);
+    await view.waitForSelector(`[data-commit-id="${commitId}"]`);
+    await view.close();
 
     // Every file reads back byte for byte under its relative path.
     const top = path.basename(fixturesDir);

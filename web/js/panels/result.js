@@ -4,6 +4,7 @@
 // the page's alert).
 
 import { formatBytes, formatCount } from '../format.js';
+import { repoViewURL } from '../repoview/url.js';
 
 export class ResultPanel {
   /** @param {{alert: import('./alert.js').Alert, apiURL: (path: string) => string, startOver: () => void}} deps */
@@ -15,6 +16,12 @@ export class ResultPanel {
     this.name = $('result-name');
     this.commit = $('result-commit');
     this.link = $('result-link');
+    // The repository view (repo.html), where the stored files can be
+    // browsed and previewed; the JSON link stays beside it.
+    this.view = document.createElement('a');
+    this.view.id = 'result-view';
+    this.view.textContent = 'Open the repository';
+    this.link.before(this.view, document.createTextNode(' · '));
     this.verify = $('result-verify');
     this.tbody = $('result-table').tBodies[0];
     this.entriesTitle = $('result-entries-title');
@@ -42,7 +49,8 @@ export class ResultPanel {
       this.commit.dataset.commitId = '';
     }
     this.link.href = this.apiURL(`/api/repos/${encodeURIComponent(repo.namespace)}/${encodeURIComponent(repo.name)}`);
-    this.link.textContent = this.link.href;
+    this.link.textContent = 'as JSON';
+    this.view.href = repoViewURL(repo.namespace, repo.name);
     const server = Array.isArray(body.metadata_entries) ? body.metadata_entries : [];
     const { mismatches, missing } = this.#table(server, files);
     this.#verdict(server, files, mismatches, missing);
