@@ -28,8 +28,8 @@ const describer = new Describer(store);
 const topbar = mountTopbar();
 const alert = new Alert();
 const problems = new ProblemsPanel();
-const intake = new Intake(store, engine, { problems: (notes) => problems.show(notes), refused: (message) => problems.show([{ path: '', message }]) });
-mountDropzone({ intake, problems });
+const intake = new Intake(store, engine, { problems: (notes) => problems.show(notes), refused: (message) => dropzone.refused(message) });
+const dropzone = mountDropzone({ intake, problems });
 const totals = mountTotals({ store, engine, problems });
 
 const preview = new PreviewDialog({

@@ -178,6 +178,20 @@ export async function revealRow(page, path) {
   if (!found) throw new Error(`no row for ${path} in the list`);
 }
 
+/**
+ * The body of a stand-in server's answer to a creation (POST /api/repos,
+ * 200): ox/name at commit commitId, with entries [{path, hash, size}].
+ */
+export function createdBody(name, commitId, entries) {
+  const entry = ({ path, hash, size }) => ({ filename: path, hash, is_dir: false, latest_commit: null, resource: { path }, size, data_type: 'text', mime_type: 'text/plain', extension: 'txt', metadata: null, is_queryable: null });
+  return JSON.stringify({
+    status: 'success',
+    status_message: 'resource_created',
+    repository: { namespace: 'ox', name, latest_commit: { id: commitId, parent_ids: [], message: 'Initial commit', author: 'Bessie', email: 'b@oxen.ai', timestamp: '2026-01-01T00:00:00Z' } },
+    metadata_entries: entries.map(entry),
+  });
+}
+
 let binary = null;
 
 /**

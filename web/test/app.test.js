@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixturesDir } from './helpers.js';
-import { appMissing, fixtureFiles, fixturesMissing, inspect, openApp, readRows, revealRow, useApp, waitDescribed } from './app-helpers.js';
+import { appMissing, createdBody, fixtureFiles, fixturesMissing, inspect, openApp, readRows, revealRow, useApp, waitDescribed } from './app-helpers.js';
 import { expectedFixtures, expectedSummaries } from './app-expected.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
 
@@ -290,16 +290,13 @@ describe('oxdrop page', { skip, timeout: 240_000 }, () => {
         manifest: JSON.parse(/name="manifest"\r\n\r\n(.*?)\r\n--/s.exec(body)[1]),
         newRepo: JSON.parse(/name="new_repo"\r\n\r\n(.*?)\r\n--/s.exec(body)[1]),
       };
-      const entry = (path, hash, size) => ({ filename: path, hash, is_dir: false, latest_commit: null, resource: { path }, size, data_type: 'text', mime_type: 'text/plain', extension: 'txt', metadata: null, is_queryable: null });
       await route.fulfill({
         status: 200,
         contentType: 'application/json',
-        body: JSON.stringify({
-          status: 'success',
-          status_message: 'resource_created',
-          repository: { namespace: 'ox', name: 'pair', latest_commit: { id: 'c0ffee', parent_ids: [], message: 'Initial commit', author: 'Bessie', email: 'b@oxen.ai', timestamp: '2026-01-01T00:00:00Z' } },
-          metadata_entries: [entry('a.txt', rows['a.txt'].hash, 5), entry('b.csv', 'ffffffffffffffffffffffffffffffff', 8)],
-        }),
+        body: createdBody('pair', 'c0ffee', [
+          { path: 'a.txt', hash: rows['a.txt'].hash, size: 5 },
+          { path: 'b.csv', hash: 'ffffffffffffffffffffffffffffffff', size: 8 },
+        ]),
       });
     });
     await page.fill('input[name=namespace]', 'ox');

@@ -1,6 +1,8 @@
-// The ways files come in: a drop anywhere on the page (the drop zone and
-// the page light up while files are dragged over it), the Add files and Add
-// folder pickers, and paste. What they collect goes to the intake.
+// The ways files come in: a drop anywhere on the page (while files are
+// dragged over it, the drop zone lights up and a layer over the whole page
+// says what a drop will do), the Add files and Add folder pickers, and
+// paste. What they collect goes to the intake; what it refuses while an
+// upload runs is said in the problems box and, at once, in a live region.
 
 import { fromClipboard, fromDataTransfer, fromFileList } from '../collect.js';
 
@@ -42,6 +44,8 @@ export function mountDropzone({ intake, problems }) {
     );
   });
 
+  const live = $('add-live');
+  let clearing = 0;
   $('add-files').addEventListener('click', () => fileInput.click());
   $('add-folder').addEventListener('click', () => folderInput.click());
   for (const input of [fileInput, folderInput]) {
@@ -56,4 +60,15 @@ export function mountDropzone({ intake, problems }) {
     e.preventDefault();
     intake.add(got);
   });
+
+  return {
+    /** Files were handed over and not added (an upload runs): say why. */
+    refused(message) {
+      problems.show([{ path: '', message }]);
+      // Emptied first, so the same words said again are announced again.
+      live.textContent = '';
+      clearTimeout(clearing);
+      clearing = setTimeout(() => (live.textContent = message), 50);
+    },
+  };
 }

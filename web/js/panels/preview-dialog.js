@@ -1,8 +1,10 @@
-// The preview dialog: a file's facts and its preview (preview.js), the
-// previous and next file of the list (buttons, or the arrow keys), and
-// every object URL it made revoked and every player stopped when it closes.
-// The focus goes back where it was when the dialog opened.
+// The preview dialog: a file's facts, its full hash with a Copy button, and
+// its preview (preview.js); the previous and next file of the list
+// (buttons, or the arrow keys); every object URL it made revoked and every
+// player stopped when it closes. The focus goes back where it was when the
+// dialog opened.
 
+import { wireCopy } from '../repoview/copy.js';
 import { previewFacts, renderPreview } from '../preview.js';
 
 export class PreviewDialog {
@@ -25,6 +27,11 @@ export class PreviewDialog {
     this.title = $('preview-title');
     this.facts = $('preview-facts');
     this.body = $('preview-body');
+    // The full hash with its Copy button, where the page has them
+    // (index.html; the repository view, repo.html, has its own bar).
+    this.hashLine = $('preview-hash-line');
+    this.hash = $('preview-hash');
+    if (this.hashLine) wireCopy($('preview-copy'), () => this.entry?.info?.hash ?? '', 'The hash', $('preview-copied'));
     this.dialog.addEventListener('close', () => {
       const opener = this.#clear();
       if (opener?.isConnected) opener.focus();
@@ -55,6 +62,10 @@ export class PreviewDialog {
     this.#state = state;
     this.title.textContent = entry.path;
     this.facts.textContent = previewFacts(entry);
+    if (this.hashLine) {
+      this.hash.textContent = entry.info?.hash ?? '';
+      this.hashLine.hidden = !entry.info?.hash;
+    }
     this.body.replaceChildren();
     if (!this.dialog.open) this.dialog.showModal();
     this.opened(entry);
@@ -74,6 +85,13 @@ export class PreviewDialog {
       .finally(() => {
         if (this.#state !== state) return;
         loading.remove();
+        // A table wider or taller than its box scrolls: it takes the focus,
+        // so that keys scroll it too.
+        for (const wrap of content.querySelectorAll('.table-wrap')) {
+          wrap.tabIndex = 0;
+          wrap.setAttribute('role', 'region');
+          wrap.setAttribute('aria-label', `Start of the table ${entry.path}`);
+        }
         this.body.append(content);
       });
   }
