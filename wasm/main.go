@@ -9,13 +9,12 @@
 //	validateName(name)                                             -> "" | message
 //	validateAuthor(name, email)                                    -> "" | message
 //	checkPaths(json)                                               -> {json} | {error}
-//	clampChunk(n)                                                  -> the chunk size Go reads for n
 //
 // readSlice(file, start, end, addr) is the worker's synchronous
 // FileReaderSync read, copied to addr in Go's memory (the byte count, or an
 // error string): Finish and previews use it for the few header/footer
 // ranges they need. stream.next(addr, max) copies the file's next bytes,
-// read ahead on another thread by the worker's reader, and resolves to
+// read with file.stream() (the browser reads ahead while Go hashes), and resolves to
 // the count (0 at the end); a null stream makes Go read the chunks through
 // readSlice. Chunks land in one reused Go buffer (wasm/engine), so memory
 // stays bounded whatever the file size. The calls cross the JS
@@ -257,12 +256,6 @@ func main() {
 				}
 			}()
 			return result(engine.CheckPathsJSON(args[0].String()))
-		}),
-		"clampChunk": js.FuncOf(func(_ js.Value, args []js.Value) any {
-			if len(args) == 0 || args[0].Type() != js.TypeNumber {
-				return engine.DefaultChunk
-			}
-			return engine.ClampChunk(args[0].Int())
 		}),
 	}
 	js.Global().Set("oxdropEngine", js.ValueOf(api))

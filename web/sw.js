@@ -67,7 +67,6 @@ const SHELL = [
   'js/engine/protocol.js',
   'js/engine/pool.js',
   'js/engine/worker.js',
-  'js/engine/reader.js',
   'wasm_exec.js',
   'oxdrop.wasm',
 ];

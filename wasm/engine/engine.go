@@ -63,9 +63,7 @@ type Engine struct {
 }
 
 // ClampChunk is the chunk size used for a requested one: n clamped to
-// [MinChunk, MaxChunk]. It is the one copy of the rule: New applies it,
-// and the page's worker asks for it (oxdropEngine.clampChunk) to size its
-// read-ahead chunks.
+// [MinChunk, MaxChunk]. It is the one copy of the rule: New applies it.
 func ClampChunk(n int) int { return min(max(n, MinChunk), MaxChunk) }
 
 // New returns an Engine reading ClampChunk(chunkSize) bytes at a time.

@@ -1,6 +1,6 @@
 // The engine's message protocol, in one place: imported by pool.js (the
-// page), worker.js (each engine worker) and reader.js (each engine worker's
-// reader). Every message is a plain object whose `type` is one of these.
+// page) and worker.js (each engine worker, a module worker). Every message
+// is a plain object whose `type` is one of these.
 // README.md in this folder has the table of what each one carries.
 
 /** pool.js ⇄ worker.js */
@@ -26,15 +26,6 @@ export const Op = Object.freeze({
   VALIDATE_AUTHOR: 'validateAuthor', // [name, email] -> "" | message
   CHECK_PATHS: 'checkPaths', // [added, listed] -> one message per added path
   STATS: 'stats', // [] -> {wasmBytes}
-});
-
-/** worker.js ⇄ reader.js; gen numbers the files, so a late chunk of an earlier one is dropped. */
-export const ReaderMsg = Object.freeze({
-  OPEN: 'open', // {gen, file, chunk, ahead}: read file in chunks of `chunk` bytes, at most `ahead` ahead
-  MORE: 'more', // {gen}: one more chunk may be read
-  CLOSE: 'close', // {gen}: stop
-  CHUNK: 'chunk', // {gen, pieces, len}: the next bytes, Uint8Arrays transferred
-  ERROR: 'error', // {gen, message}
 });
 
 /**
