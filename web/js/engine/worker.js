@@ -68,24 +68,6 @@ async function instantiate(module) {
   marks.go = Date.now();
 }
 
-// warmUp describes 3 MiB of made-up bytes (binary and text) once Go is up.
-// V8 first runs WebAssembly from its baseline compiler and optimizes a
-// function only once it has run hot; without this, the first file a
-// person chooses right after the page loads is hashed by the slow code.
-// The hot loops (hashing, counting lines) are the same for small and large
-// files. The compiled module is shared by the pool's workers, so its
-// optimized code is too. The answers are thrown away; it runs after READY,
-// before the first file.
-function warmUp() {
-  const bin = new Uint8Array(1 << 20);
-  for (let i = 0; i < bin.length; i++) bin[i] = (i * 131 + (i >> 9)) & 0xff;
-  const text = encoder.encode('warm-up line of the engine, with some words\n'.repeat(12 << 10));
-  for (let i = 0; i < 2; i++) {
-    describeSmall({ id: 0, path: 'warm-up.bin' }, bin);
-    describeSmall({ id: 0, path: 'warm-up.txt' }, text);
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Large files: streamed with file.stream() on this worker.
 
@@ -106,27 +88,25 @@ function explain(file, err) {
 // and resolves to the count (0 after the last byte), or rejects with the
 // reason a read failed. The browser reads ahead into the stream while Go
 // hashes what it has. (A nested reader worker handing over 4 MiB chunks was
-// 10-45% slower: one more thread and hop on two cores, bench:hash.)
+// 10-45% slower: one more thread and hop on two cores, bench:hash.) A BYOB
+// reader reads into one reused 1 MiB buffer: the stream's own pieces
+// would be garbage that V8 collects only after tens of MiB.
+const STREAM_BUFFER = 1 << 20;
+
 function streamOf(file, size) {
-  const stream = file.stream().getReader();
-  let piece = null; // the stream's last piece, and how much of it is copied
-  let used = 0;
+  const stream = file.stream().getReader({ mode: 'byob' });
+  let buf = new ArrayBuffer(STREAM_BUFFER);
   let taken = 0;
   return {
     async next(addr, max) {
       let n = 0;
       try {
         while (n < max && taken + n < size) {
-          if (!piece || used === piece.length) {
-            const { value, done } = await stream.read();
-            if (done) break;
-            piece = value;
-            used = 0;
-          }
-          const k = Math.min(max - n, piece.length - used);
-          goBytes(addr + n, k).set(piece.subarray(used, used + k));
-          n += k;
-          used += k;
+          const { value, done } = await stream.read(new Uint8Array(buf, 0, Math.min(buf.byteLength, max - n)));
+          if (done) break;
+          goBytes(addr + n, value.length).set(value);
+          n += value.length;
+          buf = value.buffer; // the same memory, handed back
         }
       } catch (err) {
         throw explain(file, err);
@@ -366,7 +346,6 @@ self.onmessage = async (e) => {
       try {
         await instantiate(m.module);
         self.postMessage({ type: Msg.READY, marks });
-        warmUp();
         drain();
       } catch (err) {
         self.postMessage({ type: Msg.FATAL, message: errorText(err) });
