@@ -131,7 +131,9 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 512 * 1024 });
       await fillForm(page, { name: 'cancelled', token: 'sesame' });
       await page.click('button[type=submit]');
-      await page.waitForFunction(() => /left|estimating/.test(document.getElementById('upload-figures').textContent), null, { timeout: 30_000 });
+      // The figures of the 401 attempt are still on the page until the new upload starts: wait for the upload itself.
+      await page.waitForFunction(() => document.body.classList.contains('is-uploading') && !document.getElementById('upload').hidden
+        && /left|estimating/.test(document.getElementById('upload-figures').textContent), null, { timeout: 30_000 });
       // A drop while the upload runs is not ignored: the problems box says why nothing was added.
       await page.evaluate(() => {
         const file = new File(['late'], 'late.txt');
@@ -140,7 +142,8 @@ describe('oxdrop page with the server', { skip, timeout: 300_000 }, () => {
         Object.defineProperty(ev, 'dataTransfer', { value: dt });
         document.getElementById('dropzone').dispatchEvent(ev);
       });
-      assert.match(await page.textContent('#problems'), /cannot be added while an upload is running/);
+      // The drop is collected asynchronously (folders are walked first), so wait for the words.
+      await page.waitForFunction(() => /cannot be added while an upload is running/.test(document.getElementById('problems').textContent), null, { timeout: 10_000 });
       await page.click('#cancel-upload');
       await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0);
       assert.match(await page.locator('[role=alert]').textContent(), /cancelled/i);

@@ -244,17 +244,21 @@ export class TreeGrid {
     return cell?.querySelector('a') ?? cell ?? el;
   }
 
-  // Exactly one element of the grid is in the tab order: the active row or cell.
+  // Exactly one element of the grid is in the tab order: the active row or
+  // cell. The stop is never taken off the element that has it, even for a
+  // moment: a cell losing its tabindex while focused loses the focus too
+  // (to <body>), which a re-render on scroll did between two key presses.
   #tabStops() {
     const { node: act, col } = this.#active;
     for (const [node, el] of this.#shown) {
-      el.tabIndex = node === act && col < 0 ? 0 : -1;
+      const stop = node === act ? this.#target(el, col) : null;
+      el.tabIndex = stop === el ? 0 : -1;
       for (const c of el.children) {
-        const a = c.querySelector('a');
-        if (a) a.tabIndex = -1;
+        const t = c.querySelector('a') ?? c;
+        if (t === stop) t.tabIndex = 0;
+        else if (t !== c) t.tabIndex = -1;
         else c.removeAttribute('tabindex');
       }
-      if (node === act && col >= 0) this.#target(el, col).tabIndex = 0;
     }
   }
 
