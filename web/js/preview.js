@@ -114,7 +114,7 @@ async function tablePreview(body, entry, ctx) {
     // A stored file hands the engine a Blob of what it needs, or null when
     // that would mean fetching a big file whole: its schema then.
     const blob = local(entry.file) ? entry.file : await entry.file.blob();
-    data = blob ? await ctx.pool.preview(blob, entry.path, TABLE_ROWS) : schemaTable(entry.info?.metadata);
+    data = blob ? await ctx.pool.previewTable(blob, { path: entry.path, maxRows: TABLE_ROWS }) : schemaTable(entry.info?.metadata);
   } catch (err) {
     note(body, `The table could not be read for a preview (${err?.message || err}). Showing the start of the file instead.`);
     return false;

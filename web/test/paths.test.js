@@ -36,6 +36,8 @@ describe('names and paths', { skip, timeout: 180_000 }, () => {
     const enginePage = `<!doctype html><meta charset="utf-8"><title>rules</title>
 <script type="module">
 import { EnginePool } from './js/engine/pool.js';
+import { validatePath } from './js/oxdrop.js';
+window.validatePath = validatePath;
 window.pool = new EnginePool({ size: 2 });
 window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.message);
 </script>`;
@@ -78,6 +80,40 @@ window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.mes
       assert.equal(msgs.length, ps.length);
       ps.forEach((p, i) => want(msgs[i], set.errors[i], `set ${label(ps.join(' | '))}: ${label(p)}`));
     }
+  });
+
+  test('validatePath (JavaScript, synchronous) says what Go says, word for word: the table and 4,000 generated paths', async () => {
+    const { paths } = table('paths.json');
+    const fromTable = paths.map((r) => text(r.path));
+    // Generated: pieces that hit every rule, joined at random (seeded, so a failure repeats).
+    const pieces = ['a', 'é', 'dir', '/', '/', '.', '..', '.oxen', '.OXEN. ', '\\', ' ', '\u202e', '\u200b', '\ufeff', '\u00ad', '\u2028', '\u3164', '\u2800',
+      '\u0000', '\u001f', '\u007f', '\u0085', '\u009f', '\u00a0', '"', '\t', '\n', '\u{1F600}', '\u2764\ufe0f', '\u{E0041}', '\ud800', 'x'.repeat(120), 'é'.repeat(70), '\u0301', '\u180e', '\u061c', '\u2066'];
+    let seed = 14;
+    const rand = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const generated = [];
+    for (let i = 0; i < 4000; i++) {
+      let p = '';
+      const n = 1 + rand(8);
+      for (let k = 0; k < n; k++) p += pieces[rand(pieces.length)];
+      generated.push(p);
+    }
+    generated.push('a/'.repeat(520), `${'x'.repeat(1100)}\u202e`);
+    const all = [...fromTable, ...generated];
+    const diff = await page.evaluate(async (ps) => {
+      const out = [];
+      for (let i = 0; i < ps.length; i += 500) {
+        const batch = ps.slice(i, i + 500);
+        const goSays = await Promise.all(batch.map((p) => window.pool.checkPaths([p]).then((m) => m[0])));
+        batch.forEach((p, k) => {
+          const js = window.validatePath(p) ?? '';
+          if (js !== goSays[k]) out.push({ p, js, go: goSays[k] });
+        });
+      }
+      return out;
+    }, all);
+    assert.deepEqual(diff.slice(0, 5), [], `${diff.length} of ${all.length} paths differ`);
+    const invalid = await page.evaluate((ps) => ps.filter((p) => window.validatePath(p) !== null).length, all);
+    assert.ok(invalid > 1000 && invalid < all.length - 100, `both kinds are generated: ${invalid} invalid of ${all.length}`);
   });
 
   test('checkPaths: listed paths count, an equal path replaces, 20,000 paths in one batch', async (t) => {

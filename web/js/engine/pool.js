@@ -62,6 +62,19 @@ async function compileEngine(url) {
   return WebAssembly.compile(await res.arrayBuffer()); // hosts that send another MIME type
 }
 
+// workerScriptURL is the URL to start an engine worker with. A worker's
+// script must be of the page's origin; when this module is served from
+// another one (a CDN, a package host), the worker starts from a one-line
+// module of the page's origin (a blob: URL) that imports worker.js from
+// where it is, with CORS, so worker.js's own imports still resolve
+// beside it. Made once per pool, kept for its workers' restarts.
+function workerScriptURL(url) {
+  const here = globalThis.location?.origin;
+  if (!here || url.origin === here || url.protocol === 'blob:' || url.protocol === 'data:') return url;
+  const source = `import ${JSON.stringify(url.href)};\n`;
+  return URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+}
+
 // A queue with O(1) taking from the front.
 class Queue {
   #items = [];
@@ -123,7 +136,7 @@ export class EnginePool {
   constructor({ size = globalThis.navigator?.hardwareConcurrency || 2, baseURL = new URL('../../', import.meta.url), chunkSize = DEFAULT_CHUNK, readAhead = true } = {}) {
     mark('start');
     this.#baseURL = new URL(baseURL, globalThis.location?.href).href;
-    this.#workerURL = new URL('./worker.js', import.meta.url);
+    this.#workerURL = workerScriptURL(new URL('./worker.js', import.meta.url));
     this.#chunkSize = chunkSize;
     this.#readAhead = readAhead;
     const channel = new MessageChannel();
@@ -241,6 +254,7 @@ export class EnginePool {
   terminate() {
     if (this.#closed) return;
     this.#closed = true;
+    if (String(this.#workerURL).startsWith('blob:')) URL.revokeObjectURL(this.#workerURL);
     const err = new Error('the engine pool was terminated');
     for (const job of [...this.#calls.splice(0), ...this.#files.drain()]) job.reject(err);
     for (const slot of this.#slots) {

@@ -50,7 +50,8 @@ export class Describer {
     const controller = new AbortController();
     store.start(entry, controller);
     try {
-      const info = await this.#pool.describe(entry.file, entry.path, {
+      const info = await this.#pool.describeFile(entry.file, {
+        path: entry.path,
         signal: controller.signal,
         onProgress: (done, total) => store.progress(entry, done, total),
       });

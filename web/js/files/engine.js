@@ -1,9 +1,10 @@
-// The page's link to the hashing engine (web/js/engine/pool.js): started
-// once, it holds the pool when it is up, or why it could not start, for the
-// parts of the page that hash, preview and check names with it.
+// The page's link to the hashing engine: the public module's Engine
+// (web/js/oxdrop.js, the same API other pages embed), started once; it
+// holds the engine when it is up, or why it could not start, for the parts
+// of the page that hash, preview and check names with it.
 
 export class EngineLink {
-  /** @type {import('../engine/pool.js').EnginePool | null} */
+  /** @type {import('../oxdrop.js').Engine | null} */
   pool = null;
   /** Why the engine could not start ('' while it can). */
   error = '';
@@ -18,9 +19,8 @@ export class EngineLink {
   start({ onReady, onFail }) {
     this.ready = (async () => {
       try {
-        const { EnginePool } = await import('../engine/pool.js');
-        const pool = new EnginePool();
-        await pool.ready();
+        const { createEngine } = await import('../oxdrop.js');
+        const pool = await createEngine();
         this.pool = pool;
         onReady(pool);
         return pool;
@@ -35,7 +35,7 @@ export class EngineLink {
 
   /** The number of workers of a running pool, or NaN. */
   get workers() {
-    const n = this.pool?.size ?? this.pool?.workers?.length;
+    const n = this.pool?.workers;
     return Number.isFinite(n) ? n : NaN;
   }
 }

@@ -17,7 +17,7 @@ export class RepoPreview {
 
   /**
    * @param {Record<string, HTMLElement>} els dialog, hash, copy, download, body, live (repo.html)
-   * @param {{pool: {preview: Function}, fileURL: (path: string) => string,
+   * @param {{pool: {previewTable: Function}, fileURL: (path: string) => string,
    *   neighbour: (node: any, delta: number) => any, shown: (node: any) => void,
    *   closed: (node: any) => void}} opts
    *   neighbour gives the file node before (-1) or after (1) node; shown is

@@ -50,14 +50,11 @@ let loading = null; // AbortController of the load in progress
 
 // The engine (a Web Worker running the Go core) reads table previews; it
 // starts with the first one, so a view without tables never loads it.
-let enginePool = null;
+let started = null;
 const pool = {
-  async preview(file, path, rows, opts) {
-    if (!enginePool) {
-      const { EnginePool } = await import('../engine/pool.js');
-      enginePool = new EnginePool({ size: 1 });
-    }
-    return enginePool.preview(file, path, rows, opts);
+  async previewTable(file, opts) {
+    started ??= import('../oxdrop.js').then(({ createEngine }) => createEngine({ workers: 1 }));
+    return (await started).previewTable(file, opts);
   },
 };
 
