@@ -305,7 +305,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), trackedBodyKey{}, body))
 		r.Body = body
 	}
-	if err := h.guard(r); err != nil {
+	if isAPIPath(r.URL.Path) {
+		h.cors(rec, r)
+	}
+	if err := h.guard(rec, r); err != nil {
 		h.writeError(rec, r, err)
 		return
 	}
@@ -347,32 +350,92 @@ func (h *handler) authorize(r *http.Request) error {
 	return nil
 }
 
+// corsAllowHeaders are the request headers a cross-origin page may send,
+// whether or not its preflight asks for them: the app's, tus clients'
+// (tus-js-client, Uppy's Tus plugin: creation, resumption, checksums,
+// request ids, the method override, the IETF draft's headers, which the
+// tus endpoints then refuse with a message rather than a browser's
+// "network error"), Range for reads and XHR libraries' X-Requested-With.
+const corsAllowHeaders = "Authorization, Content-Type, Range, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Upload-Defer-Length, Upload-Concat, Upload-Checksum, Upload-Complete, Upload-Draft-Interop-Version, X-HTTP-Method-Override, X-Request-ID, X-Requested-With"
+
+// corsExposeHeaders are the response headers a cross-origin page may read
+// (besides the safelisted Content-Type, Content-Length...): tus's (where
+// each blob is, how much of it the server has), Retry-After of a 503 or
+// 429, WWW-Authenticate of a 401, Allow of a 405, and a file's ETag (its
+// Oxen hash), Content-Range, Accept-Ranges and Content-Disposition.
+const corsExposeHeaders = "Location, Upload-Offset, Upload-Length, Upload-Metadata, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Retry-After, WWW-Authenticate, Allow, ETag, Content-Range, Accept-Ranges, Content-Disposition, oxen-version"
+
+// cors sets the CORS headers of an API answer, for every answer the API
+// gives: successes, the guards' refusals, 401, 404, 405, 408, 413, 503
+// and 500 alike. A browser hides from the page any answer without
+// Access-Control-Allow-Origin, and clients then report a "network error"
+// instead of the server's message. ServeHTTP calls it once, before
+// anything else can answer.
 func (h *handler) cors(w http.ResponseWriter, r *http.Request) {
 	o := h.cfg.CORSOrigin
 	if o == "" {
 		return
 	}
-	w.Header().Add("Vary", "Origin")
+	hd := w.Header()
+	hd.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	if o == "*" {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-	} else if origin == o {
-		w.Header().Set("Access-Control-Allow-Origin", origin)
+	switch {
+	case o == "*":
+		hd.Set("Access-Control-Allow-Origin", "*")
+	case origin == o:
+		hd.Set("Access-Control-Allow-Origin", origin)
+	default:
+		return
 	}
+	hd.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 }
+
+// isAPIPath: /api and below (the web app's paths get no CORS headers).
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
 func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Allow", "GET, HEAD, POST, OPTIONS")
 	if h.cfg.CORSOrigin != "" {
 		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE, OPTIONS")
-		// What browsers' clients send: the app, tus clients (tus-js-client,
-		// Uppy), and XHR libraries' X-Requested-With.
-		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Upload-Defer-Length, X-HTTP-Method-Override, X-Requested-With")
-		hd.Set("Access-Control-Expose-Headers", tusExposed)
+		hd.Set("Access-Control-Allow-Headers", allowHeaders(r.Header.Get("Access-Control-Request-Headers")))
+		hd.Add("Vary", "Access-Control-Request-Headers")
 		hd.Set("Access-Control-Max-Age", "86400")
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// allowHeaders is corsAllowHeaders and any other header the preflight
+// asks for. The allowed origin may call every endpoint anyway, and the
+// server acts on no header it does not know (Authorization is checked,
+// whoever sends it); refusing an unknown one (a client's own X-Whatever)
+// would only turn an answer the server gives into a browser's "network
+// error". Only header names (tokens) are echoed.
+func allowHeaders(requested string) string {
+	out := corsAllowHeaders
+	known := map[string]bool{}
+	for _, k := range strings.Split(corsAllowHeaders, ", ") {
+		known[strings.ToLower(k)] = true
+	}
+	for _, k := range strings.Split(requested, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" || known[strings.ToLower(k)] || !isToken(k) || len(out) > 4096 {
+			continue
+		}
+		known[strings.ToLower(k)] = true
+		out += ", " + k
+	}
+	return out
+}
+
+// isToken: an HTTP token (RFC 9110), as a header name is.
+func isToken(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // writeJSON sends v as the JSON body with status.

@@ -22,7 +22,14 @@ import (
 //     HTML form can POST multipart across sites without any CORS preflight.
 //     Requests without Origin and Sec-Fetch-Site (curl, scripts, Oxen's
 //     clients) are not a browser's and pass.
-func (h *handler) guard(r *http.Request) error {
+//
+// The cross-origin refusal is readable by the page it refuses
+// (Access-Control-Allow-Origin: *, which never carries credentials): it
+// says how to allow that origin, and nothing was done. Without it the
+// page's client reports a "network error". A preflighted request (JSON,
+// tus) from such a page is stopped by its preflight instead, which names
+// no allowed origin.
+func (h *handler) guard(w http.ResponseWriter, r *http.Request) error {
 	if h.cfg.CheckHost && !h.hostAllowed(r.Host) {
 		return errorf(http.StatusForbidden, "Host %q is not allowed: this server answers only its loopback names (localhost, 127.0.0.1, [::1]) and the hosts listed with -allowed-hosts; start it with -allowed-hosts %s to allow this one", r.Host, hostName(r.Host))
 	}
@@ -30,6 +37,9 @@ func (h *handler) guard(r *http.Request) error {
 		return nil
 	}
 	if err := h.origins.Check(r); err != nil {
+		if isAPIPath(r.URL.Path) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
 		origin := r.Header.Get("Origin")
 		from := fmt.Sprintf("origin %q", origin)
 		if origin == "" {

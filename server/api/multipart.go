@@ -34,7 +34,8 @@ import (
 // accepted one in other case or with - for _ (Manifest, FILE[],
 // new-repo); and, by formstream, a Content-Transfer-Encoding other than
 // 7bit, 8bit or binary, a Content-Encoding, nested multipart parts and
-// RFC 2231 parameters other than filename*. Ignored: parts without a
+// RFC 2231 parameters other than filename*; a relativePath field (Uppy's
+// per-file metadata, whose folders would be lost). Ignored: parts without a
 // filename under other names (form fields that clients add, such as
 // tokens or metadata, which carry no file), and the Content-Type of file
 // parts (the server classifies the bytes itself).
@@ -97,6 +98,12 @@ func (h *handler) readParts(ctx context.Context, c *repobuild.Creation, mr *form
 			}
 			if c.Manifest() == nil && p != part.Filename {
 				unescaped = append(unescaped, renamedFile{p, part.Filename})
+			}
+			if !strings.Contains(p, "/") && c.Has(p) {
+				// Two files of one name at the top: most likely two
+				// folders' files sent by their names alone.
+				return errorf(http.StatusBadRequest, "Duplicate file path %q: each path may appear once. A file part's filename must be the file's relative path, folders included; "+
+					"a client that sends only the file's name (Uppy's XHRUpload in bundle mode does) loses the folders (docs/clients.md)", p)
 			}
 			if err := c.AddFile(p, part); err != nil {
 				return err
@@ -165,6 +172,14 @@ func checkField(p *formstream.Part) error {
 	}
 	if p.HasFilename {
 		return errorf(http.StatusBadRequest, "File part %q (filename %q) is not accepted: %s", p.Name, p.Filename, acceptedFields)
+	}
+	if strings.EqualFold(strings.NewReplacer("_", "", "-", "").Replace(p.Name), "relativepath") {
+		// Uppy's per-file metadata: ignored, it would lose the folders,
+		// and it comes with one request per file, each a repository.
+		return errorf(http.StatusBadRequest, "Field %q is not accepted: a file's path is its part's filename, folders included. "+
+			"Uppy sends relativePath with each file when XHRUpload sends one request per file (bundle: false), "+
+			"but one request creates one repository: send every file in one request (XHRUpload bundle: true, fieldName: \"file[]\") "+
+			"with each file's relative path as its filename (docs/clients.md); %s", p.Name, acceptedFields)
 	}
 	canon := strings.ReplaceAll(strings.ToLower(p.Name), "-", "_")
 	for _, f := range []string{payload.PartFile, payload.PartFiles, payload.PartNewRepo, payload.PartName, payload.PartEmail, payload.PartManifest} {

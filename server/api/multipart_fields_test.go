@@ -115,6 +115,16 @@ func TestMultipartFieldNames(t *testing.T) {
 			`Field "Manifest" is not accepted: field names are exact (did you mean "manifest"?); ` + acceptedMsg},
 		{"FILE[] without filename", []part{field("FILE[]", "x")}, `Field "FILE[]" is not accepted: field names are exact (did you mean "file[]"?)`},
 		{"new-repo", []part{field("new-repo", `{"namespace":"ox","name":"fields"}`)}, `did you mean "new_repo"?`},
+		// Uppy's XHRUpload with bundle: false: one request per file, with
+		// the file's metadata as fields (its folder in relativePath).
+		{"relativePath (Uppy, one request per file)", []part{field("relativePath", "photos/cat.jpg"), field("type", "image/jpeg"), {name: "file", filename: "cat.jpg", body: []byte("x")}},
+			`Field "relativePath" is not accepted: a file's path is its part's filename, folders included. Uppy sends relativePath with each file when XHRUpload sends one request per file (bundle: false)`},
+		{"relativePath null", []part{field("relativePath", "null"), {name: "file", filename: "cat.jpg", body: []byte("x")}}, `one request creates one repository`},
+		{"relative_path", []part{file("cat.jpg", []byte("x")), field("relative_path", "a/cat.jpg")}, `Field "relative_path" is not accepted`},
+		// Uppy's XHRUpload with bundle: true: every file under its name
+		// alone, so a.txt of two folders.
+		{"basenames of two folders", []part{file("x.txt", []byte("one")), file("x.txt", []byte("two"))},
+			`Duplicate file path "x.txt": each path may appear once. A file part's filename must be the file's relative path, folders included; a client that sends only the file's name (Uppy's XHRUpload in bundle mode does) loses the folders`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := append([]part{newRepo("ox", "fields")}, author...)
@@ -124,7 +134,7 @@ func TestMultipartFieldNames(t *testing.T) {
 		})
 	}
 	// The name is still free; a form field that holds no file is ignored.
-	r := e.postMultipart(newRepo("ox", "fields"), author[0], author[1], field("csrf_token", "abc"), field("relativePath", "x"),
+	r := e.postMultipart(newRepo("ox", "fields"), author[0], author[1], field("csrf_token", "abc"), field("type", "image/jpeg"),
 		file("cat.jpg", []byte("x")))
 	if got := r.paths(t); !slices.Equal(got, []string{"cat.jpg"}) {
 		t.Errorf("paths %q", got)

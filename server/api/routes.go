@@ -15,7 +15,6 @@ func (h *handler) routes() *http.ServeMux {
 			mux.HandleFunc(method+" "+path, h.api(serve))
 		}
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			h.cors(w, r)
 			if r.Method == http.MethodOptions {
 				h.preflight(w, r)
 				return
@@ -58,7 +57,6 @@ func (h *handler) routes() *http.ServeMux {
 		},
 	})
 	notFound := func(w http.ResponseWriter, r *http.Request) {
-		h.cors(w, r)
 		h.writeError(w, r, errorf(http.StatusNotFound, "No API endpoint at %s %s", r.Method, r.URL.Path))
 	}
 	mux.HandleFunc("/api", notFound)
@@ -73,11 +71,10 @@ func (h *handler) routes() *http.ServeMux {
 	return mux
 }
 
-// api adapts an endpoint: CORS headers, the bearer token for every method
+// api adapts an endpoint (ServeHTTP has set the CORS headers): the bearer token for every method
 // that writes, and its error as the JSON answer.
 func (h *handler) api(serve func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h.cors(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := h.authorize(r); err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="oxdrop"`)

@@ -19,18 +19,11 @@ import (
 
 const tusVersion = "1.0.0"
 
-// tusExposed are the tus headers a cross-origin client must be able to
-// read (Access-Control-Expose-Headers).
-const tusExposed = "Location, Upload-Offset, Upload-Length, Upload-Metadata, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size"
-
 // tus adapts a tus endpoint: every answer carries Tus-Resumable (errors
 // too), and a request must speak tus 1.0.0.
 func (h *handler) tus(serve func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Tus-Resumable", tusVersion)
-		if h.cfg.CORSOrigin != "" {
-			w.Header().Set("Access-Control-Expose-Headers", tusExposed)
-		}
 		if v := r.Header.Get("Tus-Resumable"); v != tusVersion {
 			w.Header().Set("Tus-Version", tusVersion)
 			if v == "" {
@@ -45,7 +38,6 @@ func (h *handler) tus(serve func(http.ResponseWriter, *http.Request) error) func
 // tusOptions is OPTIONS on a tus endpoint: the server's tus capabilities,
 // and the CORS preflight (the same request, for a browser).
 func (h *handler) tusOptions(w http.ResponseWriter, r *http.Request) {
-	h.cors(w, r)
 	hd := w.Header()
 	hd.Set("Tus-Resumable", tusVersion)
 	hd.Set("Tus-Version", tusVersion)
