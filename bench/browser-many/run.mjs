@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     // of through the nested read-ahead worker (pool option readAhead: false),
     // to show what the extra message hops cost per small file.
     'no-read-ahead': { type: 'boolean', default: false },
+    // A query string for the engine page, e.g. --query workers=1 (its pool's size).
+    query: { type: 'string', default: '' },
     profile: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false }, // print where the main thread's time goes (Chromium trace events) per run // print the page's hottest functions (CPU profile) per run
   },
@@ -197,7 +199,7 @@ async function oneRun(browser, url, folder, expected, which) {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.addInitScript(watchEngineReady);
     if (args['no-read-ahead']) await page.addInitScript(disableReadAhead);
-    await page.goto(url + pagePaths[which]);
+    await page.goto(url + pagePaths[which] + (args.query ? `?${args.query}` : ''));
     await page.waitForFunction(() => window.__bench?.engineReadyAt != null, null, { timeout: 60_000 });
     const startup = await page.evaluate(() => ({ at: window.__bench.engineReadyAt, state: window.__bench.engineState, text: document.getElementById('engine-status')?.textContent ?? window.__engineError }));
     if (startup.state !== 'ready') throw new Error(`the engine did not start: ${startup.state} "${startup.text}"`);

@@ -190,6 +190,25 @@ describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 
     assert.deepEqual((await readRows(page)).map((r) => r.type), ['binary', 'tabular', 'tabular', 'text', 'text', 'text', 'text']);
     await page.selectOption('#sort-key', 'added');
     assert.deepEqual(await shown(page), ADDED);
+
+    // The column heads from the keyboard: ↑ on the first row goes up to them (never a tab stop),
+    // → to the next one, Enter sorts by it, Space again the other way, ↓ back to the rows.
+    assert.deepEqual(await page.$$eval('.list-head [data-sort]', (hs) => hs.map((h) => h.tabIndex)), [-1, -1, -1]);
+    await page.locator('#file-list [role=row][data-path]').first().click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.sort), 'path', 'no sort yet by a column: the first one');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.sort), 'size');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await shown(page), ['copy.txt', 'top/sub/cat.txt', 'top/a.csv', 'blob.bin', 'top/sub/dog.txt', 'notes.txt', 'top/big.csv']);
+    assert.equal(await page.getAttribute('.list-head [data-sort="size"]', 'aria-sort'), 'ascending');
+    await page.keyboard.press(' ');
+    assert.deepEqual(await shown(page), ['top/big.csv', 'notes.txt', 'top/sub/dog.txt', 'blob.bin', 'top/a.csv', 'copy.txt', 'top/sub/cat.txt']);
+    assert.equal(await page.getAttribute('.list-head [data-sort="size"]', 'aria-sort'), 'descending');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.closest('[role=row]')?.dataset.path), 'top/big.csv', 'back on the first row');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -5,11 +5,20 @@
 
 import { CHANGED } from '../store/entries.js';
 
+// Files handed to the engine before their results come back. The engine's
+// pool paces the hand-over itself (a few milliseconds per task), and every
+// file it holds is one it can send the moment it has time: a cap of a
+// hundred here (two workers' worth) made it send in small batches as
+// results came back, which cost the page 0.2–1.2 s over 10,000 files
+// (bench:many, app against engine alone). A few thousand bound what waits
+// in memory (a promise and an AbortController a file).
+const IN_FLIGHT = 4096;
+
 export class Describer {
   #queue = [];
   #head = 0; // queue[#head] is the next to send: no O(n) shift per file
   #inFlight = 0;
-  #max = 4;
+  #max = IN_FLIGHT;
   #pool = null;
 
   /** @param {import('../store/entries.js').EntriesStore} store */
@@ -26,7 +35,7 @@ export class Describer {
   /** The engine is up: describing starts. */
   setPool(pool, workers) {
     this.#pool = pool;
-    this.#max = Math.max(2, Number.isFinite(workers) ? workers : navigator.hardwareConcurrency || 2) * 48;
+    this.#max = IN_FLIGHT;
     this.pump();
   }
 

@@ -25,12 +25,37 @@ export function mountListTools({ store, grid }) {
   });
   els.sort.addEventListener('change', () => store.setSort(els.sort.value));
   els.dir.addEventListener('click', () => store.setSort(store.settings.sort, !store.settings.desc));
-  for (const head of heads) {
-    head.addEventListener('click', () => {
-      const key = head.dataset.sort;
-      store.setSort(key, store.settings.sort === key ? !store.settings.desc : false);
+  const sortBy = (head) => {
+    const key = head.dataset.sort;
+    store.setSort(key, store.settings.sort === key ? !store.settings.desc : false);
+  };
+  // The sortable headings are part of the grid's keyboard model (as in the
+  // APG grid): ↑ on the first row goes up to them, ← and → move between
+  // them, Enter or Space sorts, ↓ goes to the first row, Escape back to the
+  // row that was active. They
+  // are never in the Tab order: the list stays one tab stop.
+  const list = [...heads];
+  for (const [i, head] of list.entries()) {
+    head.tabIndex = -1;
+    head.addEventListener('click', () => sortBy(head));
+    head.addEventListener('keydown', (e) => {
+      const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: list.length - 1 }[e.key];
+      if (to !== undefined) list[Math.max(0, Math.min(list.length - 1, to))].focus();
+      else if (e.key === 'Enter' || e.key === ' ') sortBy(head);
+      else if (e.key === 'ArrowDown') grid.moveTo(0);
+      else if (e.key === 'Escape') grid.focusActive();
+      else return;
+      e.preventDefault();
+      e.stopPropagation();
     });
   }
+  grid.el.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowUp' || e.altKey || e.shiftKey || e.ctrlKey || e.metaKey || !e.target.closest('[role=row]:not(.list-head)')) return;
+    if (grid.activeIndex() !== 0 || !list.length) return;
+    (list.find((h) => h.hasAttribute('aria-sort')) ?? list[0]).focus();
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  }, { capture: true });
   els.group.addEventListener('change', () => store.setGroup(els.group.checked));
   els.shown.addEventListener('change', () => store.select(grid.view.files, els.shown.checked));
   els.remove.addEventListener('click', () => {
