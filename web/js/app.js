@@ -21,6 +21,7 @@ import { RepoForm } from './panels/repo-form.js';
 import { ResultPanel } from './panels/result.js';
 import { mountTopbar } from './panels/topbar.js';
 import { mountTotals } from './panels/totals.js';
+import { thumbStats } from './thumbs.js';
 
 const store = new EntriesStore();
 const engine = new EngineLink();
@@ -107,5 +108,5 @@ window.oxdrop = {
     return engine.pool;
   },
   // Test-only (js/README.md): lists entries already described, without the engine.
-  testing: { addDescribed: (items) => store.addDescribed(items) },
+  testing: { addDescribed: (items) => store.addDescribed(items), thumbStats },
 };

@@ -1,7 +1,9 @@
 // Small image thumbnails in the file list. Only rows that scroll into view
 // get one, at most two decode at a time, and each decodes straight to a tiny
 // bitmap (createImageBitmap with a resize), so 10,000 photos cost no more
-// memory than the few rows on screen.
+// memory than the few rows on screen and a cache of the last ones drawn:
+// the list is virtualized, so a row scrolled away and back is a new
+// element, and without the cache its image was decoded again.
 
 const SIZE = 72; // device pixels; shown at 36 CSS px
 const queue = [];
@@ -9,6 +11,25 @@ let running = 0;
 const MAX_RUNNING = 2;
 
 let observer = null;
+
+// The last CACHED thumbnails, by File (a Map keeps insertion order: the
+// first key is the least recently used). null: the file does not decode.
+// 72×72 RGBA is 20 KiB, so the cache holds at most about 6 MiB.
+const CACHED = 300;
+const cache = new Map();
+
+function remember(file, bitmap) {
+  cache.delete(file);
+  cache.set(file, bitmap);
+  while (cache.size > CACHED) {
+    const [oldest, bm] = cache.entries().next().value;
+    cache.delete(oldest);
+    bm?.close();
+  }
+}
+
+/** For tests: how many decodes ran, and how many thumbnails came from the cache. */
+export const thumbStats = { decoded: 0, cached: 0 };
 
 /** Starts watching a row; when it becomes visible, its icon becomes a thumbnail. */
 export function watchThumbnail(row, file, dims) {
@@ -54,23 +75,28 @@ async function draw(row, { file, dims }) {
     w = Math.max(1, Math.round(dims.width * scale));
     h = Math.max(1, Math.round(dims.height * scale));
   }
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
-  } catch {
-    return; // not decodable here: the type icon stays
+  let bitmap = cache.get(file);
+  if (bitmap === null) return; // known not to decode: the type icon stays
+  if (bitmap) {
+    thumbStats.cached++;
+    remember(file, bitmap);
+  } else {
+    try {
+      bitmap = await createImageBitmap(file, { resizeWidth: w, resizeHeight: h, resizeQuality: 'medium' });
+    } catch {
+      remember(file, null);
+      return; // not decodable here: the type icon stays
+    }
+    thumbStats.decoded++;
+    remember(file, bitmap);
   }
   const icon = row.querySelector('.ic');
-  if (!row.isConnected || !icon) {
-    bitmap.close();
-    return;
-  }
+  if (!row.isConnected || !icon) return;
   const canvas = document.createElement('canvas');
-  canvas.width = w;
-  canvas.height = h;
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
   canvas.className = 'thumb';
   canvas.getContext('2d').drawImage(bitmap, 0, 0);
-  bitmap.close();
   icon.replaceChildren(canvas);
   icon.classList.add('has-thumb');
 }

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appMissing, dropTree, readRows, useApp, waitDescribed } from './app-helpers.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
+import { png } from '../../bench/browser-many/files.mjs';
 
 describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 }, () => {
   const app = useApp();
@@ -100,6 +101,29 @@ describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 
     await page.keyboard.press('Delete');
     await page.waitForFunction(() => document.getElementById('file-list').dataset.total === '37');
     assert.equal((await focused(page)).path, 'f05.txt');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('thumbnails: a row scrolled away and back shows its image again without decoding it again', async () => {
+    const page = await newPage();
+    const files = Array.from({ length: 150 }, (_, i) => ({ name: `img${String(i).padStart(3, '0')}.png`, mimeType: 'image/png', buffer: png(i) }));
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', files);
+    await waitDescribed(page, 150);
+    const stats = () => page.evaluate(() => ({ ...window.oxdrop.testing.thumbStats }));
+    const thumbAt = (path) => page.waitForSelector(`#file-list [data-path="${path}"] canvas.thumb`, { timeout: 30_000 });
+    await thumbAt('img000.png');
+    const top = await stats();
+    assert.ok(top.decoded > 0 && top.decoded < 150, `only rows near the view are decoded: ${top.decoded}`);
+    await page.evaluate(() => (document.getElementById('file-list').scrollTop = 1e9));
+    await thumbAt('img149.png');
+    const bottom = await stats();
+    assert.ok(bottom.decoded > top.decoded);
+    await page.evaluate(() => (document.getElementById('file-list').scrollTop = 0));
+    await thumbAt('img000.png');
+    const back = await stats();
+    assert.equal(back.decoded, bottom.decoded, 'nothing decoded again');
+    assert.ok(back.cached > bottom.cached, 'the rows back in view drew from the cache');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
