@@ -393,10 +393,22 @@ func (h *handler) cors(w http.ResponseWriter, r *http.Request) {
 // isAPIPath: /api and below (the web app's paths get no CORS headers).
 func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
+// preflight answers OPTIONS: Allow, and to a browser's CORS preflight
+// the methods and headers it may send. A preflight from an origin that
+// -cors-origin does not name (or with no -cors-origin) succeeds too, with
+// Access-Control-Allow-Origin: *: what refuses that page's writes is the
+// guard, whose 403 it can then read ("start the server with -cors-origin
+// …"), not a preflight failure its client would report as a "network
+// error" (XMLHttpRequest preflights every upload whose progress a page
+// watches, as Uppy's and tus-js-client's do). Its reads stay unreadable:
+// their answers name no origin but the allowed one.
 func (h *handler) preflight(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Allow", "GET, HEAD, POST, OPTIONS")
-	if h.cfg.CORSOrigin != "" {
+	if r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+		if hd.Get("Access-Control-Allow-Origin") == "" {
+			hd.Set("Access-Control-Allow-Origin", "*")
+		}
 		hd.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PATCH, DELETE, OPTIONS")
 		hd.Set("Access-Control-Allow-Headers", allowHeaders(r.Header.Get("Access-Control-Request-Headers")))
 		hd.Add("Vary", "Access-Control-Request-Headers")

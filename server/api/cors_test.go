@@ -214,12 +214,26 @@ func TestCORSPreflight(t *testing.T) {
 	if !strings.Contains(allowed, "x-ok") || strings.Contains(allowed, "bad") || strings.Contains(allowed, "x:y") {
 		t.Errorf("Access-Control-Allow-Headers %q", allowed)
 	}
-	// Another origin's preflight names no origin: the browser stops there.
-	req.Header.Set("Origin", "https://evil.example")
-	if got := e.do(req).header.Get("Access-Control-Allow-Origin"); got != "" {
-		t.Errorf("another origin's preflight: Access-Control-Allow-Origin %q", got)
+	// Another origin's preflight succeeds (as without -cors-origin), so
+	// that its write reaches the guard and reads the 403; its reads stay
+	// unreadable.
+	for _, cors := range []string{appOrigin, ""} {
+		o := newEnv(t, func(c *Config) { c.CORSOrigin = cors })
+		req, _ := http.NewRequest("OPTIONS", o.srv.URL+"/api/repos", nil)
+		req.Header.Set("Origin", "https://evil.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		if r := o.do(req); r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+			t.Errorf("-cors-origin %q: another origin's preflight: %d %v", cors, r.status, r.header)
+		}
+		post := o.createReq("evil")
+		post.Header.Set("Origin", "https://evil.example")
+		post.Header.Set("Sec-Fetch-Site", "cross-site")
+		r := o.do(post)
+		r.expectError(t, http.StatusForbidden, "Cross-origin request refused")
+		checkCORS(t, r.header, "*", "")
 	}
-	// Nor does another origin's read, nor the web app's paths.
+	// Not another origin's read, nor the web app's paths.
 	req, _ = http.NewRequest("GET", e.srv.URL+"/api/limits", nil)
 	req.Header.Set("Origin", "https://evil.example")
 	if got := e.do(req).header.Get("Access-Control-Allow-Origin"); got != "" {

@@ -24,11 +24,10 @@ import (
 //     clients) are not a browser's and pass.
 //
 // The cross-origin refusal is readable by the page it refuses
-// (Access-Control-Allow-Origin: *, which never carries credentials): it
-// says how to allow that origin, and nothing was done. Without it the
-// page's client reports a "network error". A preflighted request (JSON,
-// tus) from such a page is stopped by its preflight instead, which names
-// no allowed origin.
+// (Access-Control-Allow-Origin: *, which never carries credentials, here
+// and on the preflight before it): it says how to allow that origin, and
+// nothing was done. Without it the page's client reports a "network
+// error".
 func (h *handler) guard(w http.ResponseWriter, r *http.Request) error {
 	if h.cfg.CheckHost && !h.hostAllowed(r.Host) {
 		return errorf(http.StatusForbidden, "Host %q is not allowed: this server answers only its loopback names (localhost, 127.0.0.1, [::1]) and the hosts listed with -allowed-hosts; start it with -allowed-hosts %s to allow this one", r.Host, hostName(r.Host))
