@@ -377,6 +377,15 @@ for (const name of targets) {
       const res = await fetch(url("/api/repos/ox/json-repo"), { headers: { origin: corsOrigin } });
       await res.text();
       assert.equal(res.headers.get("access-control-allow-origin"), corsOrigin);
+      // Refusals too, or a browser hides them and the page's client reports
+      // a network error: the 401, and another origin's 403 (readable by it).
+      const refused = await fetch(url("/api/repos"), json({ namespace: "ox", name: "cors-401" }, { origin: corsOrigin }));
+      assertError(refused, await body(refused), 401, /bearer token/);
+      assert.equal(refused.headers.get("access-control-allow-origin"), corsOrigin);
+      assert.match(refused.headers.get("access-control-expose-headers") ?? "", /WWW-Authenticate/);
+      const other = await fetch(url("/api/repos"), json({ namespace: "ox", name: "cors-403" }, { ...auth, origin: "https://evil.example" }));
+      assertError(other, await body(other), 403, /Cross-origin request refused/);
+      assert.equal(other.headers.get("access-control-allow-origin"), "*");
     });
 
     test("404s: missing repository, missing file, unknown endpoint", async () => {
