@@ -85,6 +85,56 @@ describe('the engine module in another page, from another origin', { timeout: 60
     fs.rmSync(work, { recursive: true, force: true });
   });
 
+  test('the package\'s TypeScript declarations: a typical use type-checks against the installed package, a wrong one does not', () => {
+    const project = path.dirname(path.dirname(path.dirname(pkgDir)));
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    assert.ok(fs.existsSync(tsc), 'typescript is a dev dependency: run npm ci');
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom', 'dom.iterable', 'esnext.asynciterable'], strict: true, noEmit: true, skipLibCheck: false },
+      files: ['use.ts'],
+    }));
+    const good = `import { createEngine, createRepository, CreateRepositoryError, validatePath, type Described } from '@oxdrop/engine';
+export async function run(files: FileList, signal: AbortSignal): Promise<string> {
+  const engine = await createEngine({ workers: 2 });
+  const seen: Described[] = [];
+  for await (const d of engine.describe(files, { signal })) {
+    if ('error' in d) continue;
+    seen.push(d);
+    const w: number | undefined = d.metadata && 'image' in d.metadata ? d.metadata.image.width : undefined;
+    void w;
+  }
+  const bad: string | null = engine.validatePath('a/../b') ?? validatePath('x');
+  const p = await engine.preview(files[0]!, { maxRows: 5 });
+  if (p.kind === 'table') p.columns.join(',');
+  try {
+    const answer = await createRepository('https://oxdrop.example', files, {
+      namespace: 'lab', name: 'scans', author: { name: 'B', email: 'b@example.org' }, engine, signal,
+      onProgress: ({ phase, loaded, total }) => console.log(phase, loaded / total),
+    });
+    return answer.repository.latest_commit?.id ?? String(bad);
+  } catch (err) {
+    if (err instanceof CreateRepositoryError && err.kind === 'http') return String(err.status);
+    throw err;
+  } finally {
+    engine.close();
+  }
+}
+`;
+    const typecheck = (source) => {
+      fs.writeFileSync(path.join(project, 'use.ts'), source);
+      try {
+        execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+        return '';
+      } catch (err) {
+        return `${err.stdout}${err.stderr}` || 'tsc failed';
+      }
+    };
+    assert.equal(typecheck(good), '');
+    // A misspelt option and a wrong type are caught.
+    assert.match(typecheck(good.replace("namespace: 'lab', ", "namespaces: 'lab', ")), /namespace/);
+    assert.match(typecheck(good.replace("engine.validatePath('a/../b')", 'engine.validatePath(42)')), /number/);
+  });
+
   async function portal() {
     const page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
