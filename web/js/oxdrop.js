@@ -257,9 +257,12 @@ export async function createRepository(serverUrl, files, opts = {}) {
   const url = (p) => apiURL(base, p);
   const items = Array.from(files, asItem);
   if (!items.length) fail('there are no files to send');
+  const paths = new Set();
   for (const it of items) {
     const bad = pathProblem(it.path);
     if (bad) fail(bad);
+    if (paths.has(it.path)) fail(`Duplicate file path "${it.path}": two files would have the same path in the repository`);
+    paths.add(it.path);
   }
 
   // Hashes first: the manifest and the plan both name every file by its hash.

@@ -20,7 +20,7 @@ import { fixturesMissing, skipNow } from '../../internal/testenv/testenv.js';
 import { startWorker, tempDir } from '../../server/worker/test/harness.js';
 
 const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>A page that embeds oxdrop</title>
+<html lang="en"><head><meta charset="utf-8"><title>A page that embeds oxdrop</title><link rel="icon" href="data:,">
 <script type="importmap">{"imports": {"@oxdrop/engine": "__MODULE__"}}</script>
 </head><body>
 <h1>Lab portal</h1>
@@ -235,6 +235,23 @@ export async function run(files: FileList, signal: AbortSignal): Promise<string>
       const taken = await run('portal', 'auto');
       assert.deepEqual([taken.error?.name, taken.error?.kind, taken.error?.status], ['CreateRepositoryError', 'http', 409]);
       assert.match(taken.error.message, /already exists|taken|held/i);
+      // Refused before anything is sent: a path the server would refuse, two files with one path.
+      const local = await page.evaluate(async (base) => {
+        const tries = [[{ file: new Blob(['x']), path: '../up.txt' }], [{ file: new Blob(['a']), path: 'a.txt' }, { file: new Blob(['b']), path: 'a.txt' }]];
+        const out = [];
+        for (const files of tries) {
+          try {
+            await window.oxdropModule.createRepository(base, files, { namespace: 'lab', name: 'never', engine: window.engine });
+            out.push('created');
+          } catch (err) {
+            out.push(`${err.kind}: ${err.message}`);
+          }
+        }
+        return out;
+      }, base);
+      assert.match(local[0], /^invalid: file path "\.\.\/up\.txt" contains a \.\. segment/);
+      assert.match(local[1], /^invalid: Duplicate file path "a\.txt"/);
+      assert.equal((await fetch(`${base}api/repos/lab/never`)).status, 404);
       const badName = await run('no spaces allowed', 'single');
       assert.equal(badName.error?.status, 400);
       assert.ok(badName.error.message.length > 10, badName.error.message);
