@@ -62,6 +62,22 @@ function step(what, fn) {
   return result;
 }
 
+// checkShell fails the build when the service worker's list of files to
+// keep offline (SHELL in sw.js) and the app's files disagree: a module
+// missing from it is a page that breaks offline, a file named that the
+// build lacks is an install that fails.
+function checkShell(source, files) {
+  const block = /const SHELL = \[([^\]]*)\]/.exec(source);
+  if (!block) throw new Error('sw.js: no SHELL list found');
+  const listed = new Set([...block[1].matchAll(/'([^']+)'/g)].map((m) => m[1]).filter((p) => p !== './'));
+  const offline = files.filter((f) => !/(^|\/)(sw\.js|version\.json|README\.md|\.gitkeep)$|\.d\.ts$/.test(f));
+  const missing = offline.filter((f) => !listed.has(f));
+  const extra = [...listed].filter((f) => !files.includes(f));
+  if (missing.length || extra.length) {
+    throw new Error(`web/sw.js SHELL is out of date:${missing.length ? ` add ${missing.join(', ')}` : ''}${extra.length ? ` remove ${extra.join(', ')}` : ''}`);
+  }
+}
+
 // stamp computes the build id over every output file in dir (path and
 // bytes), writes it into sw.js and version.json, and measures the wasm.
 function stamp(dir, wasm) {
@@ -75,6 +91,7 @@ function stamp(dir, wasm) {
   const buildId = h.digest('hex').slice(0, 16);
   const sw = path.join(dir, 'sw.js');
   if (fs.existsSync(sw)) {
+    checkShell(fs.readFileSync(sw, 'utf8'), files);
     fs.writeFileSync(sw, fs.readFileSync(sw, 'utf8').replaceAll('__BUILD_ID__', buildId));
   }
   const wasmBytes = fs.statSync(wasm).size;

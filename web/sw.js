@@ -11,7 +11,9 @@
 const CACHE = 'oxdrop-__BUILD_ID__';
 const PREFIX = 'oxdrop-';
 
-// Every file of the app shell, relative to this worker's folder (the app root).
+// Every file of the app shell, relative to this worker's folder (the app
+// root). The build fails when a file of the app is missing here, or this
+// names a file the build does not have (build/build.mjs, checkShell).
 const SHELL = [
   './',
   'index.html',
@@ -64,6 +66,8 @@ const SHELL = [
   'js/upload/resumable.js',
   'js/upload/tus.js',
   'js/upload/create.js',
+  'js/oxdrop.js',
+  'js/engine/paths.js',
   'js/engine/protocol.js',
   'js/engine/pool.js',
   'js/engine/worker.js',
