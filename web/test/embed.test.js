@@ -41,6 +41,7 @@ describe('the engine module in another page, from another origin', { timeout: 60
   let workers;
   let moduleURL;
   let pkgDir;
+  let r2; // the Worker's R2 state
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'oxdrop-embed-'));
   const errors = [];
 
@@ -72,7 +73,8 @@ describe('the engine module in another page, from another origin', { timeout: 60
     assert.notEqual(new URL(pkgHost.url).origin, pageOrigin);
 
     native = await startServer({ args: ['-cors-origin', pageOrigin] });
-    workers = await startWorker({ dir: path.join(repoRoot, 'build', 'worker'), persistDir: tempDir('oxdrop-embed-r2-'), bindings: { OXDROP_CORS_ORIGIN: pageOrigin } });
+    r2 = tempDir('embed-r2');
+    workers = await startWorker({ dir: path.join(repoRoot, 'build', 'worker'), persistDir: r2, bindings: { OXDROP_CORS_ORIGIN: pageOrigin } });
     browser = await launchChromium();
   });
 
@@ -83,6 +85,7 @@ describe('the engine module in another page, from another origin', { timeout: 60
     await pkgHost?.close();
     await pageHost?.close();
     fs.rmSync(work, { recursive: true, force: true });
+    if (r2) fs.rmSync(r2, { recursive: true, force: true });
   });
 
   test('the package\'s TypeScript declarations: a typical use type-checks against the installed package, a wrong one does not', () => {
