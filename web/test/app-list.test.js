@@ -234,6 +234,12 @@ describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 
     assert.equal(await page.getAttribute('.list-head [data-sort="size"]', 'aria-sort'), 'descending');
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement.closest('[role=row]')?.dataset.path), 'top/big.csv', 'back on the first row');
+    // On a phone the heads are hidden (Sort by does it): ↑ on the first row stays on it.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.focus('#file-list .row[tabindex="0"]');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => document.activeElement.closest('[role=row]')?.dataset.path), 'top/big.csv', 'the focus stays in the rows');
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

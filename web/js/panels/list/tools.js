@@ -58,7 +58,8 @@ export function mountListTools({ store, grid }) {
   }
   grid.el.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowUp' || e.altKey || e.shiftKey || e.ctrlKey || e.metaKey || !e.target.closest('[role=row]:not(.list-head)')) return;
-    if (grid.activeIndex() !== 0 || !list.length) return;
+    // The phone layout hides the heads (the toolbar's Sort by does it there).
+    if (grid.activeIndex() !== 0 || !list.some((h) => h.getClientRects().length)) return;
     (list.find((h) => h.hasAttribute('aria-sort')) ?? list[0]).focus();
     e.preventDefault();
     e.stopImmediatePropagation();
