@@ -78,7 +78,7 @@ alert.show('');
 engine.start({
   onReady(pool) {
     const n = engine.workers;
-    describer.setPool(pool, n);
+    describer.setPool(pool);
     topbar.engineStatus('ready', Number.isFinite(n) ? `Engine ready · ${n} ${n === 1 ? 'worker' : 'workers'}` : 'Engine ready');
     form.engineReady();
     totals.draw();

@@ -18,7 +18,6 @@ export class Describer {
   #queue = [];
   #head = 0; // queue[#head] is the next to send: no O(n) shift per file
   #inFlight = 0;
-  #max = IN_FLIGHT;
   #pool = null;
 
   /** @param {import('../store/entries.js').EntriesStore} store */
@@ -33,15 +32,14 @@ export class Describer {
   }
 
   /** The engine is up: describing starts. */
-  setPool(pool, workers) {
+  setPool(pool) {
     this.#pool = pool;
-    this.#max = IN_FLIGHT;
     this.pump();
   }
 
   pump() {
     if (!this.#pool) return;
-    while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
+    while (this.#inFlight < IN_FLIGHT && this.#head < this.#queue.length) {
       const entry = this.#queue[this.#head++];
       if (entry.state === 'queued') this.#describe(entry);
     }
