@@ -42,6 +42,7 @@ const SHELL = [
   'js/files/intake.js',
   'js/panels/alert.js',
   'js/panels/dropzone.js',
+  'js/panels/list/fonts.js',
   'js/panels/list/grid.js',
   'js/panels/list/keys.js',
   'js/panels/list/row.js',

@@ -19,7 +19,9 @@ const maxJSONValue = 16 << 20
 // jsonlLines calls fn for each non-blank line of the file head, up to
 // inferRows lines.
 func jsonlLines(r io.ReaderAt, size int64, fn func(n int, line []byte) error) error {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+	// A small file needs no 64 KiB buffer (bufio's floor is 16 bytes):
+	// thousands of small JSONL files would allocate one each.
+	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), int(min(size+1, 64<<10)))
 	var long []byte
 	seen := 0
 	for n := 1; seen < inferRows; n++ {

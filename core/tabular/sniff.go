@@ -183,9 +183,13 @@ func sniff(head []byte) (dialect, error) {
 		}
 		chains = []*chain{c}
 	} else {
+		// One backing array and one allocation for the 128 chains.
+		all := make([]chain, 128)
+		obs := make([]int, 128*len(lines))
 		chains = make([]*chain, 128)
 		for i := range chains {
-			chains[i] = &chain{obs: make([]int, 0, len(lines))}
+			all[i].obs = obs[i*len(lines) : i*len(lines) : (i+1)*len(lines)]
+			chains[i] = &all[i]
 		}
 		var freqs [128]int
 		for _, line := range lines {

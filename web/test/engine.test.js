@@ -19,6 +19,28 @@ import { EnginePool } from './js/engine/pool.js';
 window.EnginePool = EnginePool;
 window.pool = new EnginePool({ size: 2 });
 window.poolReady = window.pool.ready().then(() => 'ok', (e) => 'error: ' + e.message);
+// A pool of two whose second worker gets its compiled module only when
+// the test calls start(): one worker up, the other late.
+window.poolWithLateWorker = async () => {
+  const post = Worker.prototype.postMessage;
+  const held = [];
+  let modules = 0;
+  Worker.prototype.postMessage = function (msg, ...rest) {
+    if (msg?.type === 'module' && ++modules === 2) {
+      held.push(() => post.call(this, msg, ...rest));
+      return;
+    }
+    return post.call(this, msg, ...rest);
+  };
+  let pool;
+  try {
+    pool = new EnginePool({ size: 2 });
+    await pool.ready();
+  } finally {
+    Worker.prototype.postMessage = post;
+  }
+  return { pool, held: held.length, start: () => held.splice(0).forEach((send) => send()) };
+};
 </script>`;
 
 const big = 512 << 20;
@@ -379,28 +401,12 @@ test('a worker that dies fails only its own file; the rest of its batch is descr
 // when it starts.
 test('the first worker up starts describing before the others are ready', async () => {
   const r = await pg.evaluate(async () => {
-    const post = Worker.prototype.postMessage;
-    const held = [];
-    let modules = 0;
-    Worker.prototype.postMessage = function (msg, ...rest) {
-      if (msg?.type === 'module' && ++modules === 2) {
-        held.push(() => post.call(this, msg, ...rest));
-        return;
-      }
-      return post.call(this, msg, ...rest);
-    };
-    let pool;
-    try {
-      pool = new window.EnginePool({ size: 2 });
-      await pool.ready();
-    } finally {
-      Worker.prototype.postMessage = post;
-    }
+    const { pool, held, start } = await window.poolWithLateWorker();
     const names = Array.from({ length: 40 }, (_, i) => `f${i}.txt`);
     const infos = await Promise.all(names.map((n, i) => pool.describe(new File([`line ${i}\n`], n), n)));
     const startedBefore = (await pool.memoryStats()).length;
-    const heldCount = held.length;
-    held.forEach((send) => send());
+    const heldCount = held;
+    start();
     let startedAfter = 0;
     for (let i = 0; i < 200 && startedAfter < 2; i++) {
       await new Promise((res) => setTimeout(res, 50));
@@ -419,6 +425,66 @@ test('the first worker up starts describing before the others are ready', async 
   for (const m of ['start', 'compiled', 'ready', 'worker1-go', 'first-file-sent', 'first-file-answered']) {
     assert.ok(r.marks.includes(`oxdrop-engine:${m}`), `mark ${m} in ${r.marks.join(', ')}`);
   }
+});
+
+// A burst is handed over whole before any of it is read: the browser
+// process that answers the page's File snapshots also serves the workers'
+// reads, and the two slowed each other 3x (pool.js). So the first answer
+// comes only once every file of the burst is with a worker.
+test('a burst of files is handed over whole before the workers read it', async () => {
+  const r = await pg.evaluate(async () => {
+    const pool = new window.EnginePool({ size: 2 });
+    await pool.ready();
+    let atFirstAnswer = null;
+    const n = 1500;
+    await Promise.all(Array.from({ length: n }, (_, i) => {
+      const name = `b/f${i}.txt`;
+      return pool.describe(new File([`file ${i}\n`], name), name).then(() => {
+        atFirstAnswer ??= pool.handOverStats().files;
+      });
+    }));
+    // A few files after the burst, as a drop of three would come: no hold.
+    const before = pool.handOverStats().bursts;
+    await Promise.all([1, 2, 3].map((i) => pool.describe(new File([`x${i}`], `x${i}.txt`), `x${i}.txt`)));
+    const stats = pool.handOverStats();
+    pool.terminate();
+    return { atFirstAnswer, n, before, stats };
+  });
+  assert.equal(r.atFirstAnswer, r.n, 'files handed over when the first answer came');
+  assert.equal(r.before, 1, 'one burst');
+  assert.equal(r.stats.bursts, 1, 'three files are not a burst');
+  assert.equal(r.stats.described.reduce((a, b) => a + b, 0), r.n + 3);
+});
+
+// A burst given while only one worker is up all goes to that worker (the
+// others are not started); the one that starts later takes the tail of
+// its queue, so both end up describing.
+test('a worker that starts late takes half of a busy worker\'s queue', async () => {
+  const r = await pg.evaluate(async () => {
+    const { pool, start } = await window.poolWithLateWorker();
+    const n = 6000;
+    const rows = Array.from({ length: 40 }, (_, r) => `${r},name ${r},${r * 1.5}`).join('\n');
+    const sizes = [];
+    const all = Array.from({ length: n }, (_, i) => {
+      const name = `t/f${i}.csv`;
+      return pool.describe(new File([`id,name,value\n${i},first,0\n${rows}\n`], name), name).then((info) => { sizes[i] = info.size; });
+    });
+    // The second worker gets its module once the burst is with the first.
+    await new Promise((res) => setTimeout(res, 100));
+    const withFirst = pool.handOverStats().described;
+    start();
+    await Promise.all(all);
+    const stats = pool.handOverStats();
+    pool.terminate();
+    return { n, withFirst, stats, sizes: sizes.filter((x) => x > 0).length };
+  });
+  assert.equal(r.sizes, r.n);
+  assert.equal(r.withFirst[1], 0, 'the late worker described nothing before it started');
+  assert.ok(r.stats.takenBack > 0, `files taken back: ${JSON.stringify(r.stats)}`);
+  const [a, b] = r.stats.described;
+  assert.equal(a + b, r.n);
+  assert.ok(b >= r.n / 10, `the late worker described ${b} of ${r.n} (the first ${a})`);
+  console.log(`# described by each worker: ${a}, ${b}; taken back ${r.stats.takenBack}`);
 });
 
 // Memory on the engine side does not grow with the number of files: small

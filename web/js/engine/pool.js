@@ -13,20 +13,26 @@ const DEFAULT_CHUNK = 4 << 20;
 // never waits for the page between files, and the workers answer in
 // batches. Handing a picked File to a worker costs the page a synchronous
 // round trip to the browser process (Chromium snapshots the file's size
-// and date while cloning it): 0.25 ms on an idle machine, more while the
-// workers read. That is the page's whole cost per file, so the pool sends
-// for at most SLICE_MS per task, then yields (a task, not a clamped
-// timer), and never in the caller's own task: adding 10,000 files at once
-// never blocks the page.
+// and date while cloning it): 0.2 ms on an idle machine. That is the
+// page's whole cost per file, so the pool sends for at most SLICE_MS per
+// task, then yields (a task, not a clamped timer), and never in the
+// caller's own task: adding 10,000 files at once never blocks the page.
 const BATCH_MAX = 64;
 const AHEAD_LOW = 96;
 const AHEAD_HIGH = 192;
 const SLICE_MS = 6;
-// The clone's cost varies from 0.2 ms to several ms per file with the
-// machine's load, so each batch is sized from the cost measured on the last
-// ones (a moving average), to end within about SLICE_MS.
-const COST_START_MS = 0.5;
-
+// A burst (more than BATCH_MAX files waiting) is handed over whole before
+// the workers read any of it: the same browser process answers the page's
+// snapshots and the workers' reads, and each slowed the other 3x when they
+// ran together (bench:many, 10,000 files: 0.63 ms a file handed over while
+// the workers read, 0.2 ms before). Workers hold up to HOLD_AHEAD files
+// each meanwhile; the pool releases them once nothing has been added for
+// RELEASE_MS. A worker that runs low takes the tail of the busiest one's
+// queue (STEAL_MIN files or more), so the hold's uneven split, and a
+// worker that started late, even out.
+const HOLD_AHEAD = 16384;
+const RELEASE_MS = 20;
+const STEAL_MIN = 256;
 function abortError(signal) {
   return signal && signal.reason !== undefined
     ? signal.reason
@@ -84,6 +90,12 @@ class Queue {
   unshift(xs) {
     this.#items.splice(this.#head, 0, ...xs);
   }
+  peek() {
+    return this.#items[this.#head];
+  }
+  shift() {
+    return this.take(1)[0];
+  }
   take(n) {
     const out = this.#items.slice(this.#head, this.#head + n);
     this.#head += out.length;
@@ -121,9 +133,10 @@ export class EnginePool {
   #ready;
   #sendScheduled = false;
   #wake; // posts a task that runs #send
-  #costPerFile = COST_START_MS; // ms of the page's time to hand over one file, averaged
-  #handOver = { files: 0, messages: 0, ms: 0, longestMs: 0 };
+  #handOver = { files: 0, messages: 0, ms: 0, longestMs: 0, bursts: 0, takenBack: 0 };
   #answered = false;
+  #holding = false; // a burst is being handed over: the workers wait for RELEASE
+  #releaseTimer = 0;
 
   /**
    * @param {object} [opts]
@@ -224,16 +237,19 @@ export class EnginePool {
 
   /**
    * What handing files to the workers has cost the page so far: files and
-   * messages sent, the time spent in postMessage (cloning the Files), and
-   * the longest single postMessage, in ms. For benchmarks and diagnostics.
+   * messages sent, the time spent snapshotting and cloning the Files, and
+   * the longest single batch, in ms; bursts handed over whole (held);
+   * files taken back from a busy worker for an idle one; and the files each
+   * worker described. For benchmarks, tests and diagnostics.
    */
   handOverStats() {
-    return { ...this.#handOver };
+    return { ...this.#handOver, described: this.#slots.map((s) => s.described) };
   }
 
   /** Rejects every waiting job and stops every running one. */
   cancelAll() {
     for (const job of [...this.#calls.splice(0), ...this.#files.drain()]) job.reject(abortError());
+    this.#release();
     for (const slot of this.#slots) {
       if (slot.big !== null) {
         // Its Go loop may run for seconds: stop it at once.
@@ -331,32 +347,61 @@ export class EnginePool {
   // #send hands waiting files to the workers that run low, a batch each,
   // for at most SLICE_MS, then yields to the page and goes on in a task of
   // its own. Files are taken in the order they were given; a few files
-  // still spread over every worker.
+  // still spread over every worker. A burst is handed over whole, held.
   #send() {
     if (this.#closed) return;
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = 0;
     const t0 = performance.now();
     for (;;) {
-      if (!this.#files.length) return;
-      const hungry = this.#slots.filter((s) => s.started && s.big === null && s.jobs.size <= AHEAD_LOW);
-      if (!hungry.length) return; // a worker's answers bring #send back
+      if (!this.#files.length) {
+        if (this.#holding) this.#releaseTimer = setTimeout(() => this.#release(), RELEASE_MS);
+        return;
+      }
+      // Files taken back from a worker were snapshotted when first sent:
+      // handing them on again is cheap, no reason to hold.
+      if (!this.#holding && this.#files.length > BATCH_MAX && !this.#files.peek().sent) {
+        this.#holding = true;
+        this.#handOver.bursts++;
+      }
+      const cap = this.#holding ? HOLD_AHEAD : AHEAD_HIGH;
+      const hungry = this.#slots.filter((s) => s.started && s.big === null && s.jobs.size <= (this.#holding ? HOLD_AHEAD - BATCH_MAX : AHEAD_LOW));
+      if (!hungry.length) {
+        // Every worker is full (or none is up yet): let them work; their
+        // answers bring #send back.
+        this.#release();
+        return;
+      }
       const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
-      const left = SLICE_MS - (performance.now() - t0);
-      const affordable = Math.max(1, Math.floor(left / this.#costPerFile));
-      const n = Math.min(AHEAD_HIGH - slot.jobs.size, Math.ceil(this.#files.length / hungry.length), BATCH_MAX, affordable);
-      const jobs = this.#files.take(n);
+      const n = Math.min(cap - slot.jobs.size, this.#holding ? BATCH_MAX : Math.ceil(this.#files.length / hungry.length), BATCH_MAX);
+      // Snapshot the files one at a time (reading size is the round trip;
+      // the clone then reuses it), so one slow answer cannot stretch a task
+      // by a whole batch's worth.
+      const jobs = [];
+      const t1 = performance.now();
+      while (jobs.length < n && this.#files.length) {
+        const job = this.#files.shift();
+        try {
+          void job.msg.file.size;
+        } catch {
+          // the worker reports the unreadable file
+        }
+        jobs.push(job);
+        if (performance.now() - t0 > SLICE_MS) break;
+      }
       for (const job of jobs) {
         job.slot = slot;
+        job.sent = true;
         slot.jobs.set(job.id, job);
       }
-      const t1 = performance.now();
       slot.worker.postMessage({
         type: Msg.DESCRIBE,
         chunkSize: this.#chunkSize,
         readAhead: this.#readAhead,
+        hold: this.#holding,
         jobs: jobs.map((j) => ({ id: j.id, file: j.msg.file, path: j.msg.path })),
       });
       const t2 = performance.now();
-      this.#costPerFile = 0.7 * this.#costPerFile + 0.3 * Math.max(0.02, (t2 - t1) / jobs.length);
       const st = this.#handOver;
       if (!st.files) mark('first-file-sent');
       st.files += jobs.length;
@@ -370,11 +415,42 @@ export class EnginePool {
     }
   }
 
+  // #release ends a held hand-over: every worker starts on what it holds.
+  #release() {
+    clearTimeout(this.#releaseTimer);
+    this.#releaseTimer = 0;
+    if (!this.#holding) return;
+    this.#holding = false;
+    mark('released');
+    for (const slot of this.#slots) if (slot.started) slot.worker.postMessage({ type: Msg.RELEASE });
+    this.#steal();
+  }
+
+  // #steal evens the workers out: a worker running low takes the tail half
+  // of the busiest one's waiting files (the tail: the busy worker reads from
+  // its head). They go back to the head of the line, so #send hands them on
+  // first; one the busy worker started meanwhile is answered and ignored.
+  #steal() {
+    if (this.#holding || this.#files.length) return;
+    const up = this.#slots.filter((s) => s.started && s.big === null);
+    if (up.length < 2) return;
+    const idle = up.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
+    const busy = up.reduce((a, b) => (b.jobs.size > a.jobs.size ? b : a));
+    if (idle.jobs.size > AHEAD_LOW || busy.jobs.size < STEAL_MIN) return;
+    const waiting = [...busy.jobs.values()].filter((j) => !j.msg.op);
+    const back = waiting.slice(waiting.length - Math.floor((waiting.length - idle.jobs.size) / 2));
+    if (!back.length) return;
+    for (const job of back) busy.jobs.delete(job.id);
+    busy.worker.postMessage({ type: Msg.REVOKE, ids: back.map((j) => j.id) });
+    this.#handOver.takenBack += back.length;
+    this.#requeue(back);
+  }
+
   // #spawn starts a worker: INIT at once (it loads wasm_exec.js and its
   // reader while the wasm compiles), MODULE once compiled.
   #spawn(index = 0) {
     const worker = new Worker(this.#workerURL, { type: 'module', name: 'oxdrop-engine' });
-    const slot = { worker, jobs: new Map(), big: null, started: false, ready: null };
+    const slot = { worker, jobs: new Map(), big: null, started: false, ready: null, described: 0 };
     slot.ready = new Promise((resolve, reject) => {
       slot.onStart = resolve;
       slot.onFail = reject;
@@ -428,6 +504,7 @@ export class EnginePool {
       default:
         return;
     }
+    this.#steal();
     this.#wake();
   }
 
@@ -440,6 +517,7 @@ export class EnginePool {
       this.#answered = true;
       mark('first-file-answered');
     }
+    if (!job.msg.op) slot.described++;
     if (r.message === undefined) job.resolve(r.value);
     else job.reject(new Error(r.message));
   }

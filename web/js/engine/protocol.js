@@ -8,7 +8,8 @@ export const Msg = Object.freeze({
   // pool → worker
   INIT: 'init', // {baseURL, chunkSize, readAhead}: sent with the worker's start; it loads wasm_exec.js and its reader meanwhile
   MODULE: 'module', // {module}: the compiled WebAssembly.Module (compiled once per pool)
-  DESCRIBE: 'describe', // {chunkSize, readAhead, jobs: [{id, file, path}]}: a batch of files, in order
+  DESCRIBE: 'describe', // {chunkSize, readAhead, hold, jobs: [{id, file, path}]}: a batch of files, in order; hold: more are coming, wait for RELEASE before reading
+  RELEASE: 'release', // {}: the hand-over of a burst is done: describe what is held
   REVOKE: 'revoke', // {ids}: drop these files if not started (cancelled, or taken back by the pool)
   CALL: 'call', // {id, op, args}: an interactive request, answered at once (op: one of Op)
   // worker → pool

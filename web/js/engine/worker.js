@@ -147,6 +147,18 @@ let bigId = null; // the big file being described, if any
 let flushedAt = 0;
 let flushTimer = 0;
 let dead = false; // the Go instance failed: the pool replaces this worker
+// The pool is handing over a burst: reads wait for its RELEASE (protocol.js),
+// or HOLD_MAX_MS after the last batch, should RELEASE never come.
+let holding = false;
+let holdTimer = 0;
+const HOLD_MAX_MS = 1000;
+
+function hold(on) {
+  clearTimeout(holdTimer);
+  holding = on;
+  if (on) holdTimer = setTimeout(() => hold(false), HOLD_MAX_MS);
+  else drain();
+}
 
 function flush() {
   clearTimeout(flushTimer);
@@ -269,10 +281,10 @@ async function describeOne(job) {
 }
 
 async function drain() {
-  if (draining || dead || !engine) return;
+  if (draining || dead || !engine || holding) return;
   draining = true;
   try {
-    while (local.length) {
+    while (local.length && !holding) {
       prefetch();
       const job = local.shift();
       let r;
@@ -355,7 +367,11 @@ self.onmessage = async (e) => {
       chunkSize = m.chunkSize;
       readAhead = m.readAhead !== false;
       local.push(...m.jobs);
-      drain();
+      if (m.hold) hold(true);
+      else drain();
+      return;
+    case Msg.RELEASE:
+      hold(false);
       return;
     case Msg.REVOKE: {
       const ids = new Set(m.ids);

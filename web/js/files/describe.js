@@ -6,13 +6,12 @@
 import { CHANGED } from '../store/entries.js';
 
 // Files handed to the engine before their results come back. The engine's
-// pool paces the hand-over itself (a few milliseconds per task), and every
-// file it holds is one it can send the moment it has time: a cap of a
-// hundred here (two workers' worth) made it send in small batches as
-// results came back, which cost the page 0.2–1.2 s over 10,000 files
-// (bench:many, app against engine alone). A few thousand bound what waits
-// in memory (a promise and an AbortController a file).
-const IN_FLIGHT = 4096;
+// pool paces the hand-over itself (a few milliseconds per task) and hands a
+// burst over whole before its workers read any of it (engine/pool.js): a
+// cap here that a burst outgrows splits it into rounds, each waiting for the
+// last one's results (4,096 made 10,000 files take 15 rounds). This bounds
+// what waits in memory, a promise and an AbortController a file.
+const IN_FLIGHT = 16384;
 
 export class Describer {
   #queue = [];

@@ -9,6 +9,7 @@
 
 import { CHANGED } from '../../store/entries.js';
 import { keyOf, levelOf } from '../../store/view.js';
+import { warmFonts } from './fonts.js';
 import { onGridKey } from './keys.js';
 import { paintFolder, paintRow, resetRow, setPath } from './row.js';
 
@@ -52,6 +53,7 @@ export class FileGrid {
     this.head = this.el.querySelector('.list-head');
     this.keysHint = document.getElementById('list-keys');
     this.templates = { file: document.getElementById('row-template').content.firstElementChild, folder: document.getElementById('folder-template').content.firstElementChild };
+    warmFonts();
     store.subscribe((mask, entry) => {
       if (mask & CHANGED.ROW && entry && this.#rows.has(entry.path)) this.#dirty.add(entry.path);
       if (mask & (CHANGED.LIST | CHANGED.VIEW | CHANGED.SELECTION | CHANGED.ACTIVE | CHANGED.LOCK | CHANGED.UPLOAD)) this.schedule(true);
