@@ -483,6 +483,78 @@ func BenchmarkDescribe(b *testing.B) {
 	}
 }
 
+// BenchmarkDescribeBytesSmallMixed is the engine's cost per file of a
+// dataset folder's small files, as the page's small-file path calls it
+// (DescribeBytes and the JSON answer): text, markdown, csv, a JSON array,
+// JSONL and binary in rotation, a few hundred bytes to a few KiB each, all
+// different (bench:many's mix, without its images).
+func BenchmarkDescribeBytesSmallMixed(b *testing.B) {
+	type file struct {
+		path string
+		data []byte
+	}
+	var files []file
+	for i := range 600 {
+		rows := 2 + i%40
+		var sb strings.Builder
+		var path string
+		switch i % 6 {
+		case 0:
+			path = fmt.Sprintf("d/f%d.txt", i)
+			for r := range rows {
+				fmt.Fprintf(&sb, "line %d of a small text file, value %d\n", r, i*r)
+			}
+		case 1:
+			path = fmt.Sprintf("d/f%d.md", i)
+			fmt.Fprintf(&sb, "# Note %d\n\n", i)
+			for r := range rows {
+				fmt.Fprintf(&sb, "- item %d: %d\n", r, i*r)
+			}
+		case 2:
+			path = fmt.Sprintf("d/f%d.csv", i)
+			sb.WriteString("id,name,value,flag\n")
+			for r := range rows {
+				fmt.Fprintf(&sb, "%d,row %d,%d.%03d,%t\n", i*100+r, r, r*7, i%1000, r%2 == 0)
+			}
+		case 3:
+			path = fmt.Sprintf("d/f%d.json", i)
+			sb.WriteString("[")
+			for r := range rows {
+				if r > 0 {
+					sb.WriteString(",")
+				}
+				fmt.Fprintf(&sb, `{"id":%d,"name":"row %d","value":%d.5}`, i*100+r, r, r)
+			}
+			sb.WriteString("]")
+		case 4:
+			path = fmt.Sprintf("d/f%d.jsonl", i)
+			for r := range rows {
+				fmt.Fprintf(&sb, `{"id":%d,"value":%d.25,"ok":%t}`+"\n", i*100+r, r, r%3 == 0)
+			}
+		default:
+			path = fmt.Sprintf("d/f%d.bin", i)
+			for r := range 256 + i%3840 {
+				sb.WriteByte(byte(r*31 + i))
+			}
+		}
+		files = append(files, file{path, []byte(sb.String())})
+	}
+	a := describe.NewAnalyzer()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f := files[i%len(files)]
+		i++
+		info, err := DescribeBytes(a, f.data, f.path)
+		if err != nil {
+			b.Fatal(f.path, err)
+		}
+		if _, err := json.Marshal(info); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func TestClampChunk(t *testing.T) {
 	for n, want := range map[int]int{-1: MinChunk, 0: MinChunk, 1: MinChunk, MinChunk: MinChunk, MinChunk + 1: MinChunk + 1, MaxChunk: MaxChunk, MaxChunk + 1: MaxChunk, 1 << 30: MaxChunk} {
 		if got := ClampChunk(n); got != want {
