@@ -364,8 +364,9 @@ export class EnginePool {
         this.#holding = true;
         this.#handOver.bursts++;
       }
-      const cap = this.#holding ? HOLD_AHEAD : AHEAD_HIGH;
-      const hungry = this.#slots.filter((s) => s.started && s.big === null && s.jobs.size <= (this.#holding ? HOLD_AHEAD - BATCH_MAX : AHEAD_LOW));
+      // A worker takes more once it is down to `low` files, up to `cap`.
+      const [low, cap] = this.#holding ? [HOLD_AHEAD - BATCH_MAX, HOLD_AHEAD] : [AHEAD_LOW, AHEAD_HIGH];
+      const hungry = this.#slots.filter((s) => s.started && s.big === null && s.jobs.size <= low);
       if (!hungry.length) {
         // Every worker is full (or none is up yet): let them work; their
         // answers bring #send back.
@@ -373,7 +374,8 @@ export class EnginePool {
         return;
       }
       const slot = hungry.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
-      const n = Math.min(cap - slot.jobs.size, this.#holding ? BATCH_MAX : Math.ceil(this.#files.length / hungry.length), BATCH_MAX);
+      // Outside a burst, a few files still spread over every hungry worker.
+      const n = Math.min(cap - slot.jobs.size, BATCH_MAX, this.#holding ? Infinity : Math.ceil(this.#files.length / hungry.length));
       // Snapshot the files one at a time (reading size is the round trip;
       // the clone then reuses it), so one slow answer cannot stretch a task
       // by a whole batch's worth.
