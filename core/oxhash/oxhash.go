@@ -63,11 +63,13 @@ func SumHex(b []byte) string { return Hex(Sum(b)) }
 func SumString(s string) Hash { return xxh3.HashString128(s) }
 
 // Digest is a streaming XXH3-128 hasher. It is an io.Writer whose result
-// equals Sum over everything written.
-type Digest struct{ h *xxh3.Hasher }
+// equals Sum over everything written. It is xxh3.Hasher where xxh3 has
+// vector code (amd64, arm64: the server) and Stream elsewhere (the browser's
+// WebAssembly), digest_*.go.
+type Digest struct{ h *streamHasher }
 
 // New returns a fresh streaming hasher.
-func New() *Digest { return &Digest{h: xxh3.New()} }
+func New() *Digest { return &Digest{h: newStreamHasher()} }
 
 // Write adds p to the hash; it never fails.
 func (d *Digest) Write(p []byte) (int, error) { return d.h.Write(p) }
