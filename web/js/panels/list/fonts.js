@@ -1,39 +1,59 @@
-// Shapes, once at start-up, the text the list first draws when results
-// arrive: the monospaced hash, the type glyphs, sizes, mime types, the type
-// chips. On Linux, Chromium looks a system font up (and a fallback for a
-// glyph the first font lacks) with a synchronous call to the browser
-// process the first time it is needed. The first results of a burst arrive
+// Lays out, once at start-up, the text the Files panel first shows when
+// files arrive: its hidden parts (progress, list tools, the list's head)
+// and a row with every kind of cell, the type glyphs and chips. On Linux,
+// Chromium looks a system font up (each family, weight and size, and a
+// fallback for a glyph the first font lacks) with a synchronous call to
+// the browser process the first time it is needed. The first files arrive
 // just as the engine's workers start reading, when that process is at its
-// busiest, and the frame that first drew a hash waited 40-60 ms on the
-// lookup (bench:many, 10,000 files: a long task in 4 runs of 5; 0 of 5
-// with this). The sample is laid out off screen, hidden from assistive
-// technology and inert, and removed two frames later (Chromium keeps the
-// fonts it found for the page's life).
+// busiest, and the frame that first drew the list waited 40-80 ms on those
+// lookups: a long task after every first choice of a file (bench:hash's
+// start-up race; bench:many, 10,000 files, in 4 runs of 5 when only the
+// row's text was sampled). The copy is invisible, laid out off screen,
+// without ids, hidden from assistive technology and inert, and removed two
+// frames later (Chromium keeps the fonts it found for the page's life).
 
 import { DATA_TYPES } from '../../types.js';
 
-export function warmFonts(host = document.body) {
+const ROW_TEXT = {
+  'c-ic': DATA_TYPES.map((t) => t.glyph).join(''),
+  'c-name': 'folder/file-name_01.csv …',
+  meta: '640×480 · 12 rows × 4 columns · 0:03',
+  mime: 'text/csv application/json image/png',
+  size: '1,023.9 KiB 12 B',
+  hash: '0123456789abcdef ✕',
+};
+
+/**
+ * @param {Element} panel the Files panel (copied, not changed)
+ * @param {HTMLTemplateElement | null} rowTemplate the list's row
+ */
+export function warmFonts(panel, rowTemplate, host = document.body) {
   const box = document.createElement('div');
   box.className = 'font-warm';
   box.setAttribute('aria-hidden', 'true');
   box.inert = true;
-  const glyphs = DATA_TYPES.map((t) => `${t.glyph} 1,234 ${t.label.toLowerCase()}`).join(' ');
-  const add = (parent, cls, text) => {
-    const span = document.createElement('span');
-    span.className = cls;
-    span.textContent = text;
-    parent.append(span);
-    return span;
-  };
-  // The cells inside a .row, as the list's rules select them.
-  const row = add(box, 'row', '');
-  add(row, 'ic', DATA_TYPES.map((t) => t.glyph).join(''));
-  add(row, 'name', 'folder/file-name_01.csv …');
-  add(row, 'meta', '640×480 · 12 rows × 4 columns · 0:03');
-  add(row, 'mime', 'text/csv application/json image/png');
-  add(row, 'size num', '1,023.9 KiB 12 B');
-  add(row, 'hash', '0123456789abcdef ✕');
-  add(box, 'chip', glyphs);
+  const copy = panel.cloneNode(true);
+  for (const el of [copy, ...copy.querySelectorAll('*')]) {
+    el.removeAttribute('id');
+    el.removeAttribute('hidden');
+  }
+  const row = rowTemplate?.content.firstElementChild?.cloneNode(true);
+  if (row) {
+    for (const [cls, text] of Object.entries(ROW_TEXT)) {
+      const cell = row.querySelector(`.${cls}`);
+      if (cell) (cell.querySelector('button, .ic') ?? cell).textContent = text;
+    }
+    (copy.querySelector('.list-body') ?? copy).append(row);
+  }
+  const chips = copy.querySelector('.chips') ?? copy;
+  for (const t of DATA_TYPES) {
+    const chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = `chip chip-${t.type}`;
+    chip.textContent = `${t.glyph} 1,234 ${t.label.toLowerCase()}`;
+    chips.append(chip);
+  }
+  box.append(copy);
   host.append(box);
   requestAnimationFrame(() => requestAnimationFrame(() => box.remove()));
 }

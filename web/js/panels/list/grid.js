@@ -16,7 +16,8 @@ import { paintFolder, paintRow, resetRow, setPath } from './row.js';
 const OVERSCAN = 6; // rows drawn beyond each edge of the box
 // Results arrive dozens a second; a frame per result pays style, paint and
 // layerize each time for a row or two. The next frame for results waits
-// until RESULT_GAP_MS after the last one; scrolling and keys draw at once.
+// until RESULT_GAP_MS after the last one; scrolling, keys and the last
+// result draw at once.
 const RESULT_GAP_MS = 100;
 // While results stream in, a list sorted or filtered by what they tell is
 // sorted again at most this often.
@@ -53,11 +54,13 @@ export class FileGrid {
     this.head = this.el.querySelector('.list-head');
     this.keysHint = document.getElementById('list-keys');
     this.templates = { file: document.getElementById('row-template').content.firstElementChild, folder: document.getElementById('folder-template').content.firstElementChild };
-    warmFonts();
+    warmFonts(this.el.closest('.panel') ?? this.el, document.getElementById('row-template'));
     store.subscribe((mask, entry) => {
       if (mask & CHANGED.ROW && entry && this.#rows.has(entry.path)) this.#dirty.add(entry.path);
       if (mask & (CHANGED.LIST | CHANGED.VIEW | CHANGED.SELECTION | CHANGED.ACTIVE | CHANGED.LOCK | CHANGED.UPLOAD)) this.schedule(true);
-      else if (mask & (CHANGED.ROW | CHANGED.TOTALS)) this.schedule(false);
+      // The result that leaves nothing pending (one big file's hash, the
+      // end of a drop) is what people wait for: drawn at the next frame.
+      else if (mask & (CHANGED.ROW | CHANGED.TOTALS)) this.schedule(store.pending() === 0);
     });
     this.el.addEventListener('scroll', () => this.schedule(true), { passive: true });
     new ResizeObserver(() => {
