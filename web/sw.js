@@ -38,6 +38,7 @@ const SHELL = [
   'js/store/entries.js',
   'js/store/view.js',
   'js/files/engine.js',
+  'js/files/boot.js',
   'js/files/describe.js',
   'js/files/intake.js',
   'js/panels/alert.js',

@@ -12,15 +12,23 @@ export class EngineLink {
   ready = Promise.resolve(null);
 
   /**
-   * Starts the pool; onReady(pool) or onFail(message) is called once.
-   * The module is imported here, not statically, so the page draws before
-   * the engine's code is even fetched.
+   * Takes the pool boot.js started (index.html loads it first; were it
+   * not loaded, importing it here starts it) as the public module's Engine;
+   * onReady(pool) or onFail(message) is called once. The modules are
+   * imported, not static, so the page draws before they are fetched.
    */
   start({ onReady, onFail }) {
     this.ready = (async () => {
       try {
-        const { createEngine } = await import('../oxdrop.js');
-        const pool = await createEngine();
+        const [{ Engine }, { started }] = await Promise.all([import('../oxdrop.js'), import('./boot.js')]);
+        if (started.error) throw started.error;
+        try {
+          await started.pool.ready();
+        } catch (err) {
+          started.pool.terminate();
+          throw err;
+        }
+        const pool = new Engine(started.pool);
         this.pool = pool;
         onReady(pool);
         return pool;
