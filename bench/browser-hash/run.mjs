@@ -12,7 +12,7 @@
 // page opened the same way (peer.html). Also the engine's start-up (time
 // to pool.ready(), and where it goes) and the wasm size. Needs `npm run build` first.
 //   OXDROP_BENCH_PORT (default 3301), OXDROP_BENCH_REPS (default 3),
-//   OXDROP_BENCH_SIZES (MiB, default "256,1024"), OXDROP_BENCH_RACE (MiB of
+//   OXDROP_BENCH_SIZES (MiB, default "256,1024"; 0: the race only), OXDROP_BENCH_RACE (MiB of
 //   the start-up race's file, default 256; 0 skips the race)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,8 @@ import { distDir, launchChromium, repoRoot, startStaticServer } from '../../web/
 const here = path.dirname(fileURLToPath(import.meta.url));
 const reps = Number(process.env.OXDROP_BENCH_REPS || 3);
 const port = Number(process.env.OXDROP_BENCH_PORT || 3301);
-const sizes = (process.env.OXDROP_BENCH_SIZES || '256,1024').split(',').map((m) => Number(m) * (1 << 20));
+// "0" skips the throughput runs (only the start-up race).
+const sizes = (process.env.OXDROP_BENCH_SIZES || '256,1024').split(',').map((m) => Number(m) * (1 << 20)).filter((s) => s > 0);
 const raceSize = Number(process.env.OXDROP_BENCH_RACE ?? 256) * (1 << 20);
 const RACE_DELAY_MS = 300; // after the load event
 
@@ -108,6 +109,22 @@ function startupSummary(list) {
   return keys.map((k) => `${k} ${median(list.filter((s) => k in s).map((s) => s[k])).toFixed(0)}`).join(', ');
 }
 
+// printThroughput prints the throughput table: each method's median per size.
+function printThroughput(methods, times) {
+  const head = ['method', ...sizes.flatMap((s) => [`${mib(s)} ms`, 'MB/s', 'oxdrop ÷ this'])];
+  const rows = methods.map((m) => [m, ...sizes.flatMap((s, f) => {
+    const ms = median(times[`${m}|${f}`]);
+    const ox = median(times[`oxdrop|${f}`]);
+    return [ms.toFixed(0), mbps(s, ms).toFixed(0), (ox / ms).toFixed(2)];
+  })]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => '| ' + r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('|' + widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log('\n"oxdrop ÷ this" is oxdrop\'s time over the method\'s: below 1 means oxdrop is faster; for a read-only pass, 1.10 means oxdrop takes 10% longer than reading alone.');
+}
+
 async function main() {
   const wasm = path.join(distDir, 'oxdrop.wasm');
   if (!fs.existsSync(wasm)) throw new Error('build/dist/oxdrop.wasm is missing: run `npm run build` first');
@@ -133,7 +150,7 @@ async function main() {
     const methods = await page.evaluate(() => window.bench.methods);
 
     // Warm-up (JIT, worker start-up), then interleaved repetitions.
-    for (const m of methods) await page.evaluate(([m]) => window.bench.run(m, 0), [m]);
+    if (files.length) for (const m of methods) await page.evaluate(([m]) => window.bench.run(m, 0), [m]);
     const times = {};
     const results = {};
     for (let f = 0; f < files.length; f++) {
@@ -216,18 +233,7 @@ async function main() {
 
     console.log(`Chromium ${browser.version()} headless, ${os.cpus().length} cores (${os.cpus()[0].model}), ${reps} runs each, median`);
     console.log(`oxdrop.wasm ${(version.wasm_bytes / 1024).toFixed(0)} KiB raw, ${(version.wasm_gzip_bytes / 1024).toFixed(0)} KiB gzip; pool.ready() ${readyMs.toFixed(0)} ms (page load to ready ${pageReadyMs} ms)\n`);
-    const head = ['method', ...sizes.flatMap((s) => [`${mib(s)} ms`, 'MB/s', 'oxdrop ÷ this'])];
-    const rows = methods.map((m) => [m, ...sizes.flatMap((s, f) => {
-      const ms = median(times[`${m}|${f}`]);
-      const ox = median(times[`oxdrop|${f}`]);
-      return [ms.toFixed(0), mbps(s, ms).toFixed(0), (ox / ms).toFixed(2)];
-    })]);
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (r) => '| ' + r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ') + ' |';
-    console.log(line(head));
-    console.log('|' + widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|');
-    for (const r of rows) console.log(line(r));
-    console.log('\n"oxdrop ÷ this" is oxdrop\'s time over the method\'s: below 1 means oxdrop is faster; for a read-only pass, 1.10 means oxdrop takes 10% longer than reading alone.');
+    if (files.length) printThroughput(methods, times);
     if (raceRows.length) {
       console.log(`\nStart-up race: a ${mib(raceSize)} file chosen ${RACE_DELAY_MS} ms after the load event, change event → hash on the page (median of ${reps}; ÷ hash-wasm below 1 is faster):\n`);
       const rh = ['page', 'ms', 'MB/s', '÷ hash-wasm', 'runs'];
