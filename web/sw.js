@@ -35,6 +35,7 @@ const SHELL = [
   'js/types.js',
   'js/upload.js',
   'js/remember.js',
+  'js/offline.js',
   'js/store/entries.js',
   'js/store/view.js',
   'js/files/engine.js',

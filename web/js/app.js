@@ -22,6 +22,7 @@ import { ResultPanel } from './panels/result.js';
 import { mountTopbar } from './panels/topbar.js';
 import { mountTotals } from './panels/totals.js';
 import { thumbStats } from './thumbs.js';
+import { registerOffline } from './offline.js';
 
 const store = new EntriesStore();
 const engine = new EngineLink();
@@ -90,12 +91,8 @@ engine.start({
   },
 });
 
-if ('serviceWorker' in navigator && location.protocol !== 'file:') {
-  navigator.serviceWorker.register('sw.js').catch((err) => {
-    // The app works without it, only not offline.
-    console.warn('oxdrop: service worker not registered:', err);
-  });
-}
+// Offline support installs once nothing is being hashed (offline.js says why).
+registerOffline(() => store.whenSettled());
 
 // A small handle for tests and the console; not used by the page itself.
 window.oxdrop = {

@@ -20,6 +20,12 @@ describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
     server = await startStaticServer({
       root: appDir,
       routes: {
+        // offline.js alone, its whenIdle in the test's hands.
+        '/offline-probe.html': `<!doctype html><meta charset="utf-8"><title>probe</title><script type="module">
+          import { registerOffline } from './js/offline.js';
+          const idle = new Promise((r) => { window.release = r; });
+          window.registered = registerOffline(() => idle).then((reg) => reg?.scope ?? null);
+        </script>`,
         // An API answer the service worker must never cache.
         '/api/ping': (req, res) => {
           requests.push(req.url);
@@ -87,6 +93,23 @@ describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
     assert.equal(await dialog.locator('tbody tr').count(), 4);
     await page.keyboard.press('Escape');
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the service worker registers only once nothing is being hashed', async () => {
+    // Its install reads the whole shell through the browser process that
+    // also reads the files being hashed (offline.js): registering while a
+    // file hashes slowed it ~20%.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}offline-probe.html`);
+    await page.waitForFunction(() => typeof window.release === 'function');
+    // Well past the load delay (2 s) and the idle callback's 1 s timeout.
+    await page.waitForTimeout(3500);
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r ?? null)), null, 'no registration while files are being described');
+    await page.evaluate(() => window.release());
+    assert.equal(await page.evaluate(() => window.registered), server.url, 'registered once idle, for the app root');
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r))));
     await context.close();
   });
 });

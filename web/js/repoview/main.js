@@ -12,6 +12,7 @@ import { RepoPreview } from './dialog.js';
 import { buildTree, typeCounts } from './tree.js';
 import { TreeGrid } from './treegrid.js';
 import { KEYS, recall, remember } from '../remember.js';
+import { registerOffline } from '../offline.js';
 import { fileURL, parseRepoHash, repoURL, repoViewURL } from './url.js';
 
 const $ = (id) => document.getElementById(id);
@@ -230,9 +231,7 @@ function wire() {
     route();
   });
   window.addEventListener('hashchange', route);
-  if ('serviceWorker' in navigator && location.protocol !== 'file:') {
-    navigator.serviceWorker.register('sw.js').catch(() => {}); // works without it, only not offline
-  }
+  registerOffline(async () => {}); // after the first loads (offline.js)
 }
 
 wire();
