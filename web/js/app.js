@@ -91,8 +91,25 @@ engine.start({
   },
 });
 
-// Offline support installs once nothing is being hashed (offline.js says why).
-registerOffline(() => store.whenSettled());
+// Offline support installs when no files are coming in (offline.js says
+// why): once the first drop is described, or after OFFLINE_QUIET_MS with
+// none (a person choosing a big folder is not interrupted), and never while
+// files are being described.
+const OFFLINE_QUIET_MS = 10_000;
+registerOffline(async () => {
+  await new Promise((resolve) => {
+    const timer = setTimeout(done, OFFLINE_QUIET_MS);
+    const off = store.subscribe(() => {
+      if (store.size && store.pending() === 0) done();
+    });
+    function done() {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
+  await store.whenSettled();
+});
 
 // A small handle for tests and the console; not used by the page itself.
 window.oxdrop = {

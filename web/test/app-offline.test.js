@@ -46,6 +46,20 @@ describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await openApp(page, server.url);
+    // The app registers its service worker once its first drop is described
+    // (or after 10 s with none): a file, then the registration within 6 s.
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r ?? null)), null, 'not registered before anything is dropped');
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', path.join(fixturesDir, 'text/hello.txt'));
+    await waitDescribed(page, 1);
+    const registeredWithin = await page.evaluate(async () => {
+      const t0 = performance.now();
+      while (!(await navigator.serviceWorker.getRegistration())) {
+        if (performance.now() - t0 > 6000) return null;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return performance.now() - t0;
+    });
+    assert.notEqual(registeredWithin, null, 'the service worker registered within 6 s of the first drop being described');
     // Wait until the service worker is installed and controls the page.
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
@@ -104,8 +118,8 @@ describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
     const page = await context.newPage();
     await page.goto(`${server.url}offline-probe.html`);
     await page.waitForFunction(() => typeof window.release === 'function');
-    // Well past the load delay (2 s) and the idle callback's 1 s timeout.
-    await page.waitForTimeout(3500);
+    // Past the idle callback's 1 s timeout.
+    await page.waitForTimeout(2000);
     assert.equal(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r ?? null)), null, 'no registration while files are being described');
     await page.evaluate(() => window.release());
     assert.equal(await page.evaluate(() => window.registered), server.url, 'registered once idle, for the app root');

@@ -231,7 +231,7 @@ function wire() {
     route();
   });
   window.addEventListener('hashchange', route);
-  registerOffline(async () => {}); // after the first loads (offline.js)
+  registerOffline(async () => {}); // after the load event, when idle (offline.js)
 }
 
 wire();
