@@ -213,7 +213,7 @@ async function oneRun(browser, url, folder, expected, which) {
       await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
       await cdp.send('Profiler.start');
     }
-    if (args.trace) await browser.startTracing(page, { categories: ['devtools.timeline'] });
+    if (args.trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
     const busyBefore = await taskDuration(cdp);
     const chosenAt = Date.now(); // epoch ms; the page's times are converted with timeOrigin
     await page.setInputFiles(input, folder);
@@ -291,6 +291,22 @@ function printTrace(trace) {
   }
   console.log('main-thread trace events, total duration by name (nested, so overlapping):');
   for (const [name, t] of [...total].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) console.log(`  ${t.ms.toFixed(0).padStart(7)} ms  ${String(t.n).padStart(6)}×  ${name}`);
+  // Each task over 50 ms, with the longest events inside it: what a long
+  // task was made of (a script, a layout, a font lookup...).
+  const main = events.filter((e) => e.ph === 'X' && mainThreads.has(`${e.pid}:${e.tid}`));
+  const label = (e) => {
+    const d = e.args?.data ?? e.args?.beginData ?? {};
+    const where = d.functionName || d.url?.split('/').pop() || d.type || d.name || '';
+    return where ? `${e.name} (${where}${d.lineNumber ? `:${d.lineNumber}` : ''})` : e.name;
+  };
+  const change = main.find((e) => e.name === 'EventDispatch' && e.args?.data?.type === 'change');
+  for (const task of main.filter((e) => (e.name === 'RunTask' || e.name.endsWith('::RunTask')) && e.dur > 50_000)) {
+    const end = task.ts + task.dur;
+    const inside = main.filter((e) => e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= end).sort((a, b) => b.dur - a.dur).slice(0, 8);
+    const at = change ? ` at ${((task.ts - change.ts) / 1000).toFixed(0)} ms after the change event` : '';
+    const cpu = task.tdur ? ` (${(task.tdur / 1000).toFixed(0)} ms of it on the CPU)` : '';
+    console.log(`long task: ${(task.dur / 1000).toFixed(0)} ms${cpu}${at}; inside it: ${inside.map((e) => `${label(e)} ${(e.dur / 1000).toFixed(1)}`).join(', ')}`);
+  }
 }
 
 function table(head, rows) {
