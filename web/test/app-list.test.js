@@ -6,7 +6,7 @@
 // drop during an upload. Timings are printed, never asserted.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appMissing, dropTree, readRows, useApp, waitDescribed } from './app-helpers.js';
+import { appMissing, dropTree, openApp, readRows, useApp, waitDescribed } from './app-helpers.js';
 import { skipUnless } from '../../internal/testenv/testenv.js';
 import { png } from '../../bench/browser-many/files.mjs';
 
@@ -31,6 +31,38 @@ describe('oxdrop file list', { skip: skipUnless(appMissing()), timeout: 240_000 
     });
 
   const total = (page) => page.getAttribute('#file-list', 'data-total').then(Number);
+
+  test("the fonts' off-screen copy of the Files panel duplicates nothing a test or screen reader finds, and is gone after start-up", async () => {
+    // fonts.js lays the panel out once, off screen, for two frames: seen
+    // here the moment it is inserted.
+    const context = await app.browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__warm = [];
+      new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.addedNodes) {
+            if (!n.classList?.contains('font-warm')) continue;
+            const attrs = new Set();
+            for (const el of n.querySelectorAll('*')) for (const a of el.attributes) attrs.add(a.name);
+            window.__warm.push({ attrs: [...attrs].sort(), rows: n.querySelectorAll('.row').length, chips: n.querySelectorAll('.chip').length, hidden: n.getAttribute('aria-hidden'), inert: n.inert, text: n.textContent.length });
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await openApp(page, app.url);
+    const warm = await page.evaluate(() => window.__warm);
+    assert.equal(warm.length, 1, 'one copy laid out');
+    assert.deepEqual(warm[0].attrs, ['class', 'style', 'type'], 'no ids, roles, labels, names or data-* in the copy');
+    assert.equal(warm[0].rows, 1, 'a filled row');
+    assert.ok(warm[0].chips >= 6, 'a chip per type');
+    assert.ok(warm[0].text > 200, 'the panel\'s text');
+    assert.equal(warm[0].hidden, 'true');
+    assert.equal(warm[0].inert, true);
+    assert.equal(await page.locator('.font-warm').count(), 0, 'removed');
+    assert.equal(await page.locator('[data-total]').count(), 1);
+    await context.close();
+  });
 
   test('the list is one tab stop; arrows, Home, End, Page Up and Down move; Enter previews; Space selects; Delete removes', async () => {
     const page = await newPage();
