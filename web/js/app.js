@@ -94,7 +94,8 @@ engine.start({
 // Offline support installs when no files are coming in (offline.js says
 // why): once the first drop is described, or after OFFLINE_QUIET_MS with
 // none (a person choosing a big folder is not interrupted), and never while
-// files are being described.
+// files are being described (without an engine nothing will be: then it
+// does not wait for that).
 const OFFLINE_QUIET_MS = 10_000;
 registerOffline(async () => {
   await new Promise((resolve) => {
@@ -108,7 +109,9 @@ registerOffline(async () => {
       resolve();
     }
   });
-  await store.whenSettled();
+  const never = new Promise(() => {});
+  const noEngine = engine.ready.then((pool) => (pool ? never : undefined));
+  await Promise.race([store.whenSettled(), noEngine]);
 });
 
 // A small handle for tests and the console; not used by the page itself.

@@ -126,4 +126,27 @@ describe('oxdrop page offline', { skip, timeout: 180_000 }, () => {
     assert.ok(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r))));
     await context.close();
   });
+
+  test('an engine that cannot start: the error in [role=alert], and files it never describes do not hold the service worker back', async () => {
+    const context = await browser.newContext();
+    await context.route('**/oxdrop.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.querySelector('#engine-status')?.dataset.state === 'error', null, { timeout: 30_000 });
+    const alert = page.locator('[role=alert]');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /The file engine could not start/);
+    await page.setInputFiles('input[type=file]:not([webkitdirectory])', path.join(fixturesDir, 'text/hello.txt'));
+    // Never described; the registration comes 10 s after load all the same.
+    const registered = await page.evaluate(async () => {
+      const t0 = performance.now();
+      while (!(await navigator.serviceWorker.getRegistration())) {
+        if (performance.now() - t0 > 15_000) return false;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return true;
+    });
+    assert.equal(registered, true, 'registered without an engine');
+    await context.close();
+  });
 });
