@@ -109,9 +109,7 @@ registerOffline(async () => {
       resolve();
     }
   });
-  const never = new Promise(() => {});
-  const noEngine = engine.ready.then((pool) => (pool ? never : undefined));
-  await Promise.race([store.whenSettled(), noEngine]);
+  await engine.ready.then((pool) => pool && store.whenSettled());
 });
 
 // A small handle for tests and the console; not used by the page itself.

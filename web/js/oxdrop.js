@@ -181,7 +181,16 @@ export class Engine {
  * they start). Rejects when oxdrop.wasm cannot be loaded.
  */
 export async function createEngine({ workers, chunkSize } = {}) {
-  const pool = new EnginePool({ size: workers ?? (globalThis.navigator?.hardwareConcurrency || 2), ...(chunkSize ? { chunkSize } : {}) });
+  return engineOf(new EnginePool({ size: workers ?? (globalThis.navigator?.hardwareConcurrency || 2), ...(chunkSize ? { chunkSize } : {}) }));
+}
+
+/**
+ * The Engine of a pool already started: once its first worker takes work;
+ * if it cannot start, the pool is stopped and the reason thrown. Not in
+ * the declared API: the app's, whose pool starts before this module loads
+ * (files/boot.js).
+ */
+export async function engineOf(pool) {
   try {
     await pool.ready();
   } catch (err) {

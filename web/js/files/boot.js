@@ -14,7 +14,7 @@ import { EnginePool } from '../engine/pool.js';
 /** @type {{pool: EnginePool | null, error: unknown}} */
 export const started = (() => {
   try {
-    return { pool: new EnginePool({ size: globalThis.navigator?.hardwareConcurrency || 2 }), error: null };
+    return { pool: new EnginePool(), error: null }; // a worker per core, as createEngine()
   } catch (error) {
     return { pool: null, error };
   }

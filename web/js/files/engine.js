@@ -13,22 +13,17 @@ export class EngineLink {
 
   /**
    * Takes the pool boot.js started (index.html loads it first; were it
-   * not loaded, importing it here starts it) as the public module's Engine;
+   * not loaded, importing it here starts it) as the public module's Engine
+   * (engineOf);
    * onReady(pool) or onFail(message) is called once. The modules are
    * imported, not static, so the page draws before they are fetched.
    */
   start({ onReady, onFail }) {
     this.ready = (async () => {
       try {
-        const [{ Engine }, { started }] = await Promise.all([import('../oxdrop.js'), import('./boot.js')]);
+        const [{ engineOf }, { started }] = await Promise.all([import('../oxdrop.js'), import('./boot.js')]);
         if (started.error) throw started.error;
-        try {
-          await started.pool.ready();
-        } catch (err) {
-          started.pool.terminate();
-          throw err;
-        }
-        const pool = new Engine(started.pool);
+        const pool = await engineOf(started.pool);
         this.pool = pool;
         onReady(pool);
         return pool;
